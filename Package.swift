@@ -1,0 +1,83 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+// Trestle: a multi-protocol chat bridge that runs as an XMPP server component.
+// The folders say where things are: Sources/ holds the core (XML stream,
+// XMPP component, config, executable), Bridges/ one target per network adapter.
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "Trestle",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "trestle", targets: ["trestle"]),
+        .library(name: "XMLStream", targets: ["XMLStream"]),
+        .library(name: "XMPPCore", targets: ["XMPPCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        // expat, the XML parser every byte from the XMPP server goes through.
+        .systemLibrary(
+            name: "CExpat",
+            pkgConfig: "expat",
+            providers: [.apt(["libexpat1-dev"])]
+        ),
+        // Incremental, namespace-aware XMPP stream parsing and serialisation.
+        .target(name: "XMLStream", dependencies: ["CExpat"], swiftSettings: swiftSettings),
+        // JIDs, stanzas, stanza errors, the XEP-0114 component connection and
+        // the answers every component owes (disco, ping, version).
+        .target(
+            name: "XMPPCore",
+            dependencies: [
+                "XMLStream",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The YAML configuration file, read into typed settings with errors
+        // that name the file, line and key.
+        .target(
+            name: "TrestleConfig",
+            dependencies: [.product(name: "Yams", package: "Yams")],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "trestle",
+            dependencies: [
+                "XMPPCore", "TrestleConfig",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // Benchmarks and fuzzing (see README, "Benchmarks" and "Fuzzing").
+        // Raw expat in C, the reference the Swift parser is measured against.
+        .target(name: "CExpatBaseline", dependencies: ["CExpat"]),
+        .executableTarget(
+            name: "trestle-bench",
+            dependencies: ["XMLStream", "CExpatBaseline"],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(name: "xml-fuzz", dependencies: ["XMLStream"], swiftSettings: swiftSettings),
+
+        .testTarget(name: "XMLStreamTests", dependencies: ["XMLStream"], swiftSettings: swiftSettings),
+        .testTarget(name: "XMPPCoreTests", dependencies: ["XMPPCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "TrestleConfigTests", dependencies: ["TrestleConfig"], swiftSettings: swiftSettings),
+    ]
+)

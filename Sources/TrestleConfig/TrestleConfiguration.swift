@@ -1,0 +1,62 @@
+import Foundation
+
+/// The settings the core of Trestle needs, read from the configuration file.
+///
+/// This is what the program keeps once the file has been read: plain values,
+/// `Sendable`, with no trace of YAML. Bridges keep their own settings types,
+/// read from their own top-level sections of the same file.
+///
+/// Reading is in two phases so that the check for misspelt top-level keys
+/// sees every section that someone reads:
+///
+/// ```swift
+/// let document = try ConfigDocument.load(path: path)
+/// let core = try TrestleConfiguration(document)                // component, logging
+/// let irc = try document.root.optionalTable("irc").map(IRCSettings.init(reading:))
+/// try document.finish()                                       // rejects unknown keys
+/// ```
+///
+/// When the core is the only reader, ``load(path:environment:)`` does all
+/// three steps.
+public struct TrestleConfiguration: Sendable {
+    /// The file the settings were read from.
+    public var sourcePath: String
+    /// The `component` section: the connection to the XMPP server.
+    public var component: ComponentSettings
+    /// The `logging` section.
+    public var logging: LoggingSettings
+
+    /// Settings built in code rather than read from a file.
+    public init(sourcePath: String, component: ComponentSettings, logging: LoggingSettings = LoggingSettings()) {
+        self.sourcePath = sourcePath
+        self.component = component
+        self.logging = logging
+    }
+
+    /// Reads the core's sections (`component`, `logging`) from `document`.
+    ///
+    /// This does not check for unknown keys: call `document.finish()` once
+    /// every other section has been read too.
+    public init(_ document: ConfigDocument) throws(ConfigError) {
+        let root = document.root
+        self.init(
+            sourcePath: document.path,
+            component: try ComponentSettings(reading: root.table("component")),
+            logging: try LoggingSettings(reading: root.optionalTable("logging"))
+        )
+    }
+
+    /// Reads the file at `path` and rejects any key the core does not know,
+    /// for when no other part of the program has sections to read.
+    ///
+    /// - Parameter environment: where `*_env` secrets are looked up.
+    public static func load(
+        path: String,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws(ConfigError) -> TrestleConfiguration {
+        let document = try ConfigDocument.load(path: path, environment: environment)
+        let configuration = try TrestleConfiguration(document)
+        try document.finish()
+        return configuration
+    }
+}

@@ -1,0 +1,126 @@
+import NIOCore
+import Synchronization
+import XMLStream
+
+/// The stanzas waiting to be written to the XMPP server, in order.
+///
+/// Anyone may `enqueue` from any task; one writer task per connection takes
+/// them out in batches. While the component is disconnected they wait here
+/// and go out after the reconnect. The queue is bounded: past `limit` a new
+/// stanza is refused (`enqueue` returns `false`) and counted, and the caller
+/// logs it, so nothing is ever dropped silently and memory stays bounded
+/// however long the server is away.
+public final class StanzaOutbox: Sendable {
+    public let limit: Int
+
+    private struct State {
+        var queue = CircularBuffer<XMPPElement>(initialCapacity: 64)
+        var refused = 0
+        var waiter: (token: Int, continuation: CheckedContinuation<Void, Never>)?
+        var nextToken = 0
+        var cancelledToken = -1
+        var closed = false
+    }
+
+    private let state = Mutex(State())
+
+    public init(limit: Int) {
+        self.limit = max(1, limit)
+    }
+
+    /// Queues `stanza`; `false` when the queue is full and it was refused.
+    public func enqueue(_ stanza: XMPPElement) -> Bool {
+        let (accepted, waiter) = state.withLock { state -> (Bool, CheckedContinuation<Void, Never>?) in
+            guard state.queue.count < limit else {
+                state.refused += 1
+                return (false, nil)
+            }
+            state.queue.append(stanza)
+            let waiter = state.waiter?.continuation
+            state.waiter = nil
+            return (true, waiter)
+        }
+        waiter?.resume()
+        return accepted
+    }
+
+    /// Puts back stanzas a writer took but could not write, ahead of the rest.
+    public func putBack(_ stanzas: [XMPPElement]) {
+        guard !stanzas.isEmpty else { return }
+        state.withLock { state in
+            state.queue.insert(contentsOf: stanzas, at: state.queue.startIndex)
+        }
+    }
+
+    /// Takes up to `maximum` stanzas from the front.
+    public func take(upTo maximum: Int = 256) -> [XMPPElement] {
+        state.withLock { state in
+            let count = min(maximum, state.queue.count)
+            guard count > 0 else { return [] }
+            var taken: [XMPPElement] = []
+            taken.reserveCapacity(count)
+            for _ in 0..<count { taken.append(state.queue.removeFirst()) }
+            return taken
+        }
+    }
+
+    /// Stanzas waiting now.
+    public var count: Int { state.withLock { $0.queue.count } }
+
+    /// Stanzas refused because the queue was full, since the start.
+    public var refusedCount: Int { state.withLock { $0.refused } }
+
+    /// Wakes a waiting writer without adding anything (used at shutdown).
+    public func wakeWriter() {
+        let waiter = state.withLock { state in
+            defer { state.waiter = nil }
+            return state.waiter?.continuation
+        }
+        waiter?.resume()
+    }
+
+    /// Returns when a stanza is waiting, after `timeout`, when `wakeWriter`
+    /// is called, or when the task is cancelled, whichever comes first.
+    public func waitForStanzas(timeout: Duration?) async {
+        if count > 0 { return }
+        guard let timeout else {
+            await waitUntilNonEmpty()
+            return
+        }
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.waitUntilNonEmpty() }
+            group.addTask { try? await Task.sleep(for: timeout) }
+            await group.next()
+            group.cancelAll()
+        }
+    }
+
+    private func waitUntilNonEmpty() async {
+        let token = state.withLock { state in
+            state.nextToken += 1
+            return state.nextToken
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let resumeNow = state.withLock { state -> Bool in
+                    if !state.queue.isEmpty || state.cancelledToken == token { return true }
+                    let previous = state.waiter?.continuation
+                    state.waiter = (token, continuation)
+                    previous?.resume()
+                    return false
+                }
+                if resumeNow { continuation.resume() }
+            }
+        } onCancel: {
+            let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+                guard let waiter = state.waiter, waiter.token == token else {
+                    state.cancelledToken = token
+                    return nil
+                }
+                state.waiter = nil
+                return waiter.continuation
+            }
+            waiter?.resume()
+        }
+    }
+}

@@ -1,0 +1,80 @@
+import ArgumentParser
+import Logging
+import ServiceLifecycle
+import TrestleConfig
+import XMPPCore
+
+/// `trestle run --config FILE`: the daemon. Builds every object from the
+/// configuration, then runs them as one service group that stops cleanly on
+/// SIGTERM or SIGINT.
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "run", abstract: "Run the bridge.")
+
+    @Option(name: .shortAndLong, help: "The YAML configuration file.")
+    var config: String
+
+    func run() async throws {
+        let settings: TrestleConfiguration
+        do {
+            settings = try TrestleConfiguration.load(path: config)
+        } catch {
+            printError("\(error)")
+            throw ExitCode(78)  // EX_CONFIG
+        }
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = Logger.Level(settings.logging.level)
+            return handler
+        }
+        let logger = Logger(label: "trestle")
+        logger.info("starting", metadata: ["version": "\(TrestleVersion.string)", "config": "\(config)"])
+
+        let component = settings.component
+        let domain = JID(domain: component.jid)
+        let handler = ComponentDispatcher(
+            responder: ComponentResponder(domain: component.jid, softwareVersion: TrestleVersion.string),
+            notifier: AdminNotifier(component: domain, admins: component.admins.compactMap(JID.init)),
+            logger: logger)
+        let connection = ComponentConnection(
+            configuration: ComponentConfiguration(settings.component),
+            logger: logger,
+            handler: handler)
+
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: [.init(service: connection)],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger))
+        try await group.run()
+        logger.info("stopped")
+    }
+}
+
+extension Logger.Level {
+    init(_ level: LogLevel) {
+        switch level {
+        case .trace: self = .trace
+        case .debug: self = .debug
+        case .info: self = .info
+        case .notice: self = .notice
+        case .warning: self = .warning
+        case .error: self = .error
+        case .critical: self = .critical
+        }
+    }
+}
+
+extension ComponentConfiguration {
+    init(_ settings: ComponentSettings) {
+        self.init(
+            domain: settings.jid,
+            host: settings.host,
+            port: settings.port,
+            secret: settings.secret.reveal(),
+            reconnectInitialDelay: settings.reconnectInitialDelay,
+            reconnectMaxDelay: settings.reconnectMaxDelay,
+            keepaliveInterval: settings.keepaliveInterval,
+            queueLimit: settings.queueLimit,
+            limits: .init(maxStanzaBytes: settings.maxStanzaSize))
+    }
+}
