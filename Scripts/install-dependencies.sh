@@ -27,7 +27,7 @@ fi
 if [ ! -x .venv/bin/python ]; then
     python3 -m venv .venv
 fi
-if ! .venv/bin/python -c "import slixmpp, pytest" 2>/dev/null \
+if ! .venv/bin/python -c "import slixmpp, pytest, pytest_timeout" 2>/dev/null \
    || [ Tests/Integration/requirements.txt -nt .venv/.requirements-installed ]; then
     .venv/bin/pip install -q --disable-pip-version-check -r Tests/Integration/requirements.txt
     touch .venv/.requirements-installed

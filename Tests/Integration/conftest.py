@@ -1,0 +1,71 @@
+"""Fixtures for integration tests: a fresh Prosody per test with the Trestle
+component declared and users registered, and a factory for Trestle processes.
+
+Prosody starts in well under a second, so every test gets its own server
+(nothing leaks between tests, and a test may restart it). Every process a
+fixture starts is stopped in its finalizer, whatever the test did.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from typing import Callable
+
+import pytest
+
+from support.prosody import ProsodyServer
+from support.trestle import TrestleProcess, component_config, trestle_binary
+
+COMPONENT_JID = "trestle.localhost"
+COMPONENT_SECRET = "s3cret"
+PASSWORD = "pw"
+USERS = ("alice", "admin")
+
+
+def run(coro, timeout: float = 60.0):
+    """Run a test coroutine on a fresh event loop, bounded in time."""
+    return asyncio.run(asyncio.wait_for(coro, timeout))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _prosody_installed():
+    if not shutil.which("prosody") or not shutil.which("prosodyctl"):
+        pytest.fail("prosody/prosodyctl not installed: run Scripts/install-dependencies.sh")
+
+
+@pytest.fixture
+def prosody(tmp_path) -> ProsodyServer:
+    """A running Prosody with the component declared and USERS registered
+    (password PASSWORD). Its files stay in tmp_path for post-mortems."""
+    server = ProsodyServer(components={COMPONENT_JID: COMPONENT_SECRET}, directory=tmp_path / "prosody")
+    for user in USERS:
+        server.register(user, PASSWORD)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def trestle(tmp_path, prosody) -> Callable[..., TrestleProcess]:
+    """Factory: `trestle(**component_settings)` starts Trestle against the
+    test Prosody. Fails when the binary has not been built: a skipped
+    integration test would hide a broken build."""
+    if not trestle_binary().exists():
+        pytest.fail(f"Trestle binary not built ({trestle_binary()}); run `swift build` or set TRESTLE_BIN")
+    started: list[TrestleProcess] = []
+
+    def start(**settings) -> TrestleProcess:
+        settings.setdefault("secret", COMPONENT_SECRET)
+        config = component_config(prosody, jid=COMPONENT_JID, **settings)
+        directory = tmp_path / f"trestle{len(started)}"
+        directory.mkdir()
+        proc = TrestleProcess(config, directory=directory)
+        started.append(proc)
+        return proc.start()
+
+    yield start
+    for proc in started:
+        proc.stop()
+        # Shown by pytest only when the test failed.
+        print(f"--- trestle log ({proc.log_path}) ---\n{proc.log_tail(60)}")
