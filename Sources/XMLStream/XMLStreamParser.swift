@@ -28,25 +28,13 @@ public final class XMLStreamParser {
     public let limits: XMLStreamLimits
 
     private let parser: XML_Parser
-    private var names: NameTable
-    private var stack: [XMPPElement] = []
-    private var text: [UInt8] = []
-    private var depth = 0
-    private var events: [XMLStreamEvent] = []
-    private var failure: XMLStreamError?
-    /// Bytes handed to expat so far, and the stream offset where the current
-    /// (unfinished) stanza began; their difference is what the size limit counts.
-    private var bytesFed = 0
-    private var stanzaStart = 0
-    /// Where the last start tag ended, for empty elements (`<presence/>`),
-    /// whose end event expat reports with a byte count of zero.
-    private var lastStartTagEnd = 0
+    private var builder: StanzaTreeBuilder
 
     private static let separator: UInt8 = 0x20
 
     public init(limits: XMLStreamLimits = XMLStreamLimits()) {
         self.limits = limits
-        self.names = NameTable(separator: Self.separator)
+        self.builder = StanzaTreeBuilder(limits: limits, separator: Self.separator)
         self.parser = XML_ParserCreateNS("UTF-8", XML_Char(bitPattern: Self.separator))
         installHandlers()
         Self.disableReparseDeferral(parser)
@@ -58,28 +46,28 @@ public final class XMLStreamParser {
 
     /// Parses the next bytes of the stream and returns the events they completed.
     public func feed(_ bytes: UnsafeRawBufferPointer) throws(XMLStreamError) -> [XMLStreamEvent] {
-        if let failure { throw failure }
+        if let failure = builder.failure { throw failure }
         guard let base = bytes.baseAddress, !bytes.isEmpty else { return [] }
         var offset = 0
         while offset < bytes.count {
-            let allowance = limits.maxStanzaBytes - (bytesFed - stanzaStart)
+            let allowance = limits.maxStanzaBytes - (builder.bytesFed - builder.stanzaStart)
             guard allowance > 0 else {
-                throw fail(.policyViolation, "stanza larger than \(limits.maxStanzaBytes) bytes")
+                throw builder.fail(XMLStreamError(.policyViolation, "stanza larger than \(limits.maxStanzaBytes) bytes"))
             }
             let length = min(allowance, bytes.count - offset, Int(Int32.max))
             let status = XML_Parse(
                 parser, base.advanced(by: offset).assumingMemoryBound(to: CChar.self), Int32(length), 0)
-            let chunkStart = bytesFed
-            bytesFed += length
+            let chunkStart = builder.bytesFed
+            builder.bytesFed += length
             offset += length
-            if let failure { throw failure }
+            if let failure = builder.failure { throw failure }
             if status != XML_STATUS_OK {
-                throw fail(expatError(chunk: UnsafeRawBufferPointer(rebasing: bytes[(offset - length)..<offset]),
-                                      chunkStart: chunkStart))
+                throw builder.fail(expatError(chunk: UnsafeRawBufferPointer(rebasing: bytes[(offset - length)..<offset]),
+                                              chunkStart: chunkStart))
             }
         }
         var finished: [XMLStreamEvent] = []
-        swap(&finished, &events)
+        swap(&finished, &builder.events)
         return finished
     }
 
@@ -91,28 +79,7 @@ public final class XMLStreamParser {
         return try result.get()
     }
 
-    // MARK: - Failure
-
-    @discardableResult
-    private func fail(_ condition: XMLStreamError.Condition, _ detail: String) -> XMLStreamError {
-        fail(XMLStreamError(condition, detail))
-    }
-
-    @discardableResult
-    private func fail(_ error: XMLStreamError) -> XMLStreamError {
-        if failure == nil {
-            failure = error
-            stack.removeAll()
-            text.removeAll()
-        }
-        return failure!
-    }
-
-    /// Called from inside a callback: records the error and stops expat.
-    private func abort(_ condition: XMLStreamError.Condition, _ detail: String) {
-        fail(condition, detail)
-        XML_StopParser(parser, XML_FALSE)
-    }
+    // MARK: - Errors
 
     private func expatError(chunk: UnsafeRawBufferPointer, chunkStart: Int) -> XMLStreamError {
         let code = XML_GetErrorCode(parser)
@@ -143,78 +110,22 @@ public final class XMLStreamParser {
 
     // MARK: - Callbacks (run inside XML_Parse)
 
-    private func startElement(_ rawName: UnsafePointer<CChar>, _ rawAttributes: UnsafeMutablePointer<UnsafePointer<CChar>?>) {
-        if failure != nil { return }
-        depth += 1
-        if depth > limits.maxDepth {
-            abort(.policyViolation, "elements nested deeper than \(limits.maxDepth)")
-            return
-        }
-        let name = names.name(rawName)
-        var attributes: [XMLAttribute] = []
-        var index = 0
-        while let attributeName = rawAttributes[index], let value = rawAttributes[index + 1] {
-            let qualified = names.name(attributeName)
-            attributes.append(XMLAttribute(name: qualified.local, namespace: qualified.namespace, value: String(cString: value)))
-            index += 2
-        }
-        lastStartTagEnd = Int(XML_GetCurrentByteIndex(parser)) + Int(XML_GetCurrentByteCount(parser))
-        if depth == 1 {
-            events.append(.streamOpened(XMLStreamHeader(name: name.local, namespace: name.namespace, attributes: attributes)))
-            stanzaStart = lastStartTagEnd
-            return
-        }
-        flushText()
-        stack.append(XMPPElement(name: name.local, namespace: name.namespace, attributes: attributes))
-    }
-
-    private func endElement() {
-        if failure != nil { return }
-        depth -= 1
-        if depth == 0 {
-            events.append(.streamClosed)
-            return
-        }
-        flushText()
-        let element = stack.removeLast()
-        if stack.isEmpty {
-            events.append(.stanza(element))
-            let count = Int(XML_GetCurrentByteCount(parser))
-            stanzaStart = count == 0 ? lastStartTagEnd : Int(XML_GetCurrentByteIndex(parser)) + count
-        } else {
-            stack[stack.count - 1].children.append(.element(element))
-        }
-    }
-
-    private func characters(_ bytes: UnsafePointer<CChar>, _ length: Int32) {
-        if failure != nil { return }
-        if depth <= 1 {
-            // Whitespace between stanzas (keepalives): not part of any stanza.
-            stanzaStart = Int(XML_GetCurrentByteIndex(parser)) + Int(XML_GetCurrentByteCount(parser))
-            return
-        }
-        text.append(contentsOf: UnsafeRawBufferPointer(start: bytes, count: Int(length)))
-    }
-
-    private func flushText() {
-        guard !text.isEmpty, !stack.isEmpty else { return }
-        stack[stack.count - 1].children.append(.text(String(decoding: text, as: UTF8.self)))
-        text.removeAll(keepingCapacity: true)
-    }
-
     private func installHandlers() {
         XML_SetUserData(parser, Unmanaged.passUnretained(self).toOpaque())
         XML_SetParamEntityParsing(parser, XML_PARAM_ENTITY_PARSING_NEVER)
         XML_SetElementHandler(
             parser,
             { userData, name, attributes in
-                XMLStreamParser.from(userData).startElement(name!, attributes!)
+                let this = XMLStreamParser.from(userData)
+                this.builder.startElement(this.parser, name!, attributes!)
             },
             { userData, _ in
-                XMLStreamParser.from(userData).endElement()
+                let this = XMLStreamParser.from(userData)
+                this.builder.endElement(this.parser)
             })
         XML_SetCharacterDataHandler(parser) { userData, bytes, length in
-            XMLStreamParser.from(userData).characters(bytes!, length)
+            let this = XMLStreamParser.from(userData)
+            this.builder.characters(this.parser, bytes!, length)
         }
         XML_SetStartDoctypeDeclHandler(parser) { userData, _, _, _, _ in
             XMLStreamParser.from(userData).abort(.restrictedXML, "a DTD (<!DOCTYPE>) is not allowed in XMPP")
@@ -241,6 +152,10 @@ public final class XMLStreamParser {
         typealias Setter = @convention(c) (XML_Parser?, XML_Bool) -> XML_Bool
         guard let symbol = dlsym(nil, "XML_SetReparseDeferralEnabled") else { return }
         _ = unsafeBitCast(symbol, to: Setter.self)(parser, XML_Bool(0))
+    }
+
+    private func abort(_ condition: XMLStreamError.Condition, _ detail: String) {
+        builder.abort(parser, condition, detail)
     }
 
     private static func from(_ userData: UnsafeMutableRawPointer?) -> XMLStreamParser {

@@ -84,8 +84,10 @@ func parseBenchmark(count: Int, chunk: Int, runs: Int) {
 let arguments = CommandLine.arguments.dropFirst()
 switch arguments.first {
 case "parse", nil:
-    parseBenchmark(count: 100_000, chunk: 4096, runs: 5)
-    parseBenchmark(count: 100_000, chunk: 64 * 1024, runs: 5)
+    let count = arguments.dropFirst().first.flatMap { Int($0) } ?? 100_000
+    let runs = count < 100_000 ? 1 : 5
+    parseBenchmark(count: count, chunk: 4096, runs: runs)
+    if count >= 100_000 { parseBenchmark(count: count, chunk: 64 * 1024, runs: runs) }
 default:
     print("usage: trestle-bench [parse]")
     exit(2)
