@@ -1,5 +1,10 @@
 # The commands a newcomer needs; see README.md.
-.PHONY: test build bench fuzz
+.PHONY: quickstart test build bench fuzz
+
+quickstart:
+	Scripts/install-dependencies.sh
+	swift build --product trestle
+	.venv/bin/python Examples/quickstart/quickstart.py
 
 test:
 	Scripts/test.sh

@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-600}"
 swift build -c release --scratch-path .build-fuzz --product xml-fuzz \
-    -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library -Xswiftc -DFUZZING
+    -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING
 mkdir -p fuzz-corpus
 header="<?xml version='1.0'?><stream:stream xmlns='jabber:component:accept' xmlns:stream='http://etherx.jabber.org/streams' id='x'>"
 printf '\x07%s<message to="a@b" type="chat"><body>hi &amp; bye</body></message>' "$header" > fuzz-corpus/seed-message

@@ -125,3 +125,20 @@ def test_wrong_secret_is_reported_and_retried_with_backoff(prosody, trestle):
     started = time.monotonic()
     code = proc.stop(signal.SIGTERM, timeout=5)
     assert code == 0, f"exit code {code} after {time.monotonic() - started:.1f} s\n{proc.log_tail()}"
+
+
+def test_sigterm_closes_the_stream_cleanly(prosody, trestle):
+    proc = trestle()
+    proc.wait_for_log(r"component connected", timeout=10)
+    started = time.monotonic()
+    code = proc.stop(signal.SIGTERM, timeout=5)
+    assert code == 0, f"exit code {code} after {time.monotonic() - started:.1f} s\n{proc.log_tail()}"
+    # Prosody saw the component close its stream, not just drop the socket.
+    deadline = time.monotonic() + 5
+    log = (prosody.dir / "prosody.log").read_text(errors="replace")
+    while "component disconnected: trestle.localhost" not in log and time.monotonic() < deadline:
+        time.sleep(0.05)
+        log = (prosody.dir / "prosody.log").read_text(errors="replace")
+    closing = log[log.rfind("External component successfully authenticated"):]
+    assert "Received </stream:stream>" in closing, closing[-2000:]
+    assert "component disconnected: trestle.localhost" in closing, closing[-2000:]

@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Logging
 import NIOCore
 import NIOPosix
@@ -137,7 +142,7 @@ public final class ComponentConnection: Service, Sendable {
                     }
                 }
         } catch {
-            return (.network("\(error)"), false)
+            return (.network(Self.describe(error)), false)
         }
         let channel = asyncChannel.channel
         let opening = shared.withLock { shared -> ComponentStateMachine.Action in
@@ -163,7 +168,7 @@ public final class ComponentConnection: Service, Sendable {
                 try await session.run(opening: opening, inbound: inbound, outbound: outbound)
             }
         } catch {
-            return (session.failure ?? .network("\(error)"), session.becameReady)
+            return (session.failure ?? .network(Self.describe(error)), session.becameReady)
         }
     }
 
@@ -173,6 +178,21 @@ public final class ComponentConnection: Service, Sendable {
         while !isShuttingDown && !Task.isCancelled && clock.now < deadline {
             try? await Task.sleep(for: min(.milliseconds(100), deadline - clock.now))
         }
+    }
+
+    /// A network error in a few words ("Connection refused"), not NIO's
+    /// full structure.
+    static func describe(_ error: any Error) -> String {
+        if let error = error as? NIOConnectionError, let first = error.connectionErrors.first {
+            return describe(first.error)
+        }
+        if let error = error as? IOError {
+            return String(cString: strerror(error.errnoCode))
+        }
+        if let error = error as? ChannelError, case .connectTimeout = error {
+            return "connection timed out"
+        }
+        return "\(error)"
     }
 
     private static func seconds(_ duration: Duration) -> String {

@@ -44,16 +44,39 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     check(UnsafeRawBufferPointer(start: data, count: size))
     return 0
 }
+
+/// libFuzzer's entry point for programs that keep their own `main`.
+@_silgen_name("LLVMFuzzerRunDriver")
+func LLVMFuzzerRunDriver(
+    _ argc: UnsafeMutablePointer<Int32>,
+    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+    _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> Int32
+) -> Int32
+
+/// SwiftPM links an executable's entry point under this name.
+@_cdecl("xml_fuzz_main")
+public func fuzzMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+    var argc = argc
+    var argv = argv
+    return LLVMFuzzerRunDriver(&argc, &argv) { data, size in fuzzOne(data, size) }
+}
 #else
 import Foundation
-var replayed = 0
-for path in CommandLine.arguments.dropFirst() {
-    guard let data = FileManager.default.contents(atPath: path) else {
-        print("cannot read \(path)")
-        exit(1)
+
+/// Replays inputs (a corpus, a crash file) through `check`.
+@main
+enum Replay {
+    static func main() {
+        var replayed = 0
+        for path in CommandLine.arguments.dropFirst() {
+            guard let data = FileManager.default.contents(atPath: path) else {
+                print("cannot read \(path)")
+                exit(1)
+            }
+            data.withUnsafeBytes { check($0) }
+            replayed += 1
+        }
+        print("replayed \(replayed) inputs without a crash")
     }
-    data.withUnsafeBytes { check($0) }
-    replayed += 1
 }
-print("replayed \(replayed) inputs without a crash")
 #endif
