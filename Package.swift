@@ -48,6 +48,18 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The bridge framework: the common message model, the adapter API,
+        // the router, and the store protocol. Knows no network.
+        .target(
+            name: "BridgeKit",
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Helpers for testing adapters and stores: a recording adapter, the
+        // store conformance checks.
+        .target(name: "BridgeTesting", dependencies: ["BridgeKit"], swiftSettings: swiftSettings),
         // The YAML configuration file, read into typed settings with errors
         // that name the file, line and key.
         .target(
@@ -71,13 +83,14 @@ let package = Package(
         .target(name: "CExpatBaseline", dependencies: ["CExpat"]),
         .executableTarget(
             name: "trestle-bench",
-            dependencies: ["XMLStream", "CExpatBaseline"],
+            dependencies: ["XMLStream", "CExpatBaseline", "BridgeKit", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         .executableTarget(name: "xml-fuzz", dependencies: ["XMLStream"], swiftSettings: swiftSettings),
 
         .testTarget(name: "XMLStreamTests", dependencies: ["XMLStream"], swiftSettings: swiftSettings),
         .testTarget(name: "XMPPCoreTests", dependencies: ["XMPPCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "BridgeKitTests", dependencies: ["BridgeKit", "BridgeTesting"], swiftSettings: swiftSettings),
         .testTarget(name: "TrestleConfigTests", dependencies: ["TrestleConfig"], swiftSettings: swiftSettings),
     ]
 )

@@ -25,15 +25,21 @@ public struct TrestleConfiguration: Sendable {
     public var component: ComponentSettings
     /// The `logging` section.
     public var logging: LoggingSettings
+    /// The bridged rooms from the `rooms` section (rooms created at run time live in the store).
+    public var rooms: [RoomSettings]
+    public var store: StoreSettings
 
     /// Settings built in code rather than read from a file.
-    public init(sourcePath: String, component: ComponentSettings, logging: LoggingSettings = LoggingSettings()) {
+    public init(sourcePath: String, component: ComponentSettings, logging: LoggingSettings = LoggingSettings(),
+                rooms: [RoomSettings] = [], store: StoreSettings = StoreSettings()) {
         self.sourcePath = sourcePath
         self.component = component
         self.logging = logging
+        self.rooms = rooms
+        self.store = store
     }
 
-    /// Reads the core's sections (`component`, `logging`) from `document`.
+    /// Reads the core's sections (`component`, `logging`, `store`, `rooms`) from `document`.
     ///
     /// This does not check for unknown keys: call `document.finish()` once
     /// every other section has been read too.
@@ -42,7 +48,10 @@ public struct TrestleConfiguration: Sendable {
         self.init(
             sourcePath: document.path,
             component: try ComponentSettings(reading: root.table("component")),
-            logging: try LoggingSettings(reading: root.optionalTable("logging"))
+            logging: try LoggingSettings(reading: root.optionalTable("logging")),
+            rooms: try Self.rooms(root.optionalTableList("rooms") ?? []),
+            store: try StoreSettings(reading: root.optionalTable("store"),
+                                     configDirectory: (document.path as NSString).deletingLastPathComponent)
         )
     }
 
@@ -50,6 +59,18 @@ public struct TrestleConfiguration: Sendable {
     /// for when no other part of the program has sections to read.
     ///
     /// - Parameter environment: where `*_env` secrets are looked up.
+    private static func rooms(_ tables: [ConfigTable]) throws(ConfigError) -> [RoomSettings] {
+        var rooms: [RoomSettings] = []
+        for table in tables {
+            let room = try RoomSettings(reading: table)
+            if rooms.contains(where: { $0.name == room.name }) {
+                throw table.error("another room is already named '\(room.name)'", at: "name")
+            }
+            rooms.append(room)
+        }
+        return rooms
+    }
+
     public static func load(
         path: String,
         environment: [String: String] = ProcessInfo.processInfo.environment

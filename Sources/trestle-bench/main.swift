@@ -1,3 +1,4 @@
+import BridgeKit
 import CExpatBaseline
 import XMLStream
 
@@ -88,7 +89,12 @@ case "parse", nil:
     let runs = count < 100_000 ? 1 : 5
     parseBenchmark(count: count, chunk: 4096, runs: runs)
     if count >= 100_000 { parseBenchmark(count: count, chunk: 64 * 1024, runs: runs) }
+case "router":
+    let count = arguments.dropFirst().first.flatMap { Int($0) } ?? 100_000
+    print("router: \(count) messages into a room with three endpoints; each delivered to the two others")
+    let memory = await routerBenchmark(count: count, store: MemoryBridgeStore())
+    print("  archive and id map in memory        \(format(memory / 1000)) k events/s")
 default:
-    print("usage: trestle-bench [parse]")
+    print("usage: trestle-bench [parse [count] | router [count]]")
     exit(2)
 }

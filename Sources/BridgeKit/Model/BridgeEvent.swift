@@ -1,0 +1,115 @@
+import struct Foundation.Date
+
+/// What crosses a bridge: one thing that happened in one endpoint of a room.
+///
+/// Adapters turn their network's traffic into these and back; the router
+/// moves them between endpoints without knowing any network. References to
+/// earlier messages (`MessageReference`) arrive from an adapter as that
+/// network's ids and are resolved by the router to `BridgeMessageID`s, then
+/// handed to each target adapter as *its* network's ids (`Delivery`).
+public struct BridgeEvent: Hashable, Sendable, Codable {
+    /// The endpoint it happened in.
+    public var origin: Endpoint
+    /// Who did it.
+    public var sender: Participant
+    public var timestamp: Date
+    public var payload: Payload
+    /// The id of this event on its origin network, when it has one (a
+    /// message's stanza id or event id). The router maps it, and recognises
+    /// an echo of what Trestle itself sent by it.
+    public var remoteID: RemoteMessageID?
+    /// Bridge instances this event has already passed through (each
+    /// instance's `instanceID`), carried by adapters whose networks can hold
+    /// such a mark; a bridge that finds itself here drops the event, so two
+    /// bridges linking the same rooms cannot loop.
+    public var via: [String]
+
+    public init(
+        origin: Endpoint, sender: Participant, timestamp: Date = Date(), payload: Payload,
+        remoteID: RemoteMessageID? = nil, via: [String] = []
+    ) {
+        self.origin = origin
+        self.sender = sender
+        self.timestamp = timestamp
+        self.payload = payload
+        self.remoteID = remoteID
+        self.via = via
+    }
+
+    public enum Payload: Hashable, Sendable, Codable {
+        /// A new message.
+        case message(MessageContent)
+        /// A new version of an earlier message by the same sender.
+        case edit(of: MessageReference, MessageContent)
+        /// An earlier message withdrawn by its sender (or a moderator).
+        case retraction(of: MessageReference)
+        /// A reaction (an emoji or short text) added to or removed from a message.
+        case reaction(to: MessageReference, key: String, added: Bool)
+        /// The sender joined the room.
+        case join
+        /// The sender left: parted, quit the network, or was kicked.
+        case part(PartKind, reason: String?)
+        /// The sender's display name changed to this.
+        case rename(to: String)
+        /// The room's topic was set.
+        case topic(String)
+    }
+
+    /// Why someone left.
+    public enum PartKind: String, Hashable, Sendable, Codable {
+        case left, quit, kicked, banned
+    }
+
+    /// Whether this event is a message or a change to one (what gets an id
+    /// in the message map and a place in the archive).
+    public var isMessage: Bool {
+        if case .message = payload { true } else { false }
+    }
+}
+
+/// The content of a message (new or edited).
+public struct MessageContent: Hashable, Sendable, Codable {
+    public var text: RichText
+    public var kind: Kind
+    /// The message this one answers.
+    public var replyTo: MessageReference?
+    public var attachments: [Attachment]
+
+    public enum Kind: String, Hashable, Sendable, Codable {
+        /// An ordinary message.
+        case normal
+        /// An action, `/me waves` (IRC CTCP ACTION, Matrix `m.emote`).
+        case action
+        /// A notice (IRC NOTICE, Matrix `m.notice`): bots, not people.
+        case notice
+    }
+
+    public init(text: RichText, kind: Kind = .normal, replyTo: MessageReference? = nil, attachments: [Attachment] = []) {
+        self.text = text
+        self.kind = kind
+        self.replyTo = replyTo
+        self.attachments = attachments
+    }
+}
+
+/// A file sent with a message, reachable by URL from every network.
+public struct Attachment: Hashable, Sendable, Codable {
+    public var url: String
+    public var name: String?
+    public var mediaType: String?
+    public var size: Int?
+
+    public init(url: String, name: String? = nil, mediaType: String? = nil, size: Int? = nil) {
+        self.url = url
+        self.name = name
+        self.mediaType = mediaType
+        self.size = size
+    }
+}
+
+/// An earlier message, named either by Trestle's id or by its id on the
+/// network the reference came from.
+public enum MessageReference: Hashable, Sendable, Codable {
+    case bridge(BridgeMessageID)
+    case remote(RemoteMessageID)
+}

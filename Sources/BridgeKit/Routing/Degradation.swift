@@ -1,0 +1,74 @@
+/// Turns an event into what a target network can show, by the room's
+/// policy, so that no adapter has to guess. Pure: the router calls it for
+/// each delivery; tests call it directly.
+///
+/// Choices (also in the README):
+/// - an edit the target cannot show, or whose original never reached it,
+///   becomes a new message marked `✎ ` (policy `.resend`) or nothing;
+/// - a retraction or reaction the target cannot show becomes a notice
+///   (`.notice`) or nothing (the default);
+/// - a reply the target cannot show as one gets a one-line quote of the
+///   original in front;
+/// - attachments the target cannot carry become their URLs in the text.
+public enum Degradation {
+    public static let editMark = "✎ "
+
+    /// The event to deliver, or `nil` to deliver nothing.
+    public static func adapt(
+        _ event: BridgeEvent, for capabilities: Capabilities, policy: DegradationPolicy,
+        targetKnown: Bool, quoted: ArchivedMessage?
+    ) -> BridgeEvent? {
+        var event = event
+        switch event.payload {
+        case .message(let content):
+            event.payload = .message(adapt(content, for: capabilities, quoted: quoted))
+        case .edit(let reference, let content):
+            let content = adapt(content, for: capabilities, quoted: nil)
+            if capabilities.contains(.edits) && targetKnown {
+                event.payload = .edit(of: reference, content)
+            } else if policy.edits == .resend {
+                var marked = content
+                marked.text.spans.insert(.text(editMark), at: 0)
+                event.payload = .message(marked)
+            } else {
+                return nil
+            }
+        case .retraction:
+            if capabilities.contains(.retractions) && targetKnown { return event }
+            guard policy.retractions == .notice else { return nil }
+            let what = quoted.map { " \(quote($0))" } ?? ""
+            event.payload = .message(MessageContent(text: RichText(plain: "deleted a message\(what)"), kind: .action))
+        case .reaction(let reference, let key, let added):
+            if capabilities.contains(.reactions) && targetKnown { return event }
+            guard policy.reactions == .notice, added else { return nil }
+            let what = quoted.map { " to \(quote($0))" } ?? ""
+            _ = reference
+            event.payload = .message(MessageContent(text: RichText(plain: "reacted \(key)\(what)"), kind: .action))
+        case .join, .part, .rename, .topic:
+            break
+        }
+        return event
+    }
+
+    private static func adapt(_ content: MessageContent, for capabilities: Capabilities, quoted: ArchivedMessage?) -> MessageContent {
+        var content = content
+        if content.replyTo != nil && !capabilities.contains(.replies), let quoted {
+            content.text.spans.insert(contentsOf: [.text("> " + quote(quoted)), .lineBreak], at: 0)
+        }
+        if !content.attachments.isEmpty && !capabilities.contains(.attachments) {
+            for attachment in content.attachments {
+                if !content.text.spans.isEmpty { content.text.spans.append(.text(" ")) }
+                content.text.spans.append(.link(url: attachment.url, []))
+            }
+            content.attachments = []
+        }
+        return content
+    }
+
+    /// "Name: first line of the message", cut to 80 characters.
+    static func quote(_ message: ArchivedMessage) -> String {
+        let line = message.content.text.plainText.split(separator: "\n", omittingEmptySubsequences: true).first ?? ""
+        let cut = line.count > 80 ? line.prefix(79) + "…" : Substring(line)
+        return "\(message.sender.displayName): \(cut)"
+    }
+}

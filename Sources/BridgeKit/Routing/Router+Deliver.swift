@@ -1,0 +1,84 @@
+import Logging
+
+extension Router {
+    /// Opens `endpoint` on its adapter, then delivers its queue in order
+    /// until the router stops.
+    func openAndDeliver(_ endpoint: Endpoint) async {
+        guard let adapter = adapters[endpoint.network] else {
+            logger.error("no adapter for endpoint", metadata: ["endpoint": "\(endpoint)"])
+            return
+        }
+        let stream = state.withLock { state -> AsyncStream<Item>? in
+            defer { state.queues[endpoint]?.stream = nil }
+            return state.queues[endpoint]?.stream
+        }
+        guard let stream else { return }
+        do {
+            try await adapter.open(endpoint.room)
+        } catch {
+            logger.error("cannot open endpoint", metadata: ["endpoint": "\(endpoint)", "error": "\(error)"])
+        }
+        for await item in stream {
+            await deliver(item, to: endpoint, through: adapter)
+        }
+    }
+
+    private func deliver(_ item: Item, to endpoint: Endpoint, through adapter: any BridgeAdapter) async {
+        var target: RemoteMessageID?
+        var replyTo: RemoteMessageID?
+        var quoted: ArchivedMessage?
+        var event = item.event
+        switch event.payload {
+        case .edit, .retraction, .reaction:
+            if let id = item.messageID {
+                target = await remoteID(for: id, in: endpoint)
+                quoted = await archived(id)
+            }
+        case .message(let content):
+            if case .bridge(let original)? = content.replyTo {
+                replyTo = await remoteID(for: original, in: endpoint)
+                quoted = await archived(original)
+            }
+        default:
+            break
+        }
+        guard let adapted = Degradation.adapt(
+            event, for: adapter.capabilities(in: endpoint.room), policy: item.policy,
+            targetKnown: target != nil, quoted: quoted)
+        else {
+            state.withLock { $0.statistics.degradedAway += 1 }
+            return
+        }
+        event = adapted
+        let delivery = Delivery(room: item.room, endpoint: endpoint, event: event, messageID: item.messageID,
+                                target: target, replyTo: replyTo, quoted: quoted)
+        var attempt = 0
+        while true {
+            do {
+                let remote = try await adapter.deliver(delivery)
+                state.withLock { $0.statistics.delivered[endpoint.network, default: 0] += 1 }
+                if let remote, let id = item.messageID, case .message = event.payload {
+                    state.withLock { $0.cache.insert(id, endpoint, remote) }
+                    writer.enqueue([.mapping(id, endpoint, remote)])
+                }
+                return
+            } catch let error as DeliveryError where error.retryable && !Task.isCancelled {
+                attempt += 1
+                let delay = Duration.milliseconds(min(30_000, 250 << min(attempt, 7)))
+                logger.warning("delivery failed, retrying", metadata: [
+                    "room": "\(item.room)", "endpoint": "\(endpoint)", "attempt": "\(attempt)", "error": "\(error)"])
+                try? await Task.sleep(for: delay)
+                if Task.isCancelled {
+                    logger.warning("delivery abandoned at shutdown", metadata: ["room": "\(item.room)", "endpoint": "\(endpoint)"])
+                    state.withLock { $0.statistics.failed[endpoint.network, default: 0] += 1 }
+                    return
+                }
+            } catch {
+                state.withLock { $0.statistics.failed[endpoint.network, default: 0] += 1 }
+                logger.error("delivery failed", metadata: [
+                    "room": "\(item.room)", "endpoint": "\(endpoint)", "error": "\(error)"])
+                return
+            }
+        }
+    }
+}

@@ -1,0 +1,123 @@
+import Logging
+
+extension Router {
+    public func receive(_ event: BridgeEvent) async {
+        _ = await route(event)
+    }
+
+    /// Routes an event received by an adapter and returns what became of
+    /// it: the id Trestle gave the message (`nil` when the event was
+    /// dropped) and a way to wait until it is stored.
+    @discardableResult
+    public func route(_ event: BridgeEvent) async -> Receipt {
+        var event = event
+        let origin = event.origin
+        guard let adapter = adapters[origin.network] else { return drop(\.unbridged, event, "no adapter for its network") }
+        if event.via.contains(instanceID) { return drop(\.loops, event, "already passed through this bridge") }
+        if adapter.isPuppet(event.sender) { return drop(\.echoes, event, "sent by one of Trestle's own puppets") }
+        guard let room = state.withLock({ state in state.roomOf[origin].flatMap { state.rooms[$0] } }) else {
+            return drop(\.unbridged, event, "its room is not bridged")
+        }
+        if let remote = event.remoteID, event.isMessage, await messageID(for: remote, in: origin) != nil {
+            return drop(\.echoes, event, "Trestle's own message reflected back")
+        }
+
+        // Resolve references to earlier messages and check authorship.
+        var messageID: BridgeMessageID?
+        var records: [StoreRecord] = []
+        switch event.payload {
+        case .message(var content):
+            let id = BridgeMessageID.random()
+            messageID = id
+            if let reply = content.replyTo { content.replyTo = await resolve(reply, in: origin).map { .bridge($0) } }
+            event.payload = .message(content)
+            records.append(.archive(ArchivedMessage(
+                id: id, room: room.id, origin: origin, sender: event.sender, content: content, timestamp: event.timestamp)))
+            if let remote = event.remoteID {
+                records.append(.mapping(id, origin, remote))
+                state.withLock { $0.cache.insert(id, origin, remote) }
+            }
+        case .edit(let reference, var content):
+            guard let target = await resolve(reference, in: origin) else { return drop(\.unresolved, event, "edit of an unknown message") }
+            guard await isAuthor(event.sender, of: target) else { return drop(\.refused, event, "edit of someone else's message") }
+            if let reply = content.replyTo { content.replyTo = await resolve(reply, in: origin).map { .bridge($0) } }
+            messageID = target
+            event.payload = .edit(of: .bridge(target), content)
+            records.append(.edit(target, content, at: event.timestamp))
+        case .retraction(let reference):
+            guard let target = await resolve(reference, in: origin) else { return drop(\.unresolved, event, "retraction of an unknown message") }
+            guard await isAuthor(event.sender, of: target) else { return drop(\.refused, event, "retraction of someone else's message") }
+            messageID = target
+            event.payload = .retraction(of: .bridge(target))
+            records.append(.retraction(target, at: event.timestamp))
+        case .reaction(let reference, let key, let added):
+            guard let target = await resolve(reference, in: origin) else { return drop(\.unresolved, event, "reaction to an unknown message") }
+            messageID = target
+            event.payload = .reaction(to: .bridge(target), key: key, added: added)
+        case .join, .part, .rename, .topic:
+            break
+        }
+        event.via.append(instanceID)
+
+        let sequence = writer.enqueue(records)
+        let overflowed = state.withLock { state -> [Endpoint] in
+            state.statistics.received[origin.network, default: 0] += 1
+            var overflowed: [Endpoint] = []
+            for endpoint in room.endpoints where endpoint != origin {
+                let item = Item(room: room.id, event: event, messageID: messageID, policy: room.policy)
+                if case .dropped = state.queues[endpoint]?.continuation.yield(item) {
+                    state.statistics.overflowed[endpoint, default: 0] += 1
+                    overflowed.append(endpoint)
+                }
+            }
+            return overflowed
+        }
+        for endpoint in overflowed {
+            logger.warning("queue full: event not delivered", metadata: [
+                "room": "\(room.id)", "endpoint": "\(endpoint)", "limit": "\(queueLimit)", "from": "\(origin)"])
+        }
+        return Receipt(messageID: messageID, sequence: sequence, writer: writer)
+    }
+
+    private func drop(_ counter: WritableKeyPath<RouterStatistics, Int>, _ event: BridgeEvent, _ why: String) -> Receipt {
+        state.withLock { $0.statistics[keyPath: counter] += 1 }
+        logger.debug("event dropped: \(why)", metadata: ["from": "\(event.origin)", "sender": "\(event.sender.key)"])
+        return .dropped
+    }
+
+    /// Trestle's id for a message referenced from `endpoint`.
+    func resolve(_ reference: MessageReference, in endpoint: Endpoint) async -> BridgeMessageID? {
+        switch reference {
+        case .bridge(let id): return id
+        case .remote(let remote): return await messageID(for: remote, in: endpoint)
+        }
+    }
+
+    func messageID(for remote: RemoteMessageID, in endpoint: Endpoint) async -> BridgeMessageID? {
+        if let id = state.withLock({ $0.cache.messageID(for: remote, in: endpoint) }) { return id }
+        do {
+            return try await store.messageID(for: remote, in: endpoint)
+        } catch {
+            logger.error("store lookup failed", metadata: ["endpoint": "\(endpoint)", "error": "\(error)"])
+            return nil
+        }
+    }
+
+    func remoteID(for id: BridgeMessageID, in endpoint: Endpoint) async -> RemoteMessageID? {
+        if let remotes = state.withLock({ $0.cache.remoteIDs(for: id) }), let remote = remotes[endpoint] { return remote }
+        return try? await store.remoteIDs(for: id)[endpoint]
+    }
+
+    func archived(_ id: BridgeMessageID) async -> ArchivedMessage? {
+        try? await store.archivedMessage(id)
+    }
+
+    /// Whether `sender` wrote message `id` (edits and retractions are only
+    /// accepted from the author).
+    private func isAuthor(_ sender: Participant, of id: BridgeMessageID) async -> Bool {
+        // The archive may still be in the writer's batch: wait for it.
+        await writer.waitUntilDurable(writer.enqueue([]))
+        guard let original = await archived(id) else { return false }
+        return original.sender.key == sender.key
+    }
+}

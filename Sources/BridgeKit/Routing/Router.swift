@@ -1,0 +1,124 @@
+import Logging
+import Synchronization
+import struct Foundation.Date
+
+/// Links rooms across networks: every event from one endpoint of a bridged
+/// room reaches every other endpoint of that room, exactly once, and never
+/// the one it came from.
+///
+/// How:
+/// - Echoes are dropped: an event whose origin id Trestle itself produced
+///   (a network reflecting our own message), an event from one of the
+///   origin adapter's puppets, and an event that already passed through
+///   this bridge instance (`BridgeEvent.via`), so two bridges linking the
+///   same rooms cannot loop.
+/// - References to earlier messages are resolved through the message-id
+///   map (recent part in memory, the rest in the store); an edit or
+///   retraction of someone else's message is refused.
+/// - Each endpoint has its own bounded, ordered queue and delivery task: a
+///   slow or down network never holds up the others; what overflows is
+///   counted and logged.
+/// - What the target cannot show is degraded by the room's policy
+///   (`Degradation`).
+/// - The archive and the id map are written in batches (`StoreWriter`).
+///
+/// The router knows no network: adapters are `BridgeAdapter`s.
+public final class Router: EventSink, Sendable {
+    /// This bridge instance's id, written into `BridgeEvent.via`.
+    public let instanceID: String
+    let adapters: [NetworkID: any BridgeAdapter]
+    let store: any BridgeStore
+    let logger: Logger
+    let writer: StoreWriter
+    let queueLimit: Int
+    let state: Mutex<State>
+    let spawner: AsyncStream<Endpoint>.Continuation
+    private let spawned: AsyncStream<Endpoint>
+
+    struct State {
+        var rooms: [BridgedRoomID: BridgedRoom] = [:]
+        var roomOf: [Endpoint: BridgedRoomID] = [:]
+        var queues: [Endpoint: EndpointQueue] = [:]
+        var cache = MessageIDCache(capacity: 100_000)
+        var statistics = RouterStatistics()
+        var running = false
+    }
+
+    /// One endpoint's queue: the writing end, and the reading end until its
+    /// delivery task takes it.
+    struct EndpointQueue {
+        var continuation: AsyncStream<Item>.Continuation
+        var stream: AsyncStream<Item>?
+    }
+
+    /// An event waiting for one endpoint.
+    struct Item: Sendable {
+        var room: BridgedRoomID
+        var event: BridgeEvent
+        var messageID: BridgeMessageID?
+        var policy: DegradationPolicy
+    }
+
+    /// - Parameters:
+    ///   - rooms: the rooms from the configuration; rooms created at run
+    ///     time are loaded from the store when the router starts.
+    ///   - queueLimit: events held per endpoint before new ones are refused.
+    public init(
+        instanceID: String, adapters: [any BridgeAdapter], store: any BridgeStore, rooms: [BridgedRoom] = [],
+        logger: Logger, queueLimit: Int = 1000
+    ) {
+        self.instanceID = instanceID
+        self.adapters = Dictionary(adapters.map { ($0.network, $0) }, uniquingKeysWith: { first, _ in first })
+        self.store = store
+        var logger = logger
+        logger[metadataKey: "subsystem"] = "router"
+        self.logger = logger
+        self.writer = StoreWriter(store: store, logger: logger)
+        self.queueLimit = max(1, queueLimit)
+        (spawned, spawner) = AsyncStream.makeStream(of: Endpoint.self)
+        var initial = State()
+        for room in rooms { Self.add(room, to: &initial, queueLimit: self.queueLimit) }
+        state = Mutex(initial)
+    }
+
+    // MARK: - Running
+
+    /// Runs every adapter, every endpoint's delivery task and the store
+    /// writer until the task is cancelled. Rooms created at run time before
+    /// are loaded from the store first.
+    public func run() async throws {
+        for room in try await store.loadRooms() where !room.fromConfiguration {
+            state.withLock { Self.add(room, to: &$0, queueLimit: queueLimit) }
+        }
+        for room in try await store.loadRooms() where room.fromConfiguration {
+            if state.withLock({ $0.rooms[room.id] == nil }) { try await store.deleteRoom(room.id) }
+        }
+        let (rooms, endpoints) = state.withLock { state in
+            state.running = true
+            return (Array(state.rooms.values), Array(state.queues.keys))
+        }
+        for room in rooms where room.fromConfiguration { try await store.saveRoom(room) }
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.writer.run() }
+            for adapter in adapters.values {
+                group.addTask {
+                    do {
+                        try await adapter.run(sink: self)
+                    } catch {
+                        self.logger.error("adapter stopped", metadata: ["network": "\(adapter.network)", "error": "\(error)"])
+                    }
+                }
+            }
+            for endpoint in endpoints {
+                group.addTask { await self.openAndDeliver(endpoint) }
+            }
+            // Endpoints added at run time get their delivery task here; the
+            // loop ends when the router's task is cancelled.
+            for await endpoint in spawned {
+                group.addTask { await self.openAndDeliver(endpoint) }
+            }
+            writer.stop()
+            group.cancelAll()
+        }
+    }
+}

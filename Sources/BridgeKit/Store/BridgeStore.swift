@@ -1,0 +1,137 @@
+import struct Foundation.Date
+
+/// What Trestle remembers: bridged rooms, the message-id map (each
+/// message's id on every network) and the room archive, and the puppets it
+/// created. A protocol so that SQLite (the default, one file, no setup)
+/// and a PostgreSQL backend for larger installations can both serve.
+///
+/// Writes come in batches (`write(_:)`): the router collects what happened
+/// over a few milliseconds and commits it in one transaction, since one
+/// commit per message is what limits other bridges to about a hundred
+/// messages per second. A batch is atomic: after a crash, either all of it
+/// is there or none.
+public protocol BridgeStore: Sendable {
+    /// Every bridged room, as last saved.
+    func loadRooms() async throws -> [BridgedRoom]
+    /// Creates or replaces a room.
+    func saveRoom(_ room: BridgedRoom) async throws
+    func deleteRoom(_ id: BridgedRoomID) async throws
+
+    /// Applies a batch of records in one transaction.
+    func write(_ records: [StoreRecord]) async throws
+
+    /// Trestle's id of the message known as `remote` in `endpoint`.
+    func messageID(for remote: RemoteMessageID, in endpoint: Endpoint) async throws -> BridgeMessageID?
+    /// The message's id in each endpoint it reached.
+    func remoteIDs(for message: BridgeMessageID) async throws -> [Endpoint: RemoteMessageID]
+    /// The archived message (its latest version).
+    func archivedMessage(_ id: BridgeMessageID) async throws -> ArchivedMessage?
+    /// A page of a room's archive (for MAM and join history).
+    func archive(_ query: ArchiveQuery) async throws -> ArchivePage
+
+    /// The id of the puppet Trestle uses for `participant` on `network`.
+    func puppet(for participant: ParticipantKey, on network: NetworkID) async throws -> String?
+    func savePuppet(_ puppetID: String, for participant: ParticipantKey, on network: NetworkID) async throws
+}
+
+/// A bridged room: its endpoints and how it treats what they cannot show.
+public struct BridgedRoom: Hashable, Sendable, Codable {
+    public var id: BridgedRoomID
+    public var endpoints: [Endpoint]
+    public var policy: DegradationPolicy
+    /// Whether the room comes from the configuration (re-created from it on
+    /// every start) or was created at run time (kept in the store only).
+    public var fromConfiguration: Bool
+
+    public init(id: BridgedRoomID, endpoints: [Endpoint], policy: DegradationPolicy = DegradationPolicy(),
+                fromConfiguration: Bool = true) {
+        self.id = id
+        self.endpoints = endpoints
+        self.policy = policy
+        self.fromConfiguration = fromConfiguration
+    }
+}
+
+/// One change in a batch.
+public enum StoreRecord: Hashable, Sendable {
+    /// A new message in a room's archive.
+    case archive(ArchivedMessage)
+    /// The message is known as `remote` in `endpoint`.
+    case mapping(BridgeMessageID, Endpoint, RemoteMessageID)
+    /// The message was edited; the archive keeps the new content.
+    case edit(BridgeMessageID, MessageContent, at: Date)
+    /// The message was retracted; the archive keeps a tombstone.
+    case retraction(BridgeMessageID, at: Date)
+}
+
+/// A message as the archive keeps it. Its `content.replyTo` is always a
+/// `.bridge` reference.
+public struct ArchivedMessage: Hashable, Sendable, Codable {
+    public var id: BridgeMessageID
+    public var room: BridgedRoomID
+    public var origin: Endpoint
+    public var sender: Participant
+    public var content: MessageContent
+    public var timestamp: Date
+    public var edited: Date?
+    public var retracted: Date?
+
+    public init(id: BridgeMessageID, room: BridgedRoomID, origin: Endpoint, sender: Participant,
+                content: MessageContent, timestamp: Date, edited: Date? = nil, retracted: Date? = nil) {
+        self.id = id
+        self.room = room
+        self.origin = origin
+        self.sender = sender
+        self.content = content
+        self.timestamp = timestamp
+        self.edited = edited
+        self.retracted = retracted
+    }
+}
+
+/// A request for part of a room's archive, in the shape of XEP-0313 with
+/// XEP-0059 paging: a time window, an optional sender, and a page of at
+/// most `limit` messages after or before a known message (or the newest
+/// page when `before` is `.last`).
+public struct ArchiveQuery: Hashable, Sendable {
+    public enum Anchor: Hashable, Sendable {
+        case none
+        case after(BridgeMessageID)
+        case before(BridgeMessageID)
+        /// The last page (XEP-0059 `<before/>` without an id).
+        case last
+    }
+
+    public var room: BridgedRoomID
+    public var start: Date?
+    public var end: Date?
+    public var sender: ParticipantKey?
+    public var anchor: Anchor
+    public var limit: Int
+
+    public init(room: BridgedRoomID, start: Date? = nil, end: Date? = nil, sender: ParticipantKey? = nil,
+                anchor: Anchor = .none, limit: Int = 50) {
+        self.room = room
+        self.start = start
+        self.end = end
+        self.sender = sender
+        self.anchor = anchor
+        self.limit = limit
+    }
+}
+
+/// A page of the archive, oldest first.
+public struct ArchivePage: Hashable, Sendable {
+    public var messages: [ArchivedMessage]
+    /// Whether the page reaches the end of the matching messages in the
+    /// direction asked (XEP-0313 `complete`).
+    public var complete: Bool
+    /// How many messages match the query in all (XEP-0059 `count`).
+    public var count: Int
+
+    public init(messages: [ArchivedMessage], complete: Bool, count: Int) {
+        self.messages = messages
+        self.complete = complete
+        self.count = count
+    }
+}

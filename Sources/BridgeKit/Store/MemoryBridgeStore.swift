@@ -1,0 +1,116 @@
+import Synchronization
+import struct Foundation.Date
+
+/// A `BridgeStore` in memory: for tests, and for trying Trestle without
+/// keeping anything. Its behaviour is the reference the durable stores are
+/// checked against (`BridgeTesting`'s store conformance tests).
+public final class MemoryBridgeStore: BridgeStore {
+    private struct State {
+        var rooms: [BridgedRoomID: BridgedRoom] = [:]
+        var messages: [BridgeMessageID: ArchivedMessage] = [:]
+        /// Archive order: message ids in the order they were written.
+        var order: [BridgeMessageID] = []
+        var byRemote: [Endpoint: [RemoteMessageID: BridgeMessageID]] = [:]
+        var remotes: [BridgeMessageID: [Endpoint: RemoteMessageID]] = [:]
+        var puppets: [NetworkID: [ParticipantKey: String]] = [:]
+    }
+
+    private let state = Mutex(State())
+
+    public init() {}
+
+    public func loadRooms() async throws -> [BridgedRoom] {
+        state.withLock { $0.rooms.values.sorted { $0.id < $1.id } }
+    }
+
+    public func saveRoom(_ room: BridgedRoom) async throws {
+        state.withLock { $0.rooms[room.id] = room }
+    }
+
+    public func deleteRoom(_ id: BridgedRoomID) async throws {
+        _ = state.withLock { $0.rooms.removeValue(forKey: id) }
+    }
+
+    public func write(_ records: [StoreRecord]) async throws {
+        state.withLock { state in
+            for record in records {
+                switch record {
+                case .archive(let message):
+                    if state.messages[message.id] == nil { state.order.append(message.id) }
+                    state.messages[message.id] = message
+                case .mapping(let id, let endpoint, let remote):
+                    state.byRemote[endpoint, default: [:]][remote] = id
+                    state.remotes[id, default: [:]][endpoint] = remote
+                case .edit(let id, let content, let date):
+                    state.messages[id]?.content = content
+                    state.messages[id]?.edited = date
+                case .retraction(let id, let date):
+                    state.messages[id]?.retracted = date
+                }
+            }
+        }
+    }
+
+    public func messageID(for remote: RemoteMessageID, in endpoint: Endpoint) async throws -> BridgeMessageID? {
+        state.withLock { $0.byRemote[endpoint]?[remote] }
+    }
+
+    public func remoteIDs(for message: BridgeMessageID) async throws -> [Endpoint: RemoteMessageID] {
+        state.withLock { $0.remotes[message] ?? [:] }
+    }
+
+    public func archivedMessage(_ id: BridgeMessageID) async throws -> ArchivedMessage? {
+        state.withLock { $0.messages[id] }
+    }
+
+    public func archive(_ query: ArchiveQuery) async throws -> ArchivePage {
+        state.withLock { state in
+            let matching = state.order.compactMap { state.messages[$0] }.filter { message in
+                message.room == query.room
+                    && (query.start.map { message.timestamp >= $0 } ?? true)
+                    && (query.end.map { message.timestamp <= $0 } ?? true)
+                    && (query.sender.map { message.sender.key == $0 } ?? true)
+            }
+            return ArchivePage.slice(matching, anchor: query.anchor, limit: query.limit)
+        }
+    }
+
+    public func puppet(for participant: ParticipantKey, on network: NetworkID) async throws -> String? {
+        state.withLock { $0.puppets[network]?[participant] }
+    }
+
+    public func savePuppet(_ puppetID: String, for participant: ParticipantKey, on network: NetworkID) async throws {
+        state.withLock { $0.puppets[network, default: [:]][participant] = puppetID }
+    }
+}
+
+extension ArchivePage {
+    /// Cuts one page out of all matching messages (oldest first), as
+    /// XEP-0059 describes: after an id, before an id, the last page, or the
+    /// first page. An unknown anchor id gives an empty, complete page.
+    public static func slice(_ matching: [ArchivedMessage], anchor: ArchiveQuery.Anchor, limit: Int) -> ArchivePage {
+        let limit = max(0, limit)
+        switch anchor {
+        case .none:
+            let page = Array(matching.prefix(limit))
+            return ArchivePage(messages: page, complete: page.count == matching.count, count: matching.count)
+        case .after(let id):
+            guard let index = matching.firstIndex(where: { $0.id == id }) else {
+                return ArchivePage(messages: [], complete: true, count: matching.count)
+            }
+            let rest = matching[(index + 1)...]
+            let page = Array(rest.prefix(limit))
+            return ArchivePage(messages: page, complete: page.count == rest.count, count: matching.count)
+        case .before(let id):
+            guard let index = matching.firstIndex(where: { $0.id == id }) else {
+                return ArchivePage(messages: [], complete: true, count: matching.count)
+            }
+            let rest = matching[..<index]
+            let page = Array(rest.suffix(limit))
+            return ArchivePage(messages: page, complete: page.count == rest.count, count: matching.count)
+        case .last:
+            let page = Array(matching.suffix(limit))
+            return ArchivePage(messages: page, complete: page.count == matching.count, count: matching.count)
+        }
+    }
+}

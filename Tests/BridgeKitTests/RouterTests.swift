@@ -1,0 +1,209 @@
+import BridgeKit
+import BridgeTesting
+import Logging
+import Synchronization
+import Testing
+
+/// The router with in-process adapters: fan-out, echoes, loops, stalls,
+/// overflow, degradation, authorship, and the id map across a restart.
+@Suite struct RouterTests {
+    @Test func anEventReachesEveryOtherEndpointExactlyOnce() async throws {
+        let room = ThreeNetworkRoom()
+        try await room.running {
+            let alice = person("xmpp", "alice@localhost", "Alice")
+            let receipt = await room.router.route(message("hello", from: alice, in: ThreeNetworkRoom.xmppRoom, remote: "x1"))
+            #expect(receipt.messageID != nil)
+            try await room.irc.waitForDeliveries(1)
+            try await room.matrix.waitForDeliveries(1)
+            try await Task.sleep(for: .milliseconds(50))
+            #expect(room.irc.deliveries.map(\.text) == ["hello"])
+            #expect(room.matrix.deliveries.map(\.text) == ["hello"])
+            #expect(room.xmpp.deliveries.isEmpty)
+            #expect(room.matrix.deliveries.first?.messageID == receipt.messageID)
+            #expect(room.matrix.deliveries.first?.event.sender.displayName == "Alice")
+        }
+    }
+
+    @Test func echoesOfOwnMessagesAndPuppetsAreDropped() async throws {
+        let room = ThreeNetworkRoom()
+        try await room.running {
+            let alice = person("xmpp", "alice@localhost")
+            await room.router.route(message("hi", from: alice, in: ThreeNetworkRoom.xmppRoom, remote: "x1"))
+            let delivered = try await room.irc.waitForDeliveries(1)
+            try await room.matrix.waitForDeliveries(1)
+            // IRC reflects our own line back with the id we were given for it.
+            let echoID = delivered[0].event.remoteID.map { _ in "irc-1" } ?? "irc-1"
+            let echo = await room.router.route(message("hi", from: person("irc", "somebody"), in: ThreeNetworkRoom.ircRoom, remote: echoID))
+            #expect(echo.messageID == nil)
+            // A line from our own IRC puppet for Alice.
+            let puppet = await room.router.route(message("hi", from: person("irc", "alice[x]"), in: ThreeNetworkRoom.ircRoom))
+            #expect(puppet.messageID == nil)
+            try await Task.sleep(for: .milliseconds(50))
+            #expect(room.xmpp.deliveries.isEmpty && room.matrix.deliveries.count == 1)
+            #expect(room.router.statistics.echoes == 2)
+        }
+    }
+
+    @Test func twoBridgesLinkingTheSameRoomsDoNotLoop() async throws {
+        // Bridges A and B both link room x with room y, on networks each sees
+        // the other's messages on (a double-bridged room). Without the `via`
+        // mark, a message would bounce between them for ever.
+        let x = Endpoint(network: "x", room: "#x")
+        let y = Endpoint(network: "y", room: "#y")
+        let (xA, yA) = (WireAdapter(network: "x", room: "#x"), WireAdapter(network: "y", room: "#y"))
+        let (xB, yB) = (WireAdapter(network: "x", room: "#x"), WireAdapter(network: "y", room: "#y"))
+        let routerA = Router(instanceID: "A", adapters: [xA, yA], store: MemoryBridgeStore(),
+                             rooms: [BridgedRoom(id: "r", endpoints: [x, y])], logger: Logger(label: "A"))
+        let routerB = Router(instanceID: "B", adapters: [xB, yB], store: MemoryBridgeStore(),
+                             rooms: [BridgedRoom(id: "r", endpoints: [x, y])], logger: Logger(label: "B"))
+        for wire in [xA, yA] { wire.peer.withLock { $0 = routerB } }
+        for wire in [xB, yB] { wire.peer.withLock { $0 = routerA } }
+        let a = Task { try await routerA.run() }
+        let b = Task { try await routerB.run() }
+        defer { a.cancel(); b.cancel() }
+        try await Task.sleep(for: .milliseconds(20))
+
+        // A user's line in x, relayed by A.
+        await routerA.route(message("ping", from: person("x", "carol"), in: x, remote: "u1"))
+        try await waitUntil { routerA.statistics.loops == 1 }
+        try await Task.sleep(for: .milliseconds(100))
+        #expect(yA.delivered == 1 && xB.delivered == 1 && xA.delivered == 0 && yB.delivered == 0)
+        #expect(routerA.statistics.loops == 1 && routerB.statistics.loops == 0)
+    }
+
+    @Test func aStalledEndpointHoldsUpNoOtherAndItsOverflowIsCounted() async throws {
+        let room = ThreeNetworkRoom(queueLimit: 5)
+        room.irc.setStalled(true)
+        try await room.running {
+            let alice = person("xmpp", "alice@localhost")
+            for n in 1...20 {
+                await room.router.route(message("m\(n)", from: alice, in: ThreeNetworkRoom.xmppRoom, remote: "x\(n)"))
+                try await room.matrix.waitForDeliveries(n)  // Matrix keeps up while IRC is stuck
+            }
+            let matrix = room.matrix.deliveries
+            #expect(matrix.map(\.text) == (1...20).map { "m\($0)" })
+            #expect(room.irc.deliveries.isEmpty)
+            // One delivery is in progress (stalled), five wait; the rest overflowed.
+            let overflowed = room.router.statistics.overflowed[ThreeNetworkRoom.ircRoom] ?? 0
+            #expect(overflowed >= 14 && overflowed <= 15)
+            room.irc.setStalled(false)
+            let irc = try await room.irc.waitForDeliveries(20 - overflowed)
+            #expect(irc.map(\.text) == Array((1...20).map { "m\($0)" }.prefix(20 - overflowed)))
+        }
+    }
+
+    @Test func whatATargetCannotShowIsDegradedByPolicy() async throws {
+        let room = ThreeNetworkRoom()  // IRC has no capabilities, Matrix all
+        try await room.running {
+            let alice = person("xmpp", "alice@localhost")
+            await room.router.route(message("helo", from: alice, in: ThreeNetworkRoom.xmppRoom, remote: "x1"))
+            try await room.matrix.waitForDeliveries(1)
+            try await room.irc.waitForDeliveries(1)
+            let edit = BridgeEvent(origin: ThreeNetworkRoom.xmppRoom, sender: alice,
+                                   payload: .edit(of: .remote(RemoteMessageID("x1")), MessageContent(text: "hello")))
+            await room.router.route(edit)
+            let reaction = BridgeEvent(origin: ThreeNetworkRoom.xmppRoom, sender: alice,
+                                       payload: .reaction(to: .remote(RemoteMessageID("x1")), key: "👍", added: true))
+            await room.router.route(reaction)
+            let matrix = try await room.matrix.waitForDeliveries(3)
+            let irc = try await room.irc.waitForDeliveries(2)
+            try await Task.sleep(for: .milliseconds(50))
+            // Matrix shows the edit as an edit of its own copy, and the reaction.
+            guard case .edit = matrix[1].event.payload else { Issue.record("not an edit: \(matrix[1].event)"); return }
+            #expect(matrix[1].target == matrix[0].event.remoteID.map { _ in RemoteMessageID("matrix-1") } ?? RemoteMessageID("matrix-1"))
+            guard case .reaction(_, "👍", true) = matrix[2].event.payload else { Issue.record("\(matrix[2].event)"); return }
+            // IRC gets the correction as a marked resend, and no reaction line.
+            #expect(irc.count == 2)
+            #expect(irc[1].text == Degradation.editMark + "hello")
+            #expect(room.router.statistics.degradedAway == 1)
+        }
+    }
+
+    @Test func editsAndRetractionsOfSomeoneElsesMessageAreRefused() async throws {
+        let room = ThreeNetworkRoom()
+        try await room.running {
+            let alice = person("xmpp", "alice@localhost")
+            let mallory = person("xmpp", "mallory@localhost")
+            let original = await room.router.route(message("mine", from: alice, in: ThreeNetworkRoom.xmppRoom, remote: "x1"))
+            try await room.matrix.waitForDeliveries(1)
+            let id = try #require(original.messageID)
+            await room.router.route(BridgeEvent(origin: ThreeNetworkRoom.xmppRoom, sender: mallory,
+                                                payload: .edit(of: .bridge(id), MessageContent(text: "not yours"))))
+            await room.router.route(BridgeEvent(origin: ThreeNetworkRoom.xmppRoom, sender: mallory, payload: .retraction(of: .bridge(id))))
+            try await Task.sleep(for: .milliseconds(50))
+            #expect(room.matrix.deliveries.count == 1)
+            #expect(room.router.statistics.refused == 2)
+            let archived = try await room.store.archivedMessage(id)
+            #expect(archived?.content.text.plainText == "mine" && archived?.retracted == nil)
+        }
+    }
+
+    @Test func anEditAfterARestartLandsOnTheRightMessage() async throws {
+        let store = MemoryBridgeStore()
+        let before = ThreeNetworkRoom(store: store)
+        try await before.running {
+            await before.router.route(message("typo", from: person("xmpp", "alice@localhost"), in: ThreeNetworkRoom.xmppRoom, remote: "x1"))
+            try await before.matrix.waitForDeliveries(1)
+            try await before.irc.waitForDeliveries(1)
+            // Let the writer commit the delivery's mapping.
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        let after = ThreeNetworkRoom(store: store)
+        try await after.running {
+            let edit = BridgeEvent(origin: ThreeNetworkRoom.xmppRoom, sender: person("xmpp", "alice@localhost"),
+                                   payload: .edit(of: .remote(RemoteMessageID("x1")), MessageContent(text: "fixed")))
+            let receipt = await after.router.route(edit)
+            #expect(receipt.messageID != nil)
+            let matrix = try await after.matrix.waitForDeliveries(1)
+            #expect(matrix[0].target == RemoteMessageID("matrix-1"))
+            #expect(matrix[0].quoted?.content.text.plainText == "fixed" || matrix[0].quoted?.content.text.plainText == "typo")
+        }
+    }
+
+    @Test func aRetryableFailureIsRetriedInOrder() async throws {
+        let room = ThreeNetworkRoom()
+        room.matrix.failNext([DeliveryError(retryable: true, "homeserver down")])
+        try await room.running {
+            let alice = person("xmpp", "alice@localhost")
+            await room.router.route(message("one", from: alice, in: ThreeNetworkRoom.xmppRoom, remote: "x1"))
+            await room.router.route(message("two", from: alice, in: ThreeNetworkRoom.xmppRoom, remote: "x2"))
+            let matrix = try await room.matrix.waitForDeliveries(2)
+            #expect(matrix.map(\.text) == ["one", "two"])
+            #expect(room.router.statistics.failed.isEmpty)
+        }
+    }
+}
+
+/// A network shared by two bridges: what one bridge delivers into it, the
+/// other receives from it, with the `via` mark carried along.
+final class WireAdapter: BridgeAdapter {
+    let network: NetworkID
+    let room: String
+    let peer = Mutex<Router?>(nil)
+    private let counter = Mutex(0)
+    var delivered: Int { counter.withLock { $0 } }
+
+    init(network: NetworkID, room: String) {
+        self.network = network
+        self.room = room
+    }
+
+    func capabilities(in room: String) -> Capabilities { .all }
+
+    func run(sink: any EventSink) async throws {
+        while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
+    }
+
+    func deliver(_ delivery: Delivery) async throws -> RemoteMessageID? {
+        let id = counter.withLock { value in
+            value += 1
+            return RemoteMessageID("wire-\(value)")
+        }
+        guard let peer = peer.withLock({ $0 }) else { return id }
+        var event = delivery.event
+        event.origin = Endpoint(network: network, room: room)
+        event.remoteID = RemoteMessageID("seen-" + id.rawValue)
+        await peer.route(event)
+        return id
+    }
+}

@@ -1,0 +1,60 @@
+import Testing
+import TrestleConfig
+
+/// The `rooms` and `store` sections.
+@Suite struct RoomSettingsTests {
+    let files = TemporaryFiles()
+    let component = "component:\n  jid: t.localhost\n  secret: s\n"
+
+    func load(_ yaml: String) throws(ConfigError) -> TrestleConfiguration {
+        try TrestleConfiguration.load(path: files.write(component + yaml), environment: [:])
+    }
+
+    func loadError(_ yaml: String) -> ConfigError? {
+        do {
+            _ = try load(yaml)
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    @Test func roomsWithEndpointsAndPolicies() throws {
+        let configuration = try load("""
+            rooms:
+              - name: lobby
+                endpoints:
+                  - xmpp: lobby
+                  - irc.libera: "#lobby"
+                reactions: notice
+              - name: dev
+                endpoints: [{xmpp: dev}]
+            store:
+              path: state/trestle.sqlite
+              history_on_join: 5
+            """)
+        #expect(configuration.rooms.count == 2)
+        #expect(configuration.rooms[0].endpoints == [.init(network: "xmpp", room: "lobby"), .init(network: "irc.libera", room: "#lobby")])
+        #expect(configuration.rooms[0].reactions == .notice && configuration.rooms[0].edits == .resend)
+        #expect(configuration.store.path == files.directory + "/state/trestle.sqlite")
+        #expect(configuration.store.historyOnJoin == 5)
+    }
+
+    @Test func defaultsWithoutTheSections() throws {
+        let configuration = try load("")
+        #expect(configuration.rooms.isEmpty)
+        #expect(configuration.store.path == files.directory + "/trestle.sqlite")
+        #expect(configuration.store.historyOnJoin == 20)
+    }
+
+    @Test func mistakesAreNamedWithTheirLine() {
+        let twoPairs = loadError("rooms:\n  - name: a\n    endpoints:\n      - {xmpp: a, irc: b}\n")
+        #expect(twoPairs?.line == 7 && twoPairs?.message.contains("one 'network: room' pair") == true)
+        let duplicate = loadError("rooms:\n  - name: a\n    endpoints: [{xmpp: a}]\n  - name: a\n    endpoints: [{xmpp: b}]\n")
+        #expect(duplicate?.line == 7 && duplicate?.keyPath == "rooms[1].name")
+        let badPolicy = loadError("rooms:\n  - name: a\n    endpoints: [{xmpp: a}]\n    edits: sometimes\n")
+        #expect(badPolicy?.line == 7 && badPolicy?.keyPath == "rooms[0].edits")
+        let typo = loadError("rooms:\n  - name: a\n    endpoint: [{xmpp: a}]\n")
+        #expect(typo != nil)
+    }
+}
