@@ -24,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // expat, the XML parser every byte from the XMPP server goes through.
@@ -57,6 +58,19 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The default store: one SQLite file (GRDB), WAL, migrated on start.
+        .target(
+            name: "SQLiteStore",
+            dependencies: ["BridgeKit", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings
+        ),
+        // The XMPP endpoint: bridged rooms as MUC rooms (XEP-0045), history
+        // and MAM, corrections, retractions, reactions, replies.
+        .target(
+            name: "XMPPRooms",
+            dependencies: ["XMPPCore", "BridgeKit", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
         // Helpers for testing adapters and stores: a recording adapter, the
         // store conformance checks.
         .target(name: "BridgeTesting", dependencies: ["BridgeKit"], swiftSettings: swiftSettings),
@@ -70,7 +84,8 @@ let package = Package(
         .executableTarget(
             name: "trestle",
             dependencies: [
-                "XMPPCore", "TrestleConfig",
+                "XMPPCore", "TrestleConfig", "BridgeKit", "XMPPRooms", "SQLiteStore",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -91,6 +106,8 @@ let package = Package(
         .testTarget(name: "XMLStreamTests", dependencies: ["XMLStream"], swiftSettings: swiftSettings),
         .testTarget(name: "XMPPCoreTests", dependencies: ["XMPPCore"], swiftSettings: swiftSettings),
         .testTarget(name: "BridgeKitTests", dependencies: ["BridgeKit", "BridgeTesting"], swiftSettings: swiftSettings),
+        .testTarget(name: "XMPPRoomsTests", dependencies: ["XMPPRooms", "BridgeTesting"], swiftSettings: swiftSettings),
+        .testTarget(name: "SQLiteStoreTests", dependencies: ["SQLiteStore", "BridgeTesting"], swiftSettings: swiftSettings),
         .testTarget(name: "TrestleConfigTests", dependencies: ["TrestleConfig"], swiftSettings: swiftSettings),
     ]
 )

@@ -2,16 +2,19 @@ import Foundation
 import Logging
 import XMLStream
 import XMPPCore
+import XMPPRooms
 
-/// Where every stanza from the XMPP server goes first: for now, to the
-/// component's own answers (disco, ping, version, refusals). Connection
-/// changes are turned into admin notices.
+/// Where every stanza from the XMPP server goes first: to the bridged
+/// rooms when it is addressed to one, else to the component's own answers
+/// (disco, ping, version, refusals). Connection changes become admin notices.
 struct ComponentDispatcher: ComponentHandler {
+    let rooms: XMPPAdapter
     let responder: ComponentResponder
     let notifier: AdminNotifier
     let logger: Logger
 
     func received(_ stanza: XMPPElement, on connection: ComponentConnection) async {
+        if await rooms.handle(stanza) { return }
         if let reply = await responder.reply(to: stanza) {
             connection.send(reply)
         }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Logging
 import ServiceLifecycle
 import TrestleConfig
+import BridgeKit
 import XMPPCore
 
 /// `trestle run --config FILE`: the daemon. Builds every object from the
@@ -29,20 +30,18 @@ struct RunCommand: AsyncParsableCommand {
         let logger = Logger(label: "trestle")
         logger.info("starting", metadata: ["version": "\(TrestleVersion.string)", "config": "\(config)"])
 
-        let component = settings.component
-        let domain = JID(domain: component.jid)
-        let handler = ComponentDispatcher(
-            responder: ComponentResponder(domain: component.jid, softwareVersion: TrestleVersion.string),
-            notifier: AdminNotifier(component: domain, admins: component.admins.compactMap(JID.init)),
-            logger: logger)
-        let connection = ComponentConnection(
-            configuration: ComponentConfiguration(settings.component),
-            logger: logger,
-            handler: handler)
-
+        let assembly: BridgeAssembly
+        do {
+            assembly = try BridgeAssembly(settings: settings, logger: logger)
+        } catch {
+            logger.critical("cannot start: \(error)")
+            throw ExitCode(78)  // EX_CONFIG
+        }
+        // Shut down in reverse order: the XMPP stream closes first, then the
+        // router stops and commits what it still holds.
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
-                services: [.init(service: connection)],
+                services: [.init(service: RouterService(router: assembly.router)), .init(service: assembly.connection)],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         try await group.run()
@@ -76,5 +75,17 @@ extension ComponentConfiguration {
             keepaliveInterval: settings.keepaliveInterval,
             queueLimit: settings.queueLimit,
             limits: .init(maxStanzaBytes: settings.maxStanzaSize))
+    }
+}
+
+/// Runs the router as a service; a graceful shutdown cancels it, and it
+/// commits its pending store writes on the way out.
+struct RouterService: Service {
+    let router: Router
+
+    func run() async throws {
+        try await cancelWhenGracefulShutdown {
+            try await router.run()
+        }
     }
 }

@@ -55,9 +55,11 @@ def trestle(tmp_path, prosody) -> Callable[..., TrestleProcess]:
         pytest.fail(f"Trestle binary not built ({trestle_binary()}); run `swift build` or set TRESTLE_BIN")
     started: list[TrestleProcess] = []
 
-    def start(**settings) -> TrestleProcess:
+    def start(rooms: list | None = None, **settings) -> TrestleProcess:
         settings.setdefault("secret", COMPONENT_SECRET)
         config = component_config(prosody, jid=COMPONENT_JID, **settings)
+        if rooms is not None:
+            config["rooms"] = rooms
         directory = tmp_path / f"trestle{len(started)}"
         directory.mkdir()
         proc = TrestleProcess(config, directory=directory)

@@ -55,14 +55,23 @@ extension BridgeAdapter {
 /// Where an adapter hands what it receives: the router's funnel.
 public protocol EventSink: Sendable {
     /// Hands over an event received from the network. Returns once the event
-    /// is queued for every other endpoint of its room; never calls back
-    /// into the adapter.
-    func receive(_ event: BridgeEvent) async
+    /// is queued for every other endpoint of its room, with the id Trestle
+    /// gave it (`nil` when it was dropped: an echo, a refused edit, …) and a
+    /// way to wait until it is stored. Never calls back into the adapter.
+    @discardableResult
+    func route(_ event: BridgeEvent) async -> Receipt
 
     /// Creates (or extends) a bridged room at run time, e.g. when an XMPP
     /// user joins `#chan%irc.example.org@component` or Matrix asks for an
     /// alias in the bridge's namespace. The room is remembered in the store.
     func bridge(_ room: BridgedRoomID, endpoints: [Endpoint]) async throws
+}
+
+extension EventSink {
+    /// Hands over an event when the adapter needs no receipt.
+    public func receive(_ event: BridgeEvent) async {
+        _ = await route(event)
+    }
 }
 
 /// One event for one endpoint, with every reference translated to the

@@ -1,10 +1,6 @@
 import Logging
 
 extension Router {
-    public func receive(_ event: BridgeEvent) async {
-        _ = await route(event)
-    }
-
     /// Routes an event received by an adapter and returns what became of
     /// it: the id Trestle gave the message (`nil` when the event was
     /// dropped) and a way to wait until it is stored.

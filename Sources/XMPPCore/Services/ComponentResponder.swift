@@ -77,7 +77,9 @@ public struct ComponentResponder: Sendable {
         case .message:
             return StanzaError(.serviceUnavailable).reply(to: stanza)
         case .presence:
-            return nil
+            // A join of a room that does not exist: say so, or the client waits for ever.
+            guard Presence(stanza)?.type == .available, stanza.to?.local != nil else { return nil }
+            return StanzaError(.itemNotFound, text: "no such room").reply(to: stanza)
         }
     }
 

@@ -1,0 +1,121 @@
+import BridgeKit
+import GRDB
+
+/// The default `BridgeStore`: one SQLite file, no server to set up.
+///
+/// The file is opened with a GRDB `DatabasePool`: one writer connection,
+/// several readers, in WAL journal mode, so archive queries never wait for
+/// the router's writes nor hold them up. Each `write(_:)` batch is one
+/// transaction.
+///
+/// Durability: WAL with `synchronous = NORMAL` (what GRDB sets for a pool).
+/// A commit has been written to the `-wal` file before `write(_:)`
+/// returns, so every committed batch survives the process being killed
+/// (`kill -9`, a crash): the operating system still has the data and the
+/// next open recovers it. The `-wal` file is only flushed to the disk at
+/// checkpoints, though, so a power loss or kernel crash can lose the
+/// batches committed since the last checkpoint; the file stays consistent
+/// and each batch is there in full or not at all.
+public final class SQLiteBridgeStore: BridgeStore {
+    let pool: DatabasePool
+
+    /// Opens the database at `path`, creating the file if there is none
+    /// (its directory must exist), and migrates it to the current schema.
+    public init(path: String) throws {
+        var configuration = Configuration()
+        configuration.label = "SQLiteBridgeStore"
+        pool = try DatabasePool(path: path, configuration: configuration)
+        try SQLiteSchema.migrator.migrate(pool)
+    }
+
+    /// Closes the file now rather than when the store is released, for an
+    /// orderly shutdown: the last connection to close checkpoints the WAL.
+    /// The store cannot be used afterwards.
+    public func close() throws {
+        try pool.close()
+    }
+
+    public func loadRooms() async throws -> [BridgedRoom] {
+        try await pool.read { db in
+            var endpoints: [String: [Endpoint]] = [:]
+            let rows = try Row.fetchCursor(db, sql: """
+                SELECT room, network, remote_room FROM room_endpoint ORDER BY room, position
+                """)
+            while let row = try rows.next() {
+                try endpoints[row.decode(forColumn: "room"), default: []].append(Endpoint(row: row))
+            }
+            return try Row.fetchAll(db, sql: "SELECT * FROM room").map { row in
+                try BridgedRoom(row: row, endpoints: endpoints[row.decode(forColumn: "id")] ?? [])
+            }
+        }.sorted { $0.id < $1.id }
+    }
+
+    public func saveRoom(_ room: BridgedRoom) async throws {
+        try await pool.write { db in
+            try db.execute(sql: """
+                INSERT INTO room (id, edits, retractions, reactions, from_configuration) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT (id) DO UPDATE SET edits = excluded.edits, retractions = excluded.retractions,
+                    reactions = excluded.reactions, from_configuration = excluded.from_configuration
+                """, arguments: [room.id.rawValue, room.policy.edits.rawValue, room.policy.retractions.rawValue,
+                                 room.policy.reactions.rawValue, room.fromConfiguration])
+            try db.execute(sql: "DELETE FROM room_endpoint WHERE room = ?", arguments: [room.id.rawValue])
+            for (position, endpoint) in room.endpoints.enumerated() {
+                try db.execute(sql: """
+                    INSERT INTO room_endpoint (room, position, network, remote_room) VALUES (?, ?, ?, ?)
+                    """, arguments: [room.id.rawValue, position, endpoint.network.rawValue, endpoint.room])
+            }
+        }
+    }
+
+    public func deleteRoom(_ id: BridgedRoomID) async throws {
+        try await pool.write { db in
+            try db.execute(sql: "DELETE FROM room WHERE id = ?", arguments: [id.rawValue])
+        }
+    }
+
+    public func messageID(for remote: RemoteMessageID, in endpoint: Endpoint) async throws -> BridgeMessageID? {
+        try await pool.read { db in
+            try String.fetchOne(db, sql: """
+                SELECT message FROM message_map WHERE network = ? AND room = ? AND remote = ?
+                """, arguments: [endpoint.network.rawValue, endpoint.room, remote.rawValue])
+        }.map(BridgeMessageID.init(rawValue:))
+    }
+
+    public func remoteIDs(for message: BridgeMessageID) async throws -> [Endpoint: RemoteMessageID] {
+        try await pool.read { db in
+            var ids: [Endpoint: RemoteMessageID] = [:]
+            // Oldest first, so the latest id in each endpoint wins.
+            let rows = try Row.fetchCursor(db, sql: """
+                SELECT network, room, remote FROM message_map WHERE message = ? ORDER BY seq
+                """, arguments: [message.rawValue])
+            while let row = try rows.next() {
+                ids[try Endpoint(row: row, roomColumn: "room")] = try RemoteMessageID(row.decode(forColumn: "remote"))
+            }
+            return ids
+        }
+    }
+
+    public func archivedMessage(_ id: BridgeMessageID) async throws -> ArchivedMessage? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT \(ArchivedMessage.columns) FROM archive WHERE id = ?",
+                             arguments: [id.rawValue]).map { try ArchivedMessage(row: $0) }
+        }
+    }
+
+    public func puppet(for participant: ParticipantKey, on network: NetworkID) async throws -> String? {
+        try await pool.read { db in
+            try String.fetchOne(db, sql: """
+                SELECT puppet FROM puppet WHERE network = ? AND participant_network = ? AND participant_id = ?
+                """, arguments: [network.rawValue, participant.network.rawValue, participant.id])
+        }
+    }
+
+    public func savePuppet(_ puppetID: String, for participant: ParticipantKey, on network: NetworkID) async throws {
+        try await pool.write { db in
+            try db.execute(sql: """
+                INSERT INTO puppet (network, participant_network, participant_id, puppet) VALUES (?, ?, ?, ?)
+                ON CONFLICT DO UPDATE SET puppet = excluded.puppet
+                """, arguments: [network.rawValue, participant.network.rawValue, participant.id, puppetID])
+        }
+    }
+}

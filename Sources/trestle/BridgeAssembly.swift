@@ -1,0 +1,89 @@
+import BridgeKit
+import Crypto
+import Logging
+import SQLiteStore
+import Synchronization
+import TrestleConfig
+import XMLStream
+import XMPPCore
+import XMPPRooms
+
+/// Builds every object of a running bridge from the configuration and
+/// passes each its collaborators: the store, the adapters, the router, the
+/// component connection and its dispatcher. No globals: this is the one
+/// place where the parts meet.
+struct BridgeAssembly {
+    let connection: ComponentConnection
+    let router: Router
+    let xmpp: XMPPAdapter
+
+    /// The networks this build has adapters for.
+    static let networks: Set<String> = ["xmpp"]
+
+    init(settings: TrestleConfiguration, logger: Logger) throws {
+        let component = settings.component
+        for room in settings.rooms {
+            for endpoint in room.endpoints where !Self.networks.contains(endpoint.network) {
+                throw AssemblyError("\(settings.sourcePath): room '\(room.name)': no adapter for network "
+                    + "'\(endpoint.network)' in this build (available: \(Self.networks.sorted().joined(separator: ", ")))")
+            }
+        }
+        let store = try SQLiteBridgeStore(path: settings.store.path)
+        let outgoing = Mutex<ComponentConnection?>(nil)
+        let xmpp = XMPPAdapter(
+            domain: component.jid, store: store, occupantIDSecret: Self.occupantIDSecret(settings),
+            historyLimit: settings.store.historyOnJoin, logger: logger,
+            send: { stanzas in
+                guard let connection = outgoing.withLock({ $0 }) else { return }
+                for stanza in stanzas { connection.send(stanza) }
+            })
+        let rooms = settings.rooms.map { room in
+            BridgedRoom(
+                id: BridgedRoomID(room.name),
+                endpoints: room.endpoints.map { endpoint in
+                    endpoint.network == "xmpp"
+                        ? xmpp.endpoint(named: endpoint.room)
+                        : Endpoint(network: NetworkID(endpoint.network), room: endpoint.room)
+                },
+                policy: DegradationPolicy(
+                    edits: room.edits == .resend ? .resend : .drop,
+                    retractions: room.retractions == .notice ? .notice : .drop,
+                    reactions: room.reactions == .notice ? .notice : .drop))
+        }
+        for room in rooms {
+            for endpoint in room.endpoints where endpoint.network == xmpp.network {
+                xmpp.assign(endpoint.room, to: room.id)
+            }
+        }
+        let router = Router(instanceID: "trestle:\(component.jid)", adapters: [xmpp], store: store, rooms: rooms,
+                            logger: logger)
+        let responder = ComponentResponder(
+            domain: component.jid, extraFeatures: ["http://jabber.org/protocol/muc"],
+            softwareVersion: TrestleVersion.string,
+            items: { xmpp.roomJIDs.map { ComponentResponder.Item(jid: $0, name: $0.local) } })
+        let dispatcher = ComponentDispatcher(
+            rooms: xmpp, responder: responder,
+            notifier: AdminNotifier(component: JID(domain: component.jid), admins: component.admins.compactMap(JID.init)),
+            logger: logger)
+        let connection = ComponentConnection(
+            configuration: ComponentConfiguration(component), logger: logger, handler: dispatcher)
+        outgoing.withLock { $0 = connection }
+        self.connection = connection
+        self.router = router
+        self.xmpp = xmpp
+    }
+
+    /// XEP-0421 ids must stay the same for the bridge's whole life and be
+    /// unguessable: they are keyed with a hash of the component's secret
+    /// and domain. Changing the secret therefore changes occupant ids once.
+    static func occupantIDSecret(_ settings: TrestleConfiguration) -> [UInt8] {
+        let material = "trestle occupant-id\u{0}\(settings.component.jid)\u{0}\(settings.component.secret.reveal())"
+        return Array(SHA256.hash(data: Array(material.utf8)))
+    }
+}
+
+/// A configuration the assembly cannot build a bridge from.
+struct AssemblyError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,77 @@
+"""A slixmpp user that joins MUC rooms and records every presence and
+message it gets, for tests of Trestle's bridged rooms."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+import xml.etree.ElementTree as ET
+from typing import Callable
+
+from slixmpp.xmlstream.handler import Callback
+from slixmpp.xmlstream.matcher import MatchXPath
+
+from .client import UserClient
+
+MUC = "http://jabber.org/protocol/muc"
+MUC_USER = "http://jabber.org/protocol/muc#user"
+SID = "urn:xmpp:sid:0"
+OCCUPANT_ID = "urn:xmpp:occupant-id:0"
+
+
+class MUCUser(UserClient):
+    """Joins rooms with raw stanzas and keeps the raw XML of what arrives."""
+
+    def __init__(self, jid: str, password: str, server, resource: str = "test"):
+        super().__init__(jid, password, server, resource)
+        self.stanzas: list[ET.Element] = []
+        self._arrived = asyncio.Event()
+        # Every message and presence, whatever slixmpp would call it.
+        self.register_handler(Callback("trestle-tests-all-messages", MatchXPath("{jabber:client}message"), self._keep))
+        self.register_handler(Callback("trestle-tests-all-presences", MatchXPath("{jabber:client}presence"), self._keep))
+
+    def _keep(self, stanza) -> None:
+        self.stanzas.append(stanza.xml)
+        self._arrived.set()
+
+    def join(self, room: str, nick: str, history: int | None = None) -> None:
+        x = f"<x xmlns='{MUC}'>" + (f"<history maxstanzas='{history}'/>" if history is not None else "") + "</x>"
+        self.send_raw(f"<presence to='{room}/{nick}'>{x}</presence>")
+
+    def say(self, room: str, text: str, extra: str = "", id: str | None = None) -> str:
+        id = id or uuid.uuid4().hex
+        body = text.replace("&", "&amp;").replace("<", "&lt;")
+        self.send_raw(f"<message to='{room}' type='groupchat' id='{id}'><body>{body}</body>{extra}</message>")
+        return id
+
+    async def wait_for(self, predicate: Callable[[ET.Element], bool], timeout: float = 10.0,
+                       what: str = "stanza") -> ET.Element:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            for stanza in self.stanzas:
+                if predicate(stanza):
+                    return stanza
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                got = "\n".join(ET.tostring(s, encoding="unicode")[:300] for s in self.stanzas[-15:])
+                raise TimeoutError(f"{self.boundjid}: no {what} within {timeout} s; last got:\n{got}")
+            self._arrived.clear()
+            try:
+                await asyncio.wait_for(self._arrived.wait(), remaining)
+            except asyncio.TimeoutError:
+                pass
+
+
+def body(stanza: ET.Element) -> str | None:
+    element = stanza.find("{jabber:client}body")
+    return None if element is None else element.text
+
+
+def statuses(stanza: ET.Element) -> set[str]:
+    return {s.get("code") for s in stanza.iter(f"{{{MUC_USER}}}status")}
+
+
+def stanza_id(stanza: ET.Element) -> str | None:
+    element = stanza.find(f"{{{SID}}}stanza-id")
+    return None if element is None else element.get("id")

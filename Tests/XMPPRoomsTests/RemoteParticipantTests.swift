@@ -1,0 +1,63 @@
+import BridgeKit
+import Foundation
+import Testing
+import XMLStream
+import XMPPCore
+@testable import XMPPRooms
+
+/// Participants from other networks as occupants: stable nicks, clashes.
+@Suite struct RemoteParticipantTests {
+    @Test func remoteJoinIsBroadcast() throws {
+        var room = try Fixture.roomWithAliceAndBob()
+        let stanzas = room.remoteJoined(Fixture.ircDave)
+        #expect(stanzas.count == 2)
+        #expect(stanzas.allSatisfy { $0.attribute("from") == "lobby@bridge.example/Dave" && $0.statusCodes.isEmpty })
+        #expect(stanzas[0].mucItem?.attribute("jid") == nil && stanzas[0].occupantID != nil)
+        #expect(room.remoteJoined(Fixture.ircDave).isEmpty)
+        #expect(room.nick(of: Fixture.ircDave.key) == "Dave")
+    }
+
+    @Test func clashingNicksGetTheNetworkThenACounter() throws {
+        var room = try Fixture.roomWithAliceAndBob()
+        _ = room.remoteJoined(Participant(network: Fixture.irc, id: "alice", displayName: "Alice"))
+        _ = room.remoteJoined(Participant(network: "irc.oftc", id: "alice", displayName: "Alice"))
+        _ = room.remoteJoined(Participant(network: "matrix", id: "@alice:m.org", displayName: "Alice"))
+        #expect(room.occupants.map(\.nick) == ["Alice", "Bob", "Alice (irc)", "Alice (irc) 2", "Alice (matrix)"])
+
+        // A name that cleans up to nothing falls back to the id.
+        _ = room.remoteJoined(Participant(network: "matrix", id: "@ghost:m.org", displayName: " \u{7}\u{202E} "))
+        #expect(room.nick(of: ParticipantKey(network: "matrix", id: "@ghost:m.org")) == "@ghost:m.org")
+        _ = room.remoteJoined(Participant(network: "matrix", id: "@x:m.org", displayName: "  Mr \n  Spaces\t"))
+        #expect(room.nick(of: ParticipantKey(network: "matrix", id: "@x:m.org")) == "Mr Spaces")
+    }
+
+    @Test func xmppUsersCannotTakeARemoteNick() throws {
+        var room = try Fixture.roomWithAliceAndBob()
+        _ = room.remoteJoined(Fixture.ircDave)
+        let output = room.handle(try Fixture.join(Fixture.carol, nick: "Dave"), now: Fixture.now)
+        #expect(output.stanzas.first?.errorCondition == "conflict")
+        let change = room.handle(try Fixture.xml("<presence from='\(Fixture.bob)' to='lobby@bridge.example/Dave'/>"))
+        #expect(change.stanzas.first?.errorCondition == "conflict")
+    }
+
+    @Test func renameKeepsTheNickWhenItWouldNotChange() throws {
+        var room = try Fixture.roomWithAliceAndBob()
+        _ = room.remoteJoined(Fixture.ircDave)
+        #expect(room.remoteRenamed(Fixture.ircDave.key, to: " Dave ").isEmpty)
+        let toBob = room.remoteRenamed(Fixture.ircDave.key, to: "Bob")
+        // "Bob" is taken by an XMPP user: the remote participant becomes "Bob (irc)".
+        #expect(toBob.last?.attribute("from") == "lobby@bridge.example/Bob (irc)")
+        #expect(room.occupant(nick: "Bob (irc)")?.participant.displayName == "Bob")
+        let left = room.remoteLeft(Fixture.ircDave.key, reason: "gone")
+        #expect(left.count == 2 && left[0].attribute("from") == "lobby@bridge.example/Bob (irc)")
+        #expect(room.remoteLeft(Fixture.ircDave.key, reason: nil).isEmpty)
+    }
+
+    @Test func remoteOccupantsAppearInSelfPingAndMAMLookups() throws {
+        var room = try Fixture.roomWithAliceAndBob()
+        _ = room.remoteJoined(Fixture.ircDave)
+        #expect(room.participantKey(forWith: JID("lobby@bridge.example/Dave")!) == Fixture.ircDave.key)
+        #expect(room.participantKey(forWith: JID("lobby@bridge.example/Nobody")!) == nil)
+        #expect(room.participantKey(forWith: JID("alice@example.org/any")!) == ParticipantKey(network: "xmpp", id: "alice@example.org"))
+    }
+}
