@@ -98,7 +98,7 @@ let package = Package(
         .target(name: "CExpatBaseline", dependencies: ["CExpat"]),
         .executableTarget(
             name: "trestle-bench",
-            dependencies: ["XMLStream", "CExpatBaseline", "BridgeKit", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["XMLStream", "CExpatBaseline", "BridgeKit", "SQLiteStore", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         .executableTarget(name: "xml-fuzz", dependencies: ["XMLStream"], swiftSettings: swiftSettings),

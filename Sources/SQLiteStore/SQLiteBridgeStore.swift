@@ -21,11 +21,18 @@ public final class SQLiteBridgeStore: BridgeStore {
 
     /// Opens the database at `path`, creating the file if there is none
     /// (its directory must exist), and migrates it to the current schema.
+    /// Refuses a file migrated by a newer version
+    /// (`SQLiteStoreError.newerSchema`).
     public init(path: String) throws {
         var configuration = Configuration()
         configuration.label = "SQLiteBridgeStore"
         pool = try DatabasePool(path: path, configuration: configuration)
-        try SQLiteSchema.migrator.migrate(pool)
+        let migrator = SQLiteSchema.migrator
+        let unknown = try pool.read { try migrator.appliedIdentifiers($0) }.subtracting(migrator.migrations)
+        guard unknown.isEmpty else {
+            throw SQLiteStoreError.newerSchema(path: path, unknownMigrations: unknown.sorted())
+        }
+        try migrator.migrate(pool)
     }
 
     /// Closes the file now rather than when the store is released, for an
@@ -35,6 +42,8 @@ public final class SQLiteBridgeStore: BridgeStore {
         try pool.close()
     }
 
+    /// Every bridged room with its endpoints in their order, sorted by id
+    /// (as `MemoryBridgeStore` sorts them).
     public func loadRooms() async throws -> [BridgedRoom] {
         try await pool.read { db in
             var endpoints: [String: [Endpoint]] = [:]
@@ -50,6 +59,7 @@ public final class SQLiteBridgeStore: BridgeStore {
         }.sorted { $0.id < $1.id }
     }
 
+    /// Creates or replaces the room and its endpoints, in one transaction.
     public func saveRoom(_ room: BridgedRoom) async throws {
         try await pool.write { db in
             try db.execute(sql: """
@@ -67,12 +77,15 @@ public final class SQLiteBridgeStore: BridgeStore {
         }
     }
 
+    /// Deletes the room and its endpoints; its archive and message map stay.
     public func deleteRoom(_ id: BridgedRoomID) async throws {
         try await pool.write { db in
             try db.execute(sql: "DELETE FROM room WHERE id = ?", arguments: [id.rawValue])
         }
     }
 
+    /// The message a remote id names in an endpoint (the latest mapped, if
+    /// the network reused the id), found by the unique (endpoint, remote) index.
     public func messageID(for remote: RemoteMessageID, in endpoint: Endpoint) async throws -> BridgeMessageID? {
         try await pool.read { db in
             try String.fetchOne(db, sql: """
@@ -81,6 +94,8 @@ public final class SQLiteBridgeStore: BridgeStore {
         }.map(BridgeMessageID.init(rawValue:))
     }
 
+    /// The message's id in each endpoint, the latest mapped where it has
+    /// several (a message split into lines), by the map's message index.
     public func remoteIDs(for message: BridgeMessageID) async throws -> [Endpoint: RemoteMessageID] {
         try await pool.read { db in
             var ids: [Endpoint: RemoteMessageID] = [:]
@@ -95,6 +110,7 @@ public final class SQLiteBridgeStore: BridgeStore {
         }
     }
 
+    /// The archived message as last written, edited or retracted.
     public func archivedMessage(_ id: BridgeMessageID) async throws -> ArchivedMessage? {
         try await pool.read { db in
             try Row.fetchOne(db, sql: "SELECT \(ArchivedMessage.columns) FROM archive WHERE id = ?",
@@ -102,6 +118,7 @@ public final class SQLiteBridgeStore: BridgeStore {
         }
     }
 
+    /// The puppet id saved for the participant on that network.
     public func puppet(for participant: ParticipantKey, on network: NetworkID) async throws -> String? {
         try await pool.read { db in
             try String.fetchOne(db, sql: """
@@ -110,6 +127,7 @@ public final class SQLiteBridgeStore: BridgeStore {
         }
     }
 
+    /// Creates or replaces the participant's puppet id on that network.
     public func savePuppet(_ puppetID: String, for participant: ParticipantKey, on network: NetworkID) async throws {
         try await pool.write { db in
             try db.execute(sql: """

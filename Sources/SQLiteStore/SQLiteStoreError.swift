@@ -1,15 +1,19 @@
-/// A value in the database file that the store cannot read back: written
-/// by a newer version of Trestle, or edited by hand.
-public struct SQLiteStoreError: Error, CustomStringConvertible {
-    /// Where the value is, as `table.column`.
-    public var column: String
-    /// The value as stored.
-    public var value: String
+/// Why the SQLite store cannot use its file.
+public enum SQLiteStoreError: Error, CustomStringConvertible {
+    /// A value the store cannot read back, at `table.column`: written by a
+    /// newer version of Trestle, or edited by hand.
+    case unreadableValue(column: String, value: String)
+    /// The file has been migrated by a newer version of Trestle (it has
+    /// these migrations this version does not know); opening it with this
+    /// one could misread or damage what the newer one wrote.
+    case newerSchema(path: String, unknownMigrations: [String])
 
-    public init(column: String, value: String) {
-        self.column = column
-        self.value = value
+    public var description: String {
+        switch self {
+        case .unreadableValue(let column, let value):
+            "unreadable value in \(column): \(value)"
+        case .newerSchema(let path, let unknown):
+            "\(path) was written by a newer version of Trestle (migrations \(unknown.joined(separator: ", ")))"
+        }
     }
-
-    public var description: String { "unreadable value in \(column): \(value)" }
 }

@@ -24,7 +24,7 @@ extension BridgedRoom {
 
     private static func decode<Value: RawRepresentable<String>>(_ row: Row, _ column: String) throws -> Value {
         let raw: String = try row.decode(forColumn: column)
-        guard let value = Value(rawValue: raw) else { throw SQLiteStoreError(column: "room.\(column)", value: raw) }
+        guard let value = Value(rawValue: raw) else { throw SQLiteStoreError.unreadableValue(column: "room.\(column)", value: raw) }
         return value
     }
 }
@@ -42,7 +42,7 @@ extension ArchivedMessage {
         do {
             content = try JSONDecoder().decode(MessageContent.self, from: Data(json.utf8))
         } catch {
-            throw SQLiteStoreError(column: "archive.content", value: json)
+            throw SQLiteStoreError.unreadableValue(column: "archive.content", value: json)
         }
         try self.init(
             id: BridgeMessageID(row.decode(String.self, forColumn: "id")),

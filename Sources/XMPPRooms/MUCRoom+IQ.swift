@@ -9,7 +9,7 @@ import XMPPCore
 extension MUCRoom {
     /// What the room's disco#info advertises.
     public static let features: [String] = [
-        RoomNamespace.muc, "muc_persistent", "muc_open", "muc_nonanonymous", "muc_public", "muc_unmoderated",
+        RoomNamespace.muc, "muc_persistent", "muc_open", "muc_nonanonymous", "muc_public", "muc_unmoderated", "muc_unsecured",
         RoomNamespace.stableID, RoomNamespace.selfPingOptimization,
         RoomNamespace.mam, RoomNamespace.stanzaID, RoomNamespace.occupantID,
         RoomNamespace.correction, RoomNamespace.retraction, RoomNamespace.reactions, RoomNamespace.reply,

@@ -28,13 +28,13 @@ extension MUCRoom {
         if occupants[index].nick != nick {
             return changeNick(index, to: nick, stanza, now: now)
         }
+        occupants[index].presencePayload = Self.presencePayload(of: stanza)
         if stanza.child("x", namespace: RoomNamespace.muc) != nil {
             // A client that believes it is not joined (XEP-0410 rejoin):
             // give it the room again, tell no one else.
             return RoomOutput(stanzas: joinSequence(for: occupants[index], session: from, presenceID: stanza.stanzaID,
                                                     history: history, request: HistoryRequest(stanza, now: now)))
         }
-        occupants[index].presencePayload = Self.presencePayload(of: stanza)
         return RoomOutput(stanzas: broadcastPresence(of: occupants[index]))
     }
 

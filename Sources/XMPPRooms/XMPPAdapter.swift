@@ -25,6 +25,9 @@ public final class XMPPAdapter: BridgeAdapter {
     private let rooms = Mutex<[String: MUCRoom]>([:])
     private let roomIDs = Mutex<[String: BridgedRoomID]>([:])
     private let sink = Mutex<(any EventSink)?>(nil)
+    /// Reflections waiting for their message to be committed, in order.
+    private let reflections: AsyncStream<(Receipt, [XMPPElement])>
+    private let reflectionQueue: AsyncStream<(Receipt, [XMPPElement])>.Continuation
 
     /// - Parameters:
     ///   - send: writes stanzas to the XMPP server (the component connection's outbox).
@@ -44,6 +47,7 @@ public final class XMPPAdapter: BridgeAdapter {
         logger[metadataKey: "network"] = "\(network)"
         self.logger = logger
         self.send = send
+        (reflections, reflectionQueue) = AsyncStream.makeStream()
     }
 
     /// The room address of an XMPP endpoint for a room named `name`.
@@ -66,10 +70,14 @@ public final class XMPPAdapter: BridgeAdapter {
 
     public func capabilities(in room: String) -> Capabilities { .all }
 
+    /// Sends each reflection once its message is committed. Commits happen
+    /// in order, so waiting for them one by one keeps reflections in order,
+    /// while the stanzas after a message are handled without waiting.
     public func run(sink: any EventSink) async throws {
         self.sink.withLock { $0 = sink }
-        while !Task.isCancelled {
-            try? await Task.sleep(for: .seconds(3600))
+        for await (receipt, stanzas) in reflections {
+            await receipt.durable()
+            send(stanzas)
         }
     }
 
@@ -132,19 +140,32 @@ public final class XMPPAdapter: BridgeAdapter {
 
     private func reflect(_ pending: PendingReflection, in key: String, through sink: (any EventSink)?) async {
         var messageID: BridgeMessageID?
+        var last: Receipt?
         for event in pending.events {
             guard let receipt = await sink?.route(event), let id = receipt.messageID else {
-                if let refusal = pending.refusal(StanzaError(.forbidden, text: "only the author can change a message")) {
-                    send([refusal])
+                switch event.payload {
+                case .reaction:
+                    continue  // one reaction of an update refused: the others still count
+                case .edit, .retraction:
+                    refuse(pending, StanzaError(.forbidden, text: "only the author can change a message, and only a known one"))
+                default:
+                    refuse(pending, StanzaError(.serviceUnavailable, text: "the room could not take the message"))
                 }
                 return
             }
-            await receipt.durable()
+            last = receipt
             if messageID == nil { messageID = id }
         }
-        if let stanzas = rooms.withLock({ $0[key]?.reflection(of: pending, messageID: messageID) }) {
+        guard let stanzas = rooms.withLock({ $0[key]?.reflection(of: pending, messageID: messageID) }) else { return }
+        if let last {
+            reflectionQueue.yield((last, stanzas))
+        } else {
             send(stanzas)
         }
+    }
+
+    private func refuse(_ pending: PendingReflection, _ error: StanzaError) {
+        if let refusal = pending.refusal(error) { send([refusal]) }
     }
 
     private func answer(_ request: MAMRequest, in key: String) async {

@@ -37,6 +37,13 @@ public enum XMPPEventMapping {
            let id = nonEmpty(retract.attribute("id")) {
             return .retraction(of: BridgeMessageID(id))
         }
+        // The first version of XEP-0424, still sent by some clients: a
+        // XEP-0422 fastening around `<retract xmlns='urn:xmpp:message-retract:0'/>`.
+        if let applyTo = message.child("apply-to", namespace: "urn:xmpp:fasten:0"),
+           applyTo.child("retract", namespace: "urn:xmpp:message-retract:0") != nil,
+           let id = nonEmpty(applyTo.attribute("id")) {
+            return .retraction(of: BridgeMessageID(id))
+        }
         if let reactions = message.child("reactions", namespace: RoomNamespace.reactions),
            let id = nonEmpty(reactions.attribute("id")) {
             var keys: [String] = []

@@ -1,4 +1,5 @@
 import BridgeKit
+import SQLiteStore
 import CExpatBaseline
 import XMLStream
 
@@ -93,7 +94,15 @@ case "router":
     let count = arguments.dropFirst().first.flatMap { Int($0) } ?? 100_000
     print("router: \(count) messages into a room with three endpoints; each delivered to the two others")
     let memory = await routerBenchmark(count: count, store: MemoryBridgeStore())
-    print("  archive and id map in memory        \(format(memory / 1000)) k events/s")
+    print("  archive and id map in memory            \(format(memory / 1000)) k events/s")
+    let path = "/tmp/trestle-bench-\(getpid()).sqlite"
+    defer { for suffix in ["", "-wal", "-shm"] { unlink(path + suffix) } }
+    do {
+        let sqlite = await routerBenchmark(count: count, store: try SQLiteBridgeStore(path: path))
+        print("  archive and id map in SQLite (WAL)      \(format(sqlite / 1000)) k events/s")
+    } catch {
+        print("  SQLite store failed: \(error)")
+    }
 default:
     print("usage: trestle-bench [parse [count] | router [count]]")
     exit(2)

@@ -46,6 +46,10 @@ import XMPPCore
             "<retract xmlns='urn:xmpp:message-retract:1' id='B7'/><fallback xmlns='urn:xmpp:fallback:0' for='urn:xmpp:message-retract:1'/>"
                 + "<body>/me retracted a previous message, but it's unsupported by your client.</body><store xmlns='urn:xmpp:hints'/>")
         #expect(payloads == [.retraction(of: .bridge(BridgeMessageID("B7")))])
+        let legacy = try events(&room, Fixture.alice,
+            "<apply-to xmlns='urn:xmpp:fasten:0' id='B8'><retract xmlns='urn:xmpp:message-retract:0'/></apply-to>"
+                + "<fallback xmlns='urn:xmpp:fallback:0'/><body>This person attempted to retract a previous message.</body>")
+        #expect(legacy == [.retraction(of: .bridge(BridgeMessageID("B8")))])
     }
 
     @Test func reactionSetsAreDiffedPerUserAndMessage() throws {

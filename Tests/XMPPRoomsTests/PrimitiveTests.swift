@@ -50,6 +50,15 @@ import Testing
         }
     }
 
+    @Test func boundedMapForgetsTheOldest() {
+        var map = BoundedMap<Int, Int>(capacity: 8)
+        for key in 0..<20 { map[key] = key }
+        #expect(map.count <= 8)
+        #expect(map[19] == 19 && map[0] == nil)
+        map[19] = nil
+        #expect(map[19] == nil)
+    }
+
     @Test func nickAllocation() {
         #expect(NickAllocator.networkSuffix("irc.libera") == "irc")
         #expect(NickAllocator.networkSuffix("matrix") == "matrix")

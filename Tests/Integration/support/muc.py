@@ -75,3 +75,73 @@ def statuses(stanza: ET.Element) -> set[str]:
 def stanza_id(stanza: ET.Element) -> str | None:
     element = stanza.find(f"{{{SID}}}stanza-id")
     return None if element is None else element.get("id")
+
+
+# -- helpers for feature tests ---------------------------------------------
+
+STANZAS = "urn:ietf:params:xml:ns:xmpp-stanzas"
+DELAY = "urn:xmpp:delay"
+
+
+def is_presence(stanza: ET.Element) -> bool:
+    return stanza.tag == "{jabber:client}presence"
+
+
+def is_message(stanza: ET.Element) -> bool:
+    return stanza.tag == "{jabber:client}message"
+
+
+def occupant_id(stanza: ET.Element) -> str | None:
+    element = stanza.find(f"{{{OCCUPANT_ID}}}occupant-id")
+    return None if element is None else element.get("id")
+
+
+def stanza_error(stanza: ET.Element) -> tuple[str, str] | None:
+    """(type, defined condition) of an error stanza, None when it is none."""
+    if stanza.get("type") != "error":
+        return None
+    error = stanza.find("{jabber:client}error")
+    if error is None:
+        return ("", "")
+    conditions = [child.tag.split("}")[1] for child in error
+                  if child.tag.startswith(f"{{{STANZAS}}}") and not child.tag.endswith("}text")]
+    return (error.get("type", ""), conditions[0] if conditions else "")
+
+
+def subject(stanza: ET.Element) -> str | None:
+    """The text of a message's `<subject/>` ("" when empty), None without one."""
+    element = stanza.find("{jabber:client}subject")
+    return None if element is None else (element.text or "")
+
+
+def delay_stamp(stanza: ET.Element) -> str | None:
+    element = stanza.find(f"{{{DELAY}}}delay")
+    return None if element is None else element.get("stamp")
+
+
+def muc_item(stanza: ET.Element) -> ET.Element | None:
+    return stanza.find(f"{{{MUC_USER}}}x/{{{MUC_USER}}}item")
+
+
+def xml(stanza: ET.Element) -> str:
+    return ET.tostring(stanza, encoding="unicode")
+
+
+async def wait_since(user: MUCUser, start: int, predicate: Callable[[ET.Element], bool],
+                     timeout: float = 10.0, what: str = "stanza") -> ET.Element:
+    """Like `MUCUser.wait_for`, among the stanzas received from index `start` on."""
+    older = {id(s) for s in user.stanzas[:start]}
+    return await user.wait_for(lambda s: id(s) not in older and predicate(s), timeout=timeout, what=what)
+
+
+async def enter(user: MUCUser, room: str, nick: str, history: int | None = None,
+                timeout: float = 10.0) -> list[ET.Element]:
+    """Join `room` as `nick` and wait for the end of the join (the subject);
+    return what the room sent from the join on, subject included."""
+    start = len(user.stanzas)
+    user.join(room, nick, history=history)
+    end = await wait_since(user, start, lambda s: is_message(s) and s.get("from", "").split("/")[0] == room
+                           and subject(s) is not None and body(s) is None,
+                           timeout=timeout, what=f"subject of {room} ending the join as {nick}")
+    sequence = user.stanzas[start:user.stanzas.index(end) + 1]
+    return [s for s in sequence if s.get("from", "").split("/")[0] == room]
