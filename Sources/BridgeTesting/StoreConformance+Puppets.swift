@@ -17,7 +17,8 @@ extension StoreConformance {
                              "bob's matrix puppet")
             try expect.equal(try await store.puppet(for: otherBob, on: "xmpp"), "matrix-bob@trestle.example.org",
                              "matrix bob's xmpp puppet")
-            try expect.equal(try await store.puppet(for: bob, on: "irc.oftc"), nil, "bob's puppet on a network without one")
+            try expect.equal(try await store.puppet(for: bob, on: "irc.oftc"), nil,
+                             "bob's puppet on a network without one")
 
             try await store.savePuppet("bob2@irc.trestle.example.org", for: bob, on: "xmpp")
             try expect.equal(try await store.puppet(for: bob, on: "xmpp"), "bob2@irc.trestle.example.org",

@@ -60,10 +60,12 @@ extension StoreConformance {
                              try await reference.puppet(for: participant, on: network),
                              "\(participant)'s puppet on \(network)")
         }
-        var mappings = ArchiveDataset.batches.joined().compactMap { record -> (BridgeMessageID, Endpoint, RemoteMessageID)? in
-            if case .mapping(let id, let endpoint, let remote) = record { (id, endpoint, remote) } else { nil }
+        var mappings: [(BridgeMessageID, Endpoint, RemoteMessageID)] = [
+            (BridgeMessageID("late"), Fixture.matrix, RemoteMessageID("$late")),
+        ]
+        for case .mapping(let id, let endpoint, let remote) in ArchiveDataset.batches.joined() {
+            mappings.append((id, endpoint, remote))
         }
-        mappings.append((BridgeMessageID("late"), Fixture.matrix, RemoteMessageID("$late")))
         for (id, endpoint, remote) in mappings {
             try expect.equal(try await store.messageID(for: remote, in: endpoint),
                              try await reference.messageID(for: remote, in: endpoint),

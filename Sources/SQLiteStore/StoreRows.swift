@@ -24,7 +24,9 @@ extension BridgedRoom {
 
     private static func decode<Value: RawRepresentable<String>>(_ row: Row, _ column: String) throws -> Value {
         let raw: String = try row.decode(forColumn: column)
-        guard let value = Value(rawValue: raw) else { throw SQLiteStoreError.unreadableValue(column: "room.\(column)", value: raw) }
+        guard let value = Value(rawValue: raw) else {
+            throw SQLiteStoreError.unreadableValue(column: "room.\(column)", value: raw)
+        }
         return value
     }
 }

@@ -23,7 +23,8 @@ import Testing
         let bob = Participant(network: "irc.libera", id: "bob", displayName: "bob")
         func message(_ id: String, at time: TimeInterval) -> ArchivedMessage {
             ArchivedMessage(id: BridgeMessageID(id), room: "lobby", origin: endpoint, sender: bob,
-                            content: MessageContent(text: RichText(plain: "hello \(id)")), timestamp: Date(timeIntervalSince1970: time))
+                            content: MessageContent(text: RichText(plain: "hello \(id)")),
+                            timestamp: Date(timeIntervalSince1970: time))
         }
         let before = message("before", at: 1_700_000_000)
         try await store.write([.archive(before)])

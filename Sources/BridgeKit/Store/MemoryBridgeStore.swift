@@ -39,6 +39,11 @@ public final class MemoryBridgeStore: BridgeStore {
                     if state.messages[message.id] == nil { state.order.append(message.id) }
                     state.messages[message.id] = message
                 case .mapping(let id, let endpoint, let remote):
+                    // A remote id used again names the newer message only.
+                    if let previous = state.byRemote[endpoint]?[remote], previous != id,
+                       state.remotes[previous]?[endpoint] == remote {
+                        state.remotes[previous]?[endpoint] = nil
+                    }
                     state.byRemote[endpoint, default: [:]][remote] = id
                     state.remotes[id, default: [:]][endpoint] = remote
                 case .edit(let id, let content, let date):
