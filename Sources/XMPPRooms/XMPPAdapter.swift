@@ -25,9 +25,19 @@ public final class XMPPAdapter: BridgeAdapter {
     private let rooms = Mutex<[String: MUCRoom]>([:])
     private let roomIDs = Mutex<[String: BridgedRoomID]>([:])
     private let sink = Mutex<(any EventSink)?>(nil)
-    /// Reflections waiting for their message to be committed, in order.
-    private let reflections: AsyncStream<(Receipt, [XMPPElement])>
-    private let reflectionQueue: AsyncStream<(Receipt, [XMPPElement])>.Continuation
+    /// One lock per room: joins and what is shown to the room take turns.
+    private let gates = Mutex<[String: AsyncLock]>([:])
+    /// Messages routed and waiting for their reflection, by reflection token.
+    private let awaitingReflection = Mutex<[String: AwaitingReflection]>([:])
+    private let tokens = Mutex<UInt64>(0)
+
+    private struct AwaitingReflection {
+        var pending: PendingReflection
+        var room: String
+        /// Reflections still to come back from the router.
+        var remaining: Int
+        var messageID: BridgeMessageID?
+    }
 
     /// - Parameters:
     ///   - send: writes stanzas to the XMPP server (the component connection's outbox).
@@ -47,7 +57,6 @@ public final class XMPPAdapter: BridgeAdapter {
         logger[metadataKey: "network"] = "\(network)"
         self.logger = logger
         self.send = send
-        (reflections, reflectionQueue) = AsyncStream.makeStream()
     }
 
     /// The room address of an XMPP endpoint for a room named `name`.
@@ -68,16 +77,13 @@ public final class XMPPAdapter: BridgeAdapter {
 
     // MARK: - BridgeAdapter
 
-    public func capabilities(in room: String) -> Capabilities { .all }
+    /// XMPP shows everything, and a MUC owes every sender its reflection.
+    public func capabilities(in room: String) -> Capabilities { Capabilities.all.union(.reflection) }
 
-    /// Sends each reflection once its message is committed. Commits happen
-    /// in order, so waiting for them one by one keeps reflections in order,
-    /// while the stanzas after a message are handled without waiting.
     public func run(sink: any EventSink) async throws {
         self.sink.withLock { $0 = sink }
-        for await (receipt, stanzas) in reflections {
-            await receipt.durable()
-            send(stanzas)
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .seconds(3600))
         }
     }
 
@@ -87,6 +93,9 @@ public final class XMPPAdapter: BridgeAdapter {
         }
         let key = jid.bare.description
         let id = roomIDs.withLock { $0[key] } ?? BridgedRoomID(key)
+        gates.withLock { gates in
+            if gates[key] == nil { gates[key] = AsyncLock() }
+        }
         rooms.withLock { rooms in
             if rooms[key] == nil {
                 rooms[key] = MUCRoom(jid: jid, id: id, network: network, occupantIDSecret: occupantIDSecret,
@@ -102,10 +111,20 @@ public final class XMPPAdapter: BridgeAdapter {
 
     public func deliver(_ delivery: Delivery) async throws -> RemoteMessageID? {
         let key = delivery.endpoint.room.lowercased()
-        let output = rooms.withLock { rooms -> RoomDelivery? in rooms[key]?.deliver(delivery) }
-        guard let output else { throw DeliveryError(retryable: false, "room \(key) is not open") }
-        send(output.stanzas)
-        return output.remoteID
+        guard let gate = gate(key) else { throw DeliveryError(retryable: false, "room \(key) is not open") }
+        if delivery.isReflection {
+            await reflected(delivery, in: key, gate: gate)
+            return nil
+        }
+        return await gate.withLock {
+            let output = rooms.withLock { rooms -> RoomDelivery? in rooms[key]?.deliver(delivery) }
+            if let output { send(output.stanzas) }
+            return output?.remoteID
+        }
+    }
+
+    private func gate(_ key: String) -> AsyncLock? {
+        gates.withLock { $0[key] }
     }
 
     // MARK: - Stanzas from XMPP users
@@ -115,15 +134,24 @@ public final class XMPPAdapter: BridgeAdapter {
     public func handle(_ stanza: XMPPElement) async -> Bool {
         guard let to = stanza.to, to.local != nil, to.domain == domain else { return false }
         let key = to.bare.description
-        guard let query = rooms.withLock({ $0[key].map { room in room.historyQuery(for: stanza) } }) else {
+        guard let query = rooms.withLock({ $0[key].map { room in room.historyQuery(for: stanza) } }),
+              let gate = gate(key) else {
             return false
         }
-        var history: [ArchivedMessage] = []
+        let output: RoomOutput?
         if let query {
-            history = (try? await store.archive(query).messages) ?? []
+            // A join: the history and the joining are one step for the room.
+            output = await gate.withLock {
+                let history = (try? await store.archive(query).messages) ?? []
+                let output = rooms.withLock { $0[key]?.handle(stanza, history: history) }
+                if let output { send(output.stanzas) }
+                return output
+            }
+        } else {
+            output = rooms.withLock { $0[key]?.handle(stanza) }
+            if let output { send(output.stanzas) }
         }
-        guard let output = rooms.withLock({ $0[key]?.handle(stanza, history: history) }) else { return false }
-        send(output.stanzas)
+        guard let output else { return false }
         let sink = self.sink.withLock { $0 }
         for intent in output.intents {
             switch intent {
@@ -138,29 +166,68 @@ public final class XMPPAdapter: BridgeAdapter {
         return true
     }
 
+    /// Routes a message's events; the reflection to the room comes back
+    /// through the router once they are stored (`reflected`), in archive
+    /// order with everything else the room is shown.
     private func reflect(_ pending: PendingReflection, in key: String, through sink: (any EventSink)?) async {
-        var messageID: BridgeMessageID?
-        var last: Receipt?
-        for event in pending.events {
-            guard let receipt = await sink?.route(event), let id = receipt.messageID else {
-                switch event.payload {
-                case .reaction:
-                    continue  // one reaction of an update refused: the others still count
-                case .edit, .retraction:
-                    refuse(pending, StanzaError(.forbidden, text: "only the author can change a message, and only a known one"))
-                default:
-                    refuse(pending, StanzaError(.serviceUnavailable, text: "the room could not take the message"))
-                }
+        guard let sink, !pending.events.isEmpty else {
+            if let stanzas = rooms.withLock({ $0[key]?.reflection(of: pending, messageID: nil) }) { send(stanzas) }
+            return
+        }
+        let token = tokens.withLock { next in
+            next += 1
+            return "r\(next)"
+        }
+        awaitingReflection.withLock {
+            $0[token] = AwaitingReflection(pending: pending, room: key, remaining: pending.events.count)
+        }
+        for var event in pending.events {
+            event.reflectionToken = token
+            if await sink.route(event).messageID != nil { continue }
+            switch event.payload {
+            case .reaction:
+                // One reaction of an update refused: the others still count.
+                if let done = countDown(token, messageID: nil) { await show(done) }
+            case .edit, .retraction:
+                _ = awaitingReflection.withLock { $0.removeValue(forKey: token) }
+                refuse(pending, StanzaError(.forbidden, text: "only the author can change a message, and only a known one"))
+                return
+            default:
+                _ = awaitingReflection.withLock { $0.removeValue(forKey: token) }
+                refuse(pending, StanzaError(.serviceUnavailable, text: "the room could not take the message"))
                 return
             }
-            last = receipt
-            if messageID == nil { messageID = id }
         }
-        guard let stanzas = rooms.withLock({ $0[key]?.reflection(of: pending, messageID: messageID) }) else { return }
-        if let last {
-            reflectionQueue.yield((last, stanzas))
-        } else {
-            send(stanzas)
+    }
+
+    /// One of a message's events is stored and back from the router.
+    private func reflected(_ delivery: Delivery, in key: String, gate: AsyncLock) async {
+        guard let token = delivery.event.reflectionToken,
+              let done = countDown(token, messageID: delivery.messageID) else { return }
+        await show(done)
+    }
+
+    /// Counts one reflection (or refusal) down; the entry once all are in.
+    private func countDown(_ token: String, messageID: BridgeMessageID?) -> AwaitingReflection? {
+        awaitingReflection.withLock { waiting -> AwaitingReflection? in
+            guard var entry = waiting[token] else { return nil }
+            entry.remaining -= 1
+            if entry.messageID == nil, let messageID, entry.pending.isNewMessage { entry.messageID = messageID }
+            if entry.remaining > 0 {
+                waiting[token] = entry
+                return nil
+            }
+            waiting[token] = nil
+            return entry
+        }
+    }
+
+    private func show(_ entry: AwaitingReflection) async {
+        guard let gate = gate(entry.room) else { return }
+        await gate.withLock {
+            if let stanzas = rooms.withLock({ $0[entry.room]?.reflection(of: entry.pending, messageID: entry.messageID) }) {
+                send(stanzas)
+            }
         }
     }
 

@@ -63,6 +63,9 @@ class BenchUser(MUCUser):
         super().__init__(jid, password, server, resource="bench")
         self.nick = nick
         self.joins: dict[str, asyncio.Future] = {}
+        self.presences: dict[str, int] = {}  # presences seen per room
+        self.occupants: dict[str, set[str]] = {}  # nicks seen available per room
+        self.roster_change = asyncio.Event()
         self.burst: Burst | None = None
 
     def _on_message(self, msg) -> None:
@@ -71,7 +74,13 @@ class BenchUser(MUCUser):
     def _keep(self, stanza) -> None:
         xml = stanza.xml
         if xml.tag == PRESENCE:
-            waiter = self.joins.get(_bare(xml.get("from", "")))
+            sender = xml.get("from", "")
+            room = _bare(sender)
+            self.presences[room] = self.presences.get(room, 0) + 1
+            if xml.get("type") is None and "/" in sender:
+                self.occupants.setdefault(room, set()).add(sender.split("/", 1)[1])
+                self.roster_change.set()
+            waiter = self.joins.get(room)
             if waiter is None or waiter.done():
                 return
             if xml.get("type") == "error":
@@ -158,7 +167,10 @@ class Worker:
         self.reply("login", logged_in=len(self.clients), failed=failed,
                    seconds=time.monotonic() - started, cpu=time.process_time() - cpu)
 
-    async def do_join(self, room: str, start_at: float, timeout: float) -> None:
+    async def do_join(self, room: str, start_at: float, timeout: float, occupants: int = 0) -> None:
+        """All clients join `room` at `start_at`; answers with each one's
+        self-presence time, then, when `occupants` is given, with the time
+        every client had seen that many occupants (the full roster)."""
         loop = asyncio.get_running_loop()
         waiters = []
         for client in self.clients:
@@ -170,19 +182,38 @@ class Worker:
         for client in self.clients:
             client.join(room, client.nick)
         sent_done = time.monotonic()
+        deadline = time.monotonic() + timeout
         await asyncio.wait(waiters, timeout=timeout)
         arrivals, missing, refused = [], [], []
         for client, waiter in zip(self.clients, waiters):
             if not waiter.done():
-                missing.append(client.nick)
+                missing.append(f"{client.nick} (saw {client.presences.get(room, 0)} presences from the room)")
                 waiter.cancel()
             elif waiter.exception() is not None:
                 refused.append(f"{client.nick}: {waiter.exception()}")
             else:
                 arrivals.append(waiter.result())
             client.joins.pop(room, None)
+        roster_at = None
+        while occupants and not missing and not refused:
+            short = [c for c in self.clients if len(c.occupants.get(room, ())) < occupants]
+            if not short:
+                roster_at = time.monotonic()
+                break
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                break
+            short[0].roster_change.clear()
+            try:
+                await asyncio.wait_for(short[0].roster_change.wait(), min(remaining, 0.5))
+            except asyncio.TimeoutError:
+                pass
+        incomplete = [f"{c.nick} saw {len(c.occupants.get(room, ()))} occupants in "
+                      f"{c.presences.get(room, 0)} presences"
+                      for c in self.clients if len(c.occupants.get(room, ())) < occupants]
         self.reply("join", sent_at=sent_at, sent_done=sent_done, arrivals=arrivals,
-                   missing=missing, refused=refused, cpu=time.process_time() - cpu)
+                   missing=missing, refused=refused, roster_at=roster_at, incomplete=incomplete,
+                   cpu=time.process_time() - cpu)
 
     async def do_collect(self, room: str, prefix: str, count: int, timeout: float, idle: float) -> None:
         client = self.clients[0]

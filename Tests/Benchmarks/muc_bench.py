@@ -80,6 +80,14 @@ def trestle_binary() -> Path:
     return release if release.exists() else REPO_ROOT / ".build" / "debug" / "trestle"
 
 
+def shown(path: Path) -> str:
+    """A path relative to the checkout when it is inside it."""
+    try:
+        return str(path.resolve().relative_to(REPO_ROOT))
+    except ValueError:
+        return str(path)
+
+
 def cpu_seconds(pid: int) -> float:
     """utime + stime of a process (all its threads), from /proc/PID/stat."""
     with open(f"/proc/{pid}/stat") as stat:
@@ -203,14 +211,16 @@ def throughput(target: Target, workers: Workers, server: MUCProsody, trestle: Tr
     room = f"bench@{target.domain}"
     prefix = f"b{int(time.time() * 1000) % 10**9}"
     start = time.monotonic() + 0.2
-    workers.send(receiver, "join", room, start, 20.0)
-    workers.expect("join", [receiver], 30)
-    workers.send(sender, "join", room, time.monotonic(), 20.0)
-    for wid, answer in workers.expect("join", [sender], 30).items():
+    for wid in (receiver, sender):
+        workers.send(wid, "join", room, start, 20.0)
+        answer = workers.expect("join", [wid], 30)[wid]
         if answer["missing"] or answer["refused"]:
-            raise BenchError(f"{target.label}: sender could not join {room}: {answer}")
+            raise BenchError(f"{target.label}: {'sender' if wid == sender else 'receiver'} "
+                             f"could not join {room}: {answer}")
+        start = time.monotonic()
     time.sleep(0.5)  # let join traffic (presences, history, subject) pass
 
+    log_start = len(trestle.log_text()) if target.trestle else 0
     pids = {"prosody": server.process.pid}
     if target.trestle:
         pids["trestle"] = trestle.process.pid
@@ -245,6 +255,8 @@ def throughput(target: Target, workers: Workers, server: MUCProsody, trestle: Tr
                             f"first: {(got['errors'] + reflected['errors'])[:1]}")
     if reflected["reflections"] != count:
         target.notes.append(f"sender saw {reflected['reflections']} of {count} reflections of its own messages")
+    if target.trestle and (full := trestle.log_matches(r"outgoing queue full", log_start)):
+        target.notes.append(f"trestle logged 'outgoing queue full: stanza refused' {len(full)} times")
     archived = archived_count(target, server, trestle, prefix)
     if archived is not None and archived != count:
         target.notes.append(f"archive holds {archived} of {count} messages")
@@ -259,7 +271,7 @@ def throughput(target: Target, workers: Workers, server: MUCProsody, trestle: Tr
         target.cpu_trestle = (cpu_after[pids["trestle"]] - cpu_before[pids["trestle"]]) * 1000 / count
     sending = (sent["last"] - sent["first"]) / 1e9
     say(f"  {target.label}: {len(records)}/{count} received, sender wrote them in {sending:.2f} s, "
-        f"client CPU: sender {reflected['cpu']:.1f} s, receiver {got['cpu']:.1f} s"
+        f"client CPU: sender {reflected['cpu']:.2f} s, receiver {got['cpu']:.2f} s"
         + (f", archived {archived}" if archived is not None else ""))
 
 
@@ -269,8 +281,9 @@ def joins(target: Target, workers: Workers, wids: list[int], server: MUCProsody,
     pids = [server.process.pid] + ([trestle.process.pid] if target.trestle else [])
     cpu_before = settled_cpu(pids)
     start = time.monotonic() + 0.5
+    log_start = len(trestle.log_text()) if target.trestle else 0
     for wid in wids:
-        workers.send(wid, "join", room, start, timeout)
+        workers.send(wid, "join", room, start, timeout, expected)
     answers = workers.expect("join", wids, timeout + 30)
     cpu_after = settled_cpu(pids, timeout=10)
     sent_at = min(a["sent_at"] for a in answers.values())
@@ -285,11 +298,23 @@ def joins(target: Target, workers: Workers, wids: list[int], server: MUCProsody,
                             f"{timeout:.0f} s (e.g. {missing[:5]})")
     if refused:
         target.notes.append(f"joins: {len(refused)} refused, e.g. {refused[0][:300]}")
+    incomplete = [n for a in answers.values() for n in a["incomplete"]]
+    if incomplete and not missing and not refused:
+        target.notes.append(f"joins: {len(incomplete)} joiners did not see all {expected} occupants "
+                            f"(e.g. {incomplete[:3]})")
+    rosters = [a["roster_at"] for a in answers.values()]
+    roster = f"{max(rosters) - sent_at:.2f} s" if all(rosters) else "never"
+    if target.trestle:
+        full = trestle.log_matches(r"outgoing queue full", log_start)
+        if full:
+            target.notes.append(f"joins: trestle logged 'outgoing queue full: stanza refused' {len(full)} times "
+                                f"(component.queue_limit; try --trestle-queue-limit)")
     arrivals.sort()
     server_cpu = sum(cpu_after.values()) - sum(cpu_before.values())
     say(f"  {target.label}: {len(arrivals)}/{expected} self-presences; presences sent in "
         f"{sent_done - sent_at:.2f} s; half had theirs after "
         f"{(arrivals[len(arrivals) // 2] - sent_at) if arrivals else float('nan'):.2f} s; "
+        f"every joiner saw all occupants after {roster}; "
         f"server CPU {server_cpu:.1f} s, client CPU {sum(a['cpu'] for a in answers.values()):.1f} s")
 
 
@@ -299,7 +324,7 @@ def fmt(value: float | None, spec: str) -> str:
 
 def table(targets: list[Target], messages: int, join_count: int, binary: Path) -> str:
     head = (f"{'target':<32}{'msg/s':>8}{'p50 ms':>9}{'p99 ms':>9}"
-            f"   {'server CPU s/1000 msg':<30}{f'joins ({join_count}) s':>14}")
+            f"   {'server CPU s/1000 msg':<30}{f'joins ({join_count}) s' if join_count else 'joins':>14}")
     lines = [head, "-" * len(head)]
     for t in targets:
         if t.cpu_prosody is None:
@@ -311,7 +336,8 @@ def table(targets: list[Target], messages: int, join_count: int, binary: Path) -
         lines.append(f"{t.label:<32}{fmt(t.rate, '.0f'):>8}{fmt(t.p50, '.1f'):>9}{fmt(t.p99, '.1f'):>9}"
                      f"   {cpu:<30}{fmt(t.join_seconds, '.2f'):>14}")
     notes = [f"  {t.label}: {n}" for t in targets for n in t.notes]
-    lines += ["", f"{messages} messages per burst; trestle binary: {binary}"]
+    build = " (a debug build: expect it slower than a release build)" if binary.parent.name == "debug" else ""
+    lines += ["", f"{messages} messages per burst; trestle binary: {shown(binary)}{build}"]
     lines += ["problems:"] + notes if notes else ["no losses, duplicates, reorderings or unanswered joins"]
     return "\n".join(lines)
 
@@ -326,6 +352,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--targets", default="plain,mam,trestle",
                         help="comma-separated subset of plain,mam,trestle (default all)")
     parser.add_argument("--trestle-log-level", default="info", help="Trestle's log level (default info)")
+    parser.add_argument("--trestle-queue-limit", type=int, default=None,
+                        help="Trestle's component.queue_limit (default: Trestle's default, 10000)")
     parser.add_argument("--prosody-log-level", default="warn", help="Prosody's log level (default warn)")
     parser.add_argument("--timeout", type=float, default=600,
                         help="give up on the whole run after this many seconds (default 600)")
@@ -352,14 +380,15 @@ def main(argv: list[str] | None = None) -> int:
         raise BenchError(f"the whole run took longer than {args.timeout:.0f} s")
     signal.signal(signal.SIGALRM, on_alarm)
     signal.alarm(int(args.timeout))
-    # SIGTERM (not only Ctrl-C) should still clean up.
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    def on_term(*_):
+        raise KeyboardInterrupt  # SIGTERM cleans up like Ctrl-C
+    signal.signal(signal.SIGTERM, on_term)
 
     workdir = Path(tempfile.mkdtemp(prefix="muc-bench-"))
     server = trestle = workers = None
     began = time.monotonic()
     try:
-        say(f"trestle binary: {binary}" if any(t.trestle for t in targets) else "trestle not measured")
+        say(f"trestle binary: {shown(binary)}" if any(t.trestle for t in targets) else "trestle not measured")
         say(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} at start")
         server = MUCProsody(mucs={PLAIN_MUC: [], MAM_MUC: ["muc_mam"]},
                             components={TRESTLE_JID: TRESTLE_SECRET}, directory=workdir / "prosody",
@@ -369,6 +398,10 @@ def main(argv: list[str] | None = None) -> int:
         server.start()
         if any(t.trestle for t in targets):
             config = component_config(server, jid=TRESTLE_JID, secret=TRESTLE_SECRET)
+            if args.trestle_queue_limit is None:
+                del config["component"]["queue_limit"]  # Trestle's own default
+            else:
+                config["component"]["queue_limit"] = args.trestle_queue_limit
             config["logging"]["level"] = args.trestle_log_level
             config["rooms"] = [{"name": "bench", "endpoints": [{"xmpp": "bench"}]},
                                {"name": "crowd", "endpoints": [{"xmpp": "crowd"}]}]
@@ -406,6 +439,9 @@ def main(argv: list[str] | None = None) -> int:
         say(f"run took {time.monotonic() - began:.0f} s; load average {os.getloadavg()[0]:.2f} at the end\n")
         print(table(targets, args.messages, args.joins, binary))
         return 1 if any(t.notes for t in targets) else 0
+    except KeyboardInterrupt:
+        say("interrupted: stopping every process started")
+        return 130
     except (BenchError, TimeoutError, AssertionError) as err:
         say(f"benchmark failed: {err}")
         if trestle is not None:

@@ -4,27 +4,15 @@ XEP-0059 paging. Both rooms of the bridged room `lobby` share one archive."""
 
 from __future__ import annotations
 
-import contextlib
+import asyncio
 import xml.etree.ElementTree as ET
 
+import pytest
+
 from conftest import PASSWORD, run
-from support.bridge import LOBBY, MIRROR, RSM, mam_page, start_bridge
-from support.muc import MUCUser, body, delay_stamp, enter, is_message, occupant_id, stanza_id, subject, xml
-
-
-@contextlib.asynccontextmanager
-async def users(prosody, *names: str):
-    async with contextlib.AsyncExitStack() as stack:
-        clients = []
-        for name in names:
-            if name not in ("alice", "admin"):
-                prosody.register(name, PASSWORD)
-            clients.append(await stack.enter_async_context(MUCUser(f"{name}@{prosody.domain}", PASSWORD, prosody)))
-        yield clients
-
-
-def said(jid: str, text: str):
-    return lambda s: is_message(s) and s.get("from") == jid and body(s) == text
+from support.bridge import LOBBY, MIRROR, mam_page, start_bridge, store_busy, store_lagging, users
+from support.muc import (MUCUser, body, delay_stamp, enter, is_message, occupant_id, said, stanza_id, subject,
+                         xml)
 
 
 async def say_and_wait(user: MUCUser, room: str, nick: str, texts: list[str]) -> list[ET.Element]:
@@ -42,7 +30,7 @@ def test_history_on_join(prosody, trestle):
     proc = start_bridge(trestle)
 
     async def scenario():
-        async with users(prosody, "alice", "bob", "carol") as (alice, bob, carol):
+        async with users(prosody, PASSWORD, "alice", "bob", "carol") as (alice, bob, carol):
             await enter(alice, LOBBY, "Alice")
             texts = ["first", "second", "third"]
             reflections = await say_and_wait(alice, LOBBY, "Alice", texts)
@@ -52,6 +40,9 @@ def test_history_on_join(prosody, trestle):
             history = history_of(sequence)
             shown = "\n".join(xml(s) for s in sequence)
             assert [body(s) for s in history] == texts, shown
+            # Alice is in the room: her history messages carry her occupant id there.
+            alice_here = [s for s in sequence if s.get("from") == f"{MIRROR}/Alice" and s.tag.endswith("presence")]
+            assert alice_here and all(occupant_id(s) == occupant_id(alice_here[0]) for s in history), shown
             for message, reflection in zip(history, reflections):
                 assert message.get("from") == f"{MIRROR}/Alice", xml(message)
                 assert message.get("type") == "groupchat", xml(message)
@@ -85,13 +76,15 @@ def test_mam_paging(prosody, trestle):
     proc = start_bridge(trestle)
 
     async def scenario():
-        async with users(prosody, "alice", "bob") as (alice, bob):
+        async with users(prosody, PASSWORD, "alice", "bob") as (alice, bob):
             await enter(alice, LOBBY, "Alice")
             await enter(bob, MIRROR, "Bob")
             texts = [f"message {n:02}" for n in range(25)]
             reflections = await say_and_wait(alice, LOBBY, "Alice", texts)
             ids = [stanza_id(r) for r in reflections]
             assert all(ids) and len(set(ids)) == 25, ids
+
+            alice_id = occupant_id(reflections[0])
 
             def check(page, first: int, last: int, complete: bool, room: str = LOBBY):
                 shown = xml(page.reply) + "\n" + "\n".join(xml(r) for r in page.results)
@@ -101,6 +94,8 @@ def test_mam_paging(prosody, trestle):
                 assert page.ids == ids[first:last], shown
                 for message in page.messages:
                     assert message.get("from") == f"{room}/Alice", ET.tostring(message, encoding="unicode")
+                    if room == LOBBY:
+                        assert occupant_id(message) == alice_id, ET.tostring(message, encoding="unicode")
                 for result in page.results:
                     forwarded = result.find("{urn:xmpp:forward:0}forwarded")
                     assert delay_stamp(forwarded), f"no <delay/> on <forwarded/>: {xml(result)}"
@@ -138,6 +133,125 @@ def test_mam_paging(prosody, trestle):
             error = unknown.reply.find("{jabber:client}error")
             assert unknown.reply.get("type") == "error" and error is not None, xml(unknown.reply)
             assert error.find("{urn:ietf:params:xml:ns:xmpp-stanzas}item-not-found") is not None, xml(unknown.reply)
+
+    run(scenario())
+    assert proc.running, proc.log_tail()
+
+
+def visible(messages: list[ET.Element]) -> list[str]:
+    """The texts a client shows for these messages once it has applied
+    XEP-0308 corrections and XEP-0424 retractions among them."""
+    shown: list[tuple[set[str], str]] = []        # (ids naming the message, text)
+    for message in messages:
+        replace = message.find("{urn:xmpp:message-correct:0}replace")
+        retract = message.find("{urn:xmpp:message-retract:1}retract")
+        if retract is not None:
+            shown = [(ids, text) for ids, text in shown if retract.get("id") not in ids]
+        elif message.find("{urn:xmpp:message-retract:1}retracted") is not None:
+            continue
+        elif replace is not None:
+            shown = [(ids, body(message) if replace.get("id") in ids else text) for ids, text in shown]
+        elif body(message) is not None:
+            shown.append(({message.get("id"), stanza_id(message)} - {None}, body(message)))
+    return [text for _, text in shown]
+
+
+def test_history_and_archive_show_corrections_and_retractions(prosody, trestle):
+    """A client that joins (or scrolls back) after a correction or a
+    retraction must end up showing what a client present all along shows."""
+    proc = start_bridge(trestle)
+
+    async def scenario():
+        async with users(prosody, PASSWORD, "alice", "bob") as (alice, bob):
+            await enter(alice, LOBBY, "Alice")
+            first = alice.say(LOBBY, "helo")
+            secret = alice.say(LOBBY, "my password is hunter2")
+            await alice.wait_for(said(f"{LOBBY}/Alice", "helo"), what="reflection of 'helo'")
+            secret = await alice.wait_for(said(f"{LOBBY}/Alice", "my password is hunter2"), what="reflection")
+            alice.say(LOBBY, "hello", extra=f"<replace xmlns='urn:xmpp:message-correct:0' id='{first}'/>")
+            await alice.wait_for(said(f"{LOBBY}/Alice", "hello"), what="reflection of the correction")
+            alice.send_raw(f"<message to='{LOBBY}' type='groupchat' id='r1'>"
+                           f"<retract xmlns='urn:xmpp:message-retract:1' id='{stanza_id(secret)}'/>"
+                           "<fallback xmlns='urn:xmpp:fallback:0' for='urn:xmpp:message-retract:1'/>"
+                           "<body>/me retracted a previous message</body></message>")
+            await alice.wait_for(lambda s: s.get("id") == "r1" and s.get("type") == "groupchat", what="retraction")
+            await say_and_wait(alice, LOBBY, "Alice", ["plain"])
+
+            sequence = await enter(bob, MIRROR, "Bob")
+            history = [s for s in sequence if is_message(s) and subject(s) is None]
+            shown = "\n".join(xml(s) for s in history)
+            assert visible(history) == ["hello", "plain"], shown
+            assert not any("hunter2" in (body(s) or "") for s in history), shown
+
+            page = await mam_page(bob, MIRROR)
+            assert page.reply.get("type") == "result", xml(page.reply)
+            archived = page.messages
+            shown = "\n".join(xml(s) for s in archived)
+            assert visible(archived) == ["hello", "plain"], shown
+            assert not any("hunter2" in (body(s) or "") for s in archived), shown
+
+    run(scenario())
+    assert proc.running, proc.log_tail()
+
+
+
+def test_message_said_just_before_a_join_is_not_lost(prosody, trestle):
+    """A message said before someone joins reaches them, as history or
+    live, even while the store is slow to commit it."""
+    proc = start_bridge(trestle)
+
+    async def scenario():
+        async with users(prosody, PASSWORD, "alice", "bob", "carol") as (alice, bob, carol):
+            await enter(alice, LOBBY, "Alice")
+            await say_and_wait(alice, LOBBY, "Alice", ["warm-up"])
+            start = len(proc.log_text())
+            with store_busy(proc):
+                alice.say(LOBBY, "said just before")
+                await store_lagging(proc, start)
+                bob_join = await enter(bob, MIRROR, "Bob")
+                carol_join = await enter(carol, LOBBY, "Carol")
+            await alice.wait_for(said(f"{LOBBY}/Alice", "said just before"), what="reflection once committed")
+            alice.say(LOBBY, "said after")
+            problems = []
+            for user, room, join in ((bob, MIRROR, bob_join), (carol, LOBBY, carol_join)):
+                await user.wait_for(said(f"{room}/Alice", "said after"), what="the next message")
+                texts = [body(s) for s in user.stanzas if is_message(s) and s.get("from") == f"{room}/Alice"]
+                if "said just before" not in texts:
+                    problems.append(f"{user.boundjid} joined {room} after 'said just before' and never got it; "
+                                    f"history on join: {[body(s) for s in history_of(join)]}, "
+                                    f"all messages from Alice: {texts}")
+            assert not problems, "\n".join(problems)
+
+    run(scenario())
+    assert proc.running, proc.log_tail()
+
+
+def test_live_order_is_the_archive_order(prosody, trestle):
+    """Every client, in either room, sees messages in one order, the
+    archive's, even while the store is slow to commit."""
+    proc = start_bridge(trestle)
+
+    async def scenario():
+        async with users(prosody, PASSWORD, "alice", "bob", "carol") as (alice, bob, carol):
+            await enter(alice, LOBBY, "Alice")
+            await enter(carol, LOBBY, "Carol")
+            await enter(bob, MIRROR, "Bob")
+            await say_and_wait(alice, LOBBY, "Alice", ["warm-up"])
+            start = len(proc.log_text())
+            with store_busy(proc):
+                alice.say(LOBBY, "first, from lobby")
+                await store_lagging(proc, start)
+                bob.say(MIRROR, "second, from mirror")
+                await asyncio.sleep(0.5)
+            wanted = ["first, from lobby", "second, from mirror"]
+            for user in (alice, carol, bob):
+                for text in wanted:
+                    await user.wait_for(lambda s: is_message(s) and body(s) == text, what=text)
+            archived = [body(m) for m in (await mam_page(alice, LOBBY)).messages if body(m) in wanted]
+            assert archived == wanted, archived
+            views = {str(user.boundjid): [body(s) for s in user.stanzas if is_message(s) and body(s) in wanted]
+                     for user in (alice, carol, bob)}
+            assert all(view == wanted for view in views.values()), f"archive order {wanted}, live orders {views}"
 
     run(scenario())
     assert proc.running, proc.log_tail()

@@ -8,24 +8,12 @@ import asyncio
 import contextlib
 import signal
 
+import pytest
+
 from conftest import PASSWORD, run
-from support.bridge import CORRECTION, LOBBY, MIRROR, in_thread, mam_all, restarted, start_bridge
-from support.muc import MUCUser, body, enter, is_message, stanza_id, xml
-
-
-@contextlib.asynccontextmanager
-async def users(prosody, *names: str):
-    async with contextlib.AsyncExitStack() as stack:
-        clients = []
-        for name in names:
-            if name not in ("alice", "admin"):
-                prosody.register(name, PASSWORD)
-            clients.append(await stack.enter_async_context(MUCUser(f"{name}@{prosody.domain}", PASSWORD, prosody)))
-        yield clients
-
-
-def said(jid: str, text: str):
-    return lambda s: is_message(s) and s.get("from") == jid and body(s) == text
+from support.bridge import (CORRECTION, LOBBY, MIRROR, in_thread, mam_all, mam_page, restarted, start_bridge,
+                            store_busy, store_lagging, users)
+from support.muc import body, enter, is_message, occupant_id, said, stanza_id, statuses, xml
 
 
 @contextlib.contextmanager
@@ -42,8 +30,8 @@ def test_correction_after_restart_lands_on_the_copy(prosody, trestle):
     proc = start_bridge(trestle)
 
     async def scenario():
-        async with users(prosody, "alice", "bob") as (alice, bob):
-            await enter(alice, LOBBY, "Alice")
+        async with users(prosody, PASSWORD, "alice", "bob") as (alice, bob):
+            joined = await enter(alice, LOBBY, "Alice")
             await enter(bob, MIRROR, "Bob")
             original = alice.say(LOBBY, "befor the restart")
             reflection = await alice.wait_for(said(f"{LOBBY}/Alice", "befor the restart"), what="reflection")
@@ -56,8 +44,11 @@ def test_correction_after_restart_lands_on_the_copy(prosody, trestle):
             assert code == 0, f"trestle exit code {code} on SIGTERM\n{proc.log_tail()}"
             with stopped_at_exit(await in_thread(restarted, proc)) as again:
                 # The rooms forgot their occupants: the clients rejoin.
-                await enter(alice, LOBBY, "Alice")
+                rejoined = await enter(alice, LOBBY, "Alice")
                 await enter(bob, MIRROR, "Bob")
+                # XEP-0421: the occupant id survives the restart.
+                own = [occupant_id(s) for s in joined + rejoined if s.get("from") == f"{LOBBY}/Alice" and "110" in statuses(s)]
+                assert len(own) == 2 and own[0] and own[0] == own[1], own
 
                 alice.say(LOBBY, "before the restart",
                           extra=f"<replace xmlns='{CORRECTION}' id='{original}'/>")
@@ -87,7 +78,7 @@ def test_no_acknowledged_message_lost_on_kill(prosody, trestle):
     proc = start_bridge(trestle)
 
     async def scenario():
-        async with users(prosody, "alice") as (alice,):
+        async with users(prosody, PASSWORD, "alice") as (alice,):
             await enter(alice, LOBBY, "Alice")
             me = f"{LOBBY}/Alice"
 
@@ -97,9 +88,11 @@ def test_no_acknowledged_message_lost_on_kill(prosody, trestle):
                         if is_message(s) and s.get("from") == me and (body(s) or "").startswith("load ")}
 
             async def send_all():
+                # Bursts of ten: Trestle always has messages in flight.
                 for n in range(MESSAGES):
                     alice.say(LOBBY, f"load {n:03}")
-                    await asyncio.sleep(0.005)
+                    if n % 10 == 9:
+                        await asyncio.sleep(0.01)
 
             sender = asyncio.create_task(send_all())
             loop = asyncio.get_running_loop()
@@ -136,5 +129,68 @@ def test_no_acknowledged_message_lost_on_kill(prosody, trestle):
                 said_order = [t for t in sorted(in_archive)]
                 assert [t for t in in_archive] == said_order, list(in_archive)
                 assert again.running, again.log_tail()
+
+    run(scenario(), timeout=90)
+
+
+def test_nothing_shown_in_the_other_room_is_lost_on_kill(prosody, trestle):
+    """A stanza id is a promise that the archive holds the message
+    (XEP-0359, XEP-0313): what Bob was shown in mirror before a crash must
+    be in the archive after it, and a correction of it must name his copy."""
+    proc = start_bridge(trestle)
+
+    async def scenario():
+        async with users(prosody, PASSWORD, "alice", "bob") as (alice, bob):
+            await enter(alice, LOBBY, "Alice")
+            await enter(bob, MIRROR, "Bob")
+            alice.say(LOBBY, "warm-up")
+            await bob.wait_for(said(f"{MIRROR}/Alice", "warm-up"), what="warm-up copy")
+
+            def copies() -> list:
+                return [s for s in bob.stanzas if is_message(s) and s.get("from") == f"{MIRROR}/Alice"
+                        and (body(s) or "").startswith("lagging ")]
+
+            sent = {}
+            start = len(proc.log_text())
+            with store_busy(proc):
+                for n in range(20):
+                    sent[f"lagging {n:02}"] = alice.say(LOBBY, f"lagging {n:02}")
+                # Trestle tried to commit and could not; give it time to do
+                # whatever else it does meanwhile, then crash it.
+                await store_lagging(proc, start)
+                await asyncio.sleep(1.0)
+                proc.stop(signal.SIGKILL)
+            await asyncio.sleep(0.3)
+            seen = copies()
+            acknowledged = [s for s in alice.stanzas if is_message(s) and s.get("from") == f"{LOBBY}/Alice"
+                            and (body(s) or "").startswith("lagging ")]
+            print(f"before the kill: Bob saw {len(seen)} copies, Alice got {len(acknowledged)} reflections")
+
+            with stopped_at_exit(await in_thread(restarted, proc)):
+                await enter(alice, LOBBY, "Alice", history=0)
+                await enter(bob, MIRROR, "Bob", history=0)
+                archived = {m.find("{urn:xmpp:sid:0}stanza-id").get("id"): body(m) for m in await mam_all(bob, MIRROR)}
+                problems = []
+                missing = [f"{body(c)!r} (stanza id {stanza_id(c)})" for c in seen + acknowledged
+                           if stanza_id(c) not in archived]
+                if missing:
+                    problems.append(f"{len(missing)} messages shown with a stanza id are not in the archive: {missing[:5]}")
+                if seen:
+                    last = seen[-1]
+                    page = await mam_page(bob, MIRROR, max=10, after=stanza_id(last))
+                    if page.reply.get("type") != "result":
+                        problems.append(f"MAM after the last stanza id Bob saw fails: {xml(page.reply)}")
+                    text = body(last)
+                    marker_start = len(bob.stanzas)
+                    alice.say(LOBBY, text + " (fixed)", extra=f"<replace xmlns='{CORRECTION}' id='{sent[text]}'/>")
+                    alice.say(LOBBY, "after the fix")
+                    await bob.wait_for(said(f"{MIRROR}/Alice", "after the fix"), what="message after the correction")
+                    fixes = [s for s in bob.stanzas[marker_start:] if (body(s) or "").endswith(text + " (fixed)")]
+                    replace = fixes[0].find(f"{{{CORRECTION}}}replace") if fixes else None
+                    if replace is None or replace.get("id") != last.get("id"):
+                        problems.append(f"the correction of {text!r} did not reach Bob as a correction of his copy "
+                                        f"{xml(last)}; Bob got: {[xml(f) for f in fixes]}; Alice got: "
+                                        f"{[xml(s) for s in alice.stanzas if s.get('type') == 'error'][-1:]}")
+                assert not problems, "\n".join(problems)
 
     run(scenario(), timeout=90)

@@ -93,6 +93,9 @@ public struct Delivery: Sendable {
     /// For a reply or an edit: the earlier message itself, for networks that
     /// show a quote instead.
     public var quoted: ArchivedMessage?
+    /// Whether this is the origin's own event coming back (see
+    /// `Capabilities.reflection`); `event.reflectionToken` says which.
+    public var isReflection = false
 
     public init(
         room: BridgedRoomID, endpoint: Endpoint, event: BridgeEvent, messageID: BridgeMessageID? = nil,

@@ -23,6 +23,11 @@ public struct BridgeEvent: Hashable, Sendable, Codable {
     /// such a mark; a bridge that finds itself here drops the event, so two
     /// bridges linking the same rooms cannot loop.
     public var via: [String]
+    /// Chosen by an origin adapter whose network needs reflections
+    /// (`Capabilities.reflection`); it comes back unchanged in the
+    /// reflection's `Delivery`, so the adapter knows which of its own
+    /// stanzas to complete.
+    public var reflectionToken: String?
 
     public init(
         origin: Endpoint, sender: Participant, timestamp: Date = Date(), payload: Payload,

@@ -12,7 +12,13 @@ public struct Capabilities: OptionSet, Hashable, Sendable, Codable {
     public static let typing = Capabilities(rawValue: 1 << 4)
     public static let attachments = Capabilities(rawValue: 1 << 5)
     public static let formatting = Capabilities(rawValue: 1 << 6)
+    /// The network shows senders their own events back, and Trestle must
+    /// do it (an XMPP MUC reflects every message to its sender). The router
+    /// then also delivers each event to its origin, marked as a reflection,
+    /// after it is stored and in archive order with everything else.
+    public static let reflection = Capabilities(rawValue: 1 << 7)
 
+    /// Everything a network can show (reflection is a duty, not a feature: not included).
     public static let all: Capabilities = [.edits, .retractions, .reactions, .replies, .typing, .attachments, .formatting]
 }
 

@@ -24,6 +24,17 @@ extension Router {
     }
 
     private func deliver(_ item: Item, to endpoint: Endpoint, through adapter: any BridgeAdapter) async {
+        await writer.waitUntilDurable(item.sequence)
+        if item.isReflection {
+            var delivery = Delivery(room: item.room, endpoint: endpoint, event: item.event, messageID: item.messageID)
+            delivery.isReflection = true
+            do {
+                _ = try await adapter.deliver(delivery)
+            } catch {
+                logger.warning("reflection failed", metadata: ["room": "\(item.room)", "endpoint": "\(endpoint)", "error": "\(error)"])
+            }
+            return
+        }
         var target: RemoteMessageID?
         var replyTo: RemoteMessageID?
         var quoted: ArchivedMessage?

@@ -55,18 +55,22 @@ extension Router {
         }
         event.via.append(instanceID)
 
-        let sequence = writer.enqueue(records)
-        let overflowed = state.withLock { state -> [Endpoint] in
+        // Under the lock, so that queue order is archive order across
+        // concurrent routes (the writer's lock is only ever taken inside).
+        let (sequence, overflowed) = state.withLock { state -> (UInt64, [Endpoint]) in
+            let sequence = writer.enqueue(records)
             state.statistics.received[origin.network, default: 0] += 1
             var overflowed: [Endpoint] = []
-            for endpoint in room.endpoints where endpoint != origin {
-                let item = Item(room: room.id, event: event, messageID: messageID, policy: room.policy)
+            let reflect = adapter.capabilities(in: origin.room).contains(.reflection)
+            for endpoint in room.endpoints where endpoint != origin || reflect {
+                let item = Item(room: room.id, event: event, messageID: messageID, policy: room.policy,
+                                sequence: sequence, isReflection: endpoint == origin)
                 if case .dropped = state.queues[endpoint]?.continuation.yield(item) {
                     state.statistics.overflowed[endpoint, default: 0] += 1
                     overflowed.append(endpoint)
                 }
             }
-            return overflowed
+            return (sequence, overflowed)
         }
         for endpoint in overflowed {
             logger.warning("queue full: event not delivered", metadata: [

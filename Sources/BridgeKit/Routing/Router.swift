@@ -20,7 +20,10 @@ import struct Foundation.Date
 ///   counted and logged.
 /// - What the target cannot show is degraded by the room's policy
 ///   (`Degradation`).
-/// - The archive and the id map are written in batches (`StoreWriter`).
+/// - The archive and the id map are written in batches (`StoreWriter`),
+///   and an event is shown anywhere only once its records are committed:
+///   nothing a participant saw can be missing from the archive after a
+///   crash, and every endpoint sees events in archive order.
 ///
 /// The router knows no network: adapters are `BridgeAdapter`s.
 public final class Router: EventSink, Sendable {
@@ -57,6 +60,11 @@ public final class Router: EventSink, Sendable {
         var event: BridgeEvent
         var messageID: BridgeMessageID?
         var policy: DegradationPolicy
+        /// The store sequence the event's records end at: it is delivered
+        /// only once they are committed.
+        var sequence: UInt64
+        /// The event going back to its own origin (`Capabilities.reflection`).
+        var isReflection = false
     }
 
     /// - Parameters:

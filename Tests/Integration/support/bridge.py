@@ -5,6 +5,8 @@ it, and XEP-0313 archive queries with XEP-0059 paging."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import sqlite3
 import uuid
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
@@ -56,10 +58,46 @@ def restarted(proc: TrestleProcess) -> TrestleProcess:
         raise
 
 
+@contextlib.asynccontextmanager
+async def users(prosody, password: str, *names: str):
+    """Logged-in MUCUsers `name@domain`, each registered first unless it
+    is one of the accounts every test Prosody has (alice, admin)."""
+    async with contextlib.AsyncExitStack() as stack:
+        clients = []
+        for name in names:
+            if name not in ("alice", "admin"):
+                prosody.register(name, password)
+            clients.append(await stack.enter_async_context(MUCUser(f"{name}@{prosody.domain}", password, prosody)))
+        yield clients
+
+
 async def in_thread(function, *args, **kwargs):
     """Run a blocking call (a log wait, a process stop) off the event loop,
     so the clients keep reading meanwhile."""
     return await asyncio.to_thread(function, *args, **kwargs)
+
+
+@contextlib.contextmanager
+def store_busy(proc: TrestleProcess):
+    """Hold the write lock of Trestle's SQLite store while in the block. The
+    store runs in WAL mode: Trestle's reads go on, its commits wait (or fail
+    and are retried), as with a slow or busy disk."""
+    db = sqlite3.connect(proc.dir / "trestle.sqlite", isolation_level=None, timeout=5)
+    try:
+        db.execute("BEGIN IMMEDIATE")
+        yield
+    finally:
+        db.close()
+
+
+async def store_lagging(proc: TrestleProcess, start: int, timeout: float = 3.0) -> None:
+    """Within `store_busy`: wait until Trestle has tried to commit (it logs
+    the failed attempt; a Trestle that waits for the lock instead says
+    nothing, hence the short timeout)."""
+    try:
+        await in_thread(proc.wait_for_log, r"store write failed", timeout, start)
+    except TimeoutError:
+        pass
 
 
 @dataclass

@@ -119,6 +119,11 @@ def delay_stamp(stanza: ET.Element) -> str | None:
     return None if element is None else element.get("stamp")
 
 
+def said(jid: str, text: str) -> Callable[[ET.Element], bool]:
+    """Predicate: a message from exactly `jid` with body `text`."""
+    return lambda s: is_message(s) and s.get("from") == jid and body(s) == text
+
+
 def muc_item(stanza: ET.Element) -> ET.Element | None:
     return stanza.find(f"{{{MUC_USER}}}x/{{{MUC_USER}}}item")
 
@@ -135,11 +140,16 @@ async def wait_since(user: MUCUser, start: int, predicate: Callable[[ET.Element]
 
 
 async def enter(user: MUCUser, room: str, nick: str, history: int | None = None,
-                timeout: float = 10.0) -> list[ET.Element]:
-    """Join `room` as `nick` and wait for the end of the join (the subject);
-    return what the room sent from the join on, subject included."""
+                timeout: float = 10.0, id: str | None = None) -> list[ET.Element]:
+    """Join `room` as `nick` (with presence id `id`, if given) and wait for
+    the end of the join (the subject); return what the room sent from the
+    join on, subject included."""
     start = len(user.stanzas)
-    user.join(room, nick, history=history)
+    if id is None:
+        user.join(room, nick, history=history)
+    else:
+        wish = f"<history maxstanzas='{history}'/>" if history is not None else ""
+        user.send_raw(f"<presence to='{room}/{nick}' id='{id}'><x xmlns='{MUC}'>{wish}</x></presence>")
     end = await wait_since(user, start, lambda s: is_message(s) and s.get("from", "").split("/")[0] == room
                            and subject(s) is not None and body(s) is None,
                            timeout=timeout, what=f"subject of {room} ending the join as {nick}")
