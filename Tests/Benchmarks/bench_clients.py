@@ -213,6 +213,7 @@ class Worker:
                       for c in self.clients if len(c.occupants.get(room, ())) < occupants]
         self.reply("join", sent_at=sent_at, sent_done=sent_done, arrivals=arrivals,
                    missing=missing, refused=refused, roster_at=roster_at, incomplete=incomplete,
+                   presences=sum(c.presences.get(room, 0) for c in self.clients),
                    cpu=time.process_time() - cpu)
 
     async def do_collect(self, room: str, prefix: str, count: int, timeout: float, idle: float) -> None:

@@ -83,7 +83,7 @@ def trestle_binary() -> Path:
 def shown(path: Path) -> str:
     """A path relative to the checkout when it is inside it."""
     try:
-        return str(path.resolve().relative_to(REPO_ROOT))
+        return str(Path(os.path.abspath(path)).relative_to(REPO_ROOT))
     except ValueError:
         return str(path)
 
@@ -314,7 +314,8 @@ def joins(target: Target, workers: Workers, wids: list[int], server: MUCProsody,
     say(f"  {target.label}: {len(arrivals)}/{expected} self-presences; presences sent in "
         f"{sent_done - sent_at:.2f} s; half had theirs after "
         f"{(arrivals[len(arrivals) // 2] - sent_at) if arrivals else float('nan'):.2f} s; "
-        f"every joiner saw all occupants after {roster}; "
+        f"every joiner saw all occupants after {roster} "
+        f"({sum(a['presences'] for a in answers.values()) / expected:.0f} presences each on average); "
         f"server CPU {server_cpu:.1f} s, client CPU {sum(a['cpu'] for a in answers.values()):.1f} s")
 
 

@@ -50,3 +50,15 @@ import XMLStream
         #expect(backoff.nextDelay(using: &random) <= .seconds(1))
     }
 }
+
+@Suite struct OutboxBoundsTests {
+    @Test func theSmallLimitAppliesOnlyWhileDisconnected() {
+        let outbox = StanzaOutbox(limit: 2, connectedLimit: 5)
+        let stanza = XMPPElement("presence", namespace: XMPPNamespace.component)
+        #expect(outbox.enqueue(stanza) && outbox.enqueue(stanza) && !outbox.enqueue(stanza))
+        outbox.setConnected(true)
+        #expect(outbox.enqueue(stanza) && outbox.enqueue(stanza) && outbox.enqueue(stanza))
+        #expect(!outbox.enqueue(stanza))
+        #expect(outbox.refusedCount == 2)
+    }
+}

@@ -64,7 +64,7 @@ public final class ComponentConnection: Service, Sendable {
         if outbox.enqueue(stanza) { return true }
         logger.warning(
             "outgoing queue full: stanza refused",
-            metadata: ["limit": "\(outbox.limit)", "to": "\(stanza.attribute("to") ?? "")",
+            metadata: ["queued": "\(outbox.count)", "to": "\(stanza.attribute("to") ?? "")",
                        "refused_total": "\(outbox.refusedCount)"])
         return false
     }
@@ -252,6 +252,7 @@ public final class ComponentConnection: Service, Sendable {
                         if case .becomeReady = action, !writerStarted {
                             writerStarted = true
                             becameReady = true
+                            connection.outbox.setConnected(true)
                             group.addTask { try await self.writeLoop(outbound: outbound) }
                         }
                         if try await perform(action, outbound: outbound) { break readLoop }
@@ -263,6 +264,7 @@ public final class ComponentConnection: Service, Sendable {
                     let action = connection.shared.withLock { $0.machine?.connectionLost("connection closed") ?? .none }
                     if case .close(let reason) = action { failure = reason }
                 }
+                connection.outbox.setConnected(false)
                 group.cancelAll()
                 channel.close(promise: nil)
             }

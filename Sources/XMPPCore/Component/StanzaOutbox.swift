@@ -10,8 +10,15 @@ import XMLStream
 /// stanza is refused (`enqueue` returns `false`) and counted, and the caller
 /// logs it, so nothing is ever dropped silently and memory stays bounded
 /// however long the server is away.
+///
+/// While connected, the queue only smooths bursts the socket is draining
+/// (300 people joining one room at once make about 90,000 presences), so
+/// the bound is the larger `connectedLimit`, there only so that a server
+/// that stops reading cannot make Trestle grow without end.
 public final class StanzaOutbox: Sendable {
     public let limit: Int
+    /// The bound while connected.
+    public let connectedLimit: Int
 
     private struct State {
         var queue = CircularBuffer<XMPPElement>(initialCapacity: 64)
@@ -20,18 +27,25 @@ public final class StanzaOutbox: Sendable {
         var nextToken = 0
         var cancelledToken = -1
         var closed = false
+        var connected = false
     }
 
     private let state = Mutex(State())
 
-    public init(limit: Int) {
+    public init(limit: Int, connectedLimit: Int = 250_000) {
         self.limit = max(1, limit)
+        self.connectedLimit = max(self.limit, connectedLimit)
+    }
+
+    /// Whether stanzas are being written now (the larger bound applies).
+    public func setConnected(_ connected: Bool) {
+        state.withLock { $0.connected = connected }
     }
 
     /// Queues `stanza`; `false` when the queue is full and it was refused.
     public func enqueue(_ stanza: XMPPElement) -> Bool {
         let (accepted, waiter) = state.withLock { state -> (Bool, CheckedContinuation<Void, Never>?) in
-            guard state.queue.count < limit else {
+            guard state.queue.count < (state.connected ? connectedLimit : limit) else {
                 state.refused += 1
                 return (false, nil)
             }
