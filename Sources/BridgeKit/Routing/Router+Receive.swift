@@ -14,7 +14,10 @@ extension Router {
         guard let room = state.withLock({ state in state.roomOf[origin].flatMap { state.rooms[$0] } }) else {
             return drop(\.unbridged, event, "its room is not bridged")
         }
-        if let remote = event.remoteID, event.isMessage, await messageID(for: remote, in: origin) != nil {
+        // An echo of what Trestle sent comes back within seconds, so the
+        // recent ids in memory are enough: no store read per message.
+        if let remote = event.remoteID, event.isMessage,
+           state.withLock({ $0.cache.messageID(for: remote, in: origin) }) != nil {
             return drop(\.echoes, event, "Trestle's own message reflected back")
         }
 

@@ -1,0 +1,66 @@
+import BridgeKit
+import BridgeTesting
+import Logging
+import Synchronization
+import Testing
+
+/// Nothing is shown anywhere before it is stored, and a network that owes
+/// senders their own messages back gets them in the same order.
+@Suite struct RouterDurabilityTests {
+    @Test func nothingIsDeliveredBeforeItIsStoredAndReflectionsComeBackInOrder() async throws {
+        let store = GatedStore()
+        let xmpp = RecordingAdapter(network: "xmpp", capabilities: Capabilities.all.union(.reflection))
+        let matrix = RecordingAdapter(network: "matrix")
+        let lobby = Endpoint(network: "xmpp", room: "lobby@t")
+        let other = Endpoint(network: "matrix", room: "!r:t")
+        let router = Router(instanceID: "A", adapters: [xmpp, matrix], store: store,
+                            rooms: [BridgedRoom(id: "r", endpoints: [lobby, other])], logger: Logger(label: "test"))
+        let task = Task { try await router.run() }
+        defer { task.cancel() }
+        try await waitUntil { xmpp.openedRooms.count == 1 && matrix.openedRooms.count == 1 }
+        store.hold(true)
+        var first = message("first", from: person("xmpp", "alice@t"), in: lobby, remote: "x1")
+        first.reflectionToken = "t1"
+        let receipt = await router.route(first)
+        await router.route(message("second", from: person("matrix", "@bob:t"), in: other, remote: "$2"))
+        try await Task.sleep(for: .milliseconds(100))
+        #expect(xmpp.deliveries.isEmpty && matrix.deliveries.isEmpty)
+        store.hold(false)
+        let shown = try await xmpp.waitForDeliveries(2)
+        #expect(shown.map(\.isReflection) == [true, false])
+        #expect(shown[0].event.reflectionToken == "t1" && shown[0].messageID == receipt.messageID)
+        #expect(shown.map(\.text) == ["first", "second"])
+        #expect(try await matrix.waitForDeliveries(1).map(\.text) == ["first"])
+    }
+}
+
+/// A memory store whose writes wait while held, like a slow disk.
+final class GatedStore: BridgeStore {
+    private let inner = MemoryBridgeStore()
+    private let held = Mutex(false)
+
+    func hold(_ value: Bool) { held.withLock { $0 = value } }
+
+    func write(_ records: [StoreRecord]) async throws {
+        while held.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(5)) }
+        try await inner.write(records)
+    }
+
+    func loadRooms() async throws -> [BridgedRoom] { try await inner.loadRooms() }
+    func saveRoom(_ room: BridgedRoom) async throws { try await inner.saveRoom(room) }
+    func deleteRoom(_ id: BridgedRoomID) async throws { try await inner.deleteRoom(id) }
+    func messageID(for remote: RemoteMessageID, in endpoint: Endpoint) async throws -> BridgeMessageID? {
+        try await inner.messageID(for: remote, in: endpoint)
+    }
+    func remoteIDs(for message: BridgeMessageID) async throws -> [Endpoint: RemoteMessageID] {
+        try await inner.remoteIDs(for: message)
+    }
+    func archivedMessage(_ id: BridgeMessageID) async throws -> ArchivedMessage? { try await inner.archivedMessage(id) }
+    func archive(_ query: ArchiveQuery) async throws -> ArchivePage { try await inner.archive(query) }
+    func puppet(for participant: ParticipantKey, on network: NetworkID) async throws -> String? {
+        try await inner.puppet(for: participant, on: network)
+    }
+    func savePuppet(_ puppetID: String, for participant: ParticipantKey, on network: NetworkID) async throws {
+        try await inner.savePuppet(puppetID, for: participant, on: network)
+    }
+}
