@@ -13,7 +13,9 @@ build:
 	swift build
 
 bench:
-	swift run -c release trestle-bench parse
+	swift build -c release --product trestle-bench
+	.build/release/trestle-bench parse
+	.build/release/trestle-bench router 50000
 
 FUZZ_SECONDS ?= 600
 fuzz:

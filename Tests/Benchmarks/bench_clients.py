@@ -226,16 +226,22 @@ class Worker:
         self.reply("collect", records=burst.records, errors=burst.errors[:20],
                    error_count=len(burst.errors), cpu=time.process_time() - cpu)
 
-    async def do_send(self, room: str, prefix: str, count: int, timeout: float, idle: float) -> None:
+    async def do_send(self, room: str, prefix: str, count: int, timeout: float, idle: float,
+                      rate: float = 0.0) -> None:
         """Send `count` messages as fast as this client can (yielding now
-        and then so the socket drains), then wait for their reflections."""
+        and then so the socket drains), or paced at `rate` messages per
+        second when it is above zero, then wait for their reflections."""
         client = self.clients[0]
         burst = client.burst = Burst(room, prefix, count)
         cpu = time.process_time()
         first = time.monotonic_ns()
         for seq in range(count):
+            if rate > 0:
+                delay = (first + seq * 1e9 / rate - time.monotonic_ns()) / 1e9
+                if delay > 0:
+                    await asyncio.sleep(delay)
             client.say(room, f"{prefix} {seq} {time.monotonic_ns()}", id=f"{prefix}-{seq}")
-            if seq % 64 == 63:
+            if rate <= 0 and seq % 64 == 63:
                 await asyncio.sleep(0)
         last = time.monotonic_ns()
         self.reply("sent", first=first, last=last)

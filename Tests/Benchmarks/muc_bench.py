@@ -75,7 +75,7 @@ def say(text: str) -> None:
 def trestle_binary() -> Path:
     """TRESTLE_BIN, else the release build, else the debug build."""
     if os.environ.get("TRESTLE_BIN"):
-        return Path(os.environ["TRESTLE_BIN"])
+        return Path(os.environ["TRESTLE_BIN"]).resolve()
     release = REPO_ROOT / ".build" / "release" / "trestle"
     return release if release.exists() else REPO_ROOT / ".build" / "debug" / "trestle"
 
@@ -205,6 +205,9 @@ def archived_count(target: Target, server: MUCProsody, trestle: TrestleProcess |
     return None
 
 
+RATE = [0.0]  # messages/s for the sender; 0 = as fast as it can (set from --rate)
+
+
 def throughput(target: Target, workers: Workers, server: MUCProsody, trestle: TrestleProcess | None,
                count: int, timeout: float) -> None:
     sender, receiver = 0, 1
@@ -227,7 +230,7 @@ def throughput(target: Target, workers: Workers, server: MUCProsody, trestle: Tr
     cpu_before = settled_cpu(list(pids.values()))
     workers.send(receiver, "collect", room, prefix, count, timeout, 15.0)
     workers.expect("armed", [receiver], 10)
-    workers.send(sender, "send", room, prefix, count, timeout, 15.0)
+    workers.send(sender, "send", room, prefix, count, timeout, 15.0, RATE[0])
     sent = workers.expect("sent", [sender], timeout)[sender]
     got = workers.expect("collect", [receiver], timeout + 30)[receiver]
     reflected = workers.expect("send", [sender], timeout + 30)[sender]
@@ -338,7 +341,8 @@ def table(targets: list[Target], messages: int, join_count: int, binary: Path) -
                      f"   {cpu:<30}{fmt(t.join_seconds, '.2f'):>14}")
     notes = [f"  {t.label}: {n}" for t in targets for n in t.notes]
     build = " (a debug build: expect it slower than a release build)" if binary.parent.name == "debug" else ""
-    lines += ["", f"{messages} messages per burst; trestle binary: {shown(binary)}{build}"]
+    pace = f"sent at {RATE[0]:g} msg/s" if RATE[0] > 0 else "per burst"
+    lines += ["", f"{messages} messages {pace}; trestle binary: {shown(binary)}{build}"]
     lines += ["problems:"] + notes if notes else ["no losses, duplicates, reorderings or unanswered joins"]
     return "\n".join(lines)
 
@@ -348,6 +352,8 @@ def main(argv: list[str] | None = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--messages", type=int, default=2000, help="messages in the burst (default 2000)")
     parser.add_argument("--joins", type=int, default=300, help="users joining at once (default 300; 0 skips)")
+    parser.add_argument("--rate", type=float, default=0.0,
+                        help="send at this many messages/s instead of a burst (latency under a steady load)")
     parser.add_argument("--workers", type=int, default=2,
                         help="client processes sharing the joiners (default 2)")
     parser.add_argument("--targets", default="plain,mam,trestle",
@@ -360,6 +366,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="give up on the whole run after this many seconds (default 600)")
     parser.add_argument("--keep", action="store_true", help="keep the temp directory (logs, archives)")
     args = parser.parse_args(argv)
+    RATE[0] = args.rate
 
     chosen = {name.strip() for name in args.targets.split(",") if name.strip()}
     targets = [t for name, t in (

@@ -27,7 +27,7 @@ _RUNNING: set["TrestleProcess"] = set()
 
 def trestle_binary() -> Path:
     """`TRESTLE_BIN` if set, else the debug build of this checkout."""
-    return Path(os.environ.get("TRESTLE_BIN") or REPO_ROOT / ".build" / "debug" / "trestle")
+    return Path(os.environ.get("TRESTLE_BIN") or REPO_ROOT / ".build" / "debug" / "trestle").resolve()
 
 
 def component_config(server, jid: str = "trestle.localhost", secret: str = "s3cret",
