@@ -44,8 +44,10 @@ enum Fixture {
             attachments: [Attachment(url: "https://files.example.org/\(id).png", name: "\(id).png",
                                      mediaType: "image/png", size: 1234)]
         )
+        // Every other message has an origin id, so both forms round-trip.
+        let originID = id.hasSuffix("2") || id.hasSuffix("4") ? nil : RemoteMessageID("origin/\(id)")
         return ArchivedMessage(id: BridgeMessageID(id), room: room, origin: endpoint(of: sender), sender: sender,
-                               content: content, timestamp: at(seconds))
+                               content: content, timestamp: at(seconds), originID: originID)
     }
 
     static func content(_ text: String) -> MessageContent {

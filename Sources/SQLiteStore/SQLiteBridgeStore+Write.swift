@@ -38,11 +38,11 @@ extension SQLiteBridgeStore {
     }
 
     private static let insertMessage = """
-        INSERT INTO archive (\(ArchivedMessage.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        INSERT INTO archive (\(ArchivedMessage.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT (id) DO UPDATE SET room = excluded.room, origin_network = excluded.origin_network,
             origin_room = excluded.origin_room, sender_network = excluded.sender_network,
             sender_id = excluded.sender_id, sender_name = excluded.sender_name,
             sender_avatar = excluded.sender_avatar, content = excluded.content, timestamp = excluded.timestamp,
-            edited = excluded.edited, retracted = excluded.retracted
+            edited = excluded.edited, retracted = excluded.retracted, origin_remote = excluded.origin_remote
         """
 }

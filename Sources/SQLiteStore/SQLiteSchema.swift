@@ -20,6 +20,9 @@ enum SQLiteSchema {
         migrator.registerMigration("1-rooms-archive-map-puppets") { db in
             try db.execute(sql: version1)
         }
+        migrator.registerMigration("2-archive-origin-id") { db in
+            try db.execute(sql: "ALTER TABLE archive ADD COLUMN origin_remote TEXT")
+        }
         return migrator
     }
 

@@ -35,7 +35,7 @@ extension ArchivedMessage {
     /// The `archive` columns `init(row:)` reads and `arguments` gives, in order.
     static let columns = """
         id, room, origin_network, origin_room, sender_network, sender_id, sender_name, sender_avatar, \
-        content, timestamp, edited, retracted
+        content, timestamp, edited, retracted, origin_remote
         """
 
     init(row: Row) throws {
@@ -57,7 +57,8 @@ extension ArchivedMessage {
             content: content,
             timestamp: Date(timeIntervalSinceReferenceDate: row.decode(forColumn: "timestamp")),
             edited: row.decode(Double?.self, forColumn: "edited").map(Date.init(timeIntervalSinceReferenceDate:)),
-            retracted: row.decode(Double?.self, forColumn: "retracted").map(Date.init(timeIntervalSinceReferenceDate:)))
+            retracted: row.decode(Double?.self, forColumn: "retracted").map(Date.init(timeIntervalSinceReferenceDate:)),
+            originID: row.decode(String?.self, forColumn: "origin_remote").map { RemoteMessageID($0) })
     }
 
     /// The values of `columns`, for an insert.
@@ -65,7 +66,7 @@ extension ArchivedMessage {
         [id.rawValue, room.rawValue, origin.network.rawValue, origin.room, sender.network.rawValue, sender.id,
          sender.displayName, sender.avatarURL, try MessageContent.json(content, encoder),
          timestamp.timeIntervalSinceReferenceDate, edited?.timeIntervalSinceReferenceDate,
-         retracted?.timeIntervalSinceReferenceDate]
+         retracted?.timeIntervalSinceReferenceDate, originID?.rawValue]
     }
 }
 

@@ -33,7 +33,7 @@ extension MUCRoom {
         let author = author(of: message)
         var stanza = XMPPElement("message", namespace: namespace, [
             "from": occupantJID(author.nick).description, "to": to?.description, "type": "groupchat",
-            "id": message.id.rawValue,
+            "id": clientID(of: message),
         ])
         if let retracted = message.retracted {
             // A XEP-0424 tombstone: the content is gone, the fact remains.
@@ -89,5 +89,19 @@ extension MUCRoom {
                                        ["stamp": XMPPDateTime.string(from: subjectDate), "from": jid.description]))
         }
         return message
+    }
+}
+
+extension MUCRoom {
+    /// The `id` attribute a stored message is shown with: the one its
+    /// author's client gave it when it was said in this room (clients
+    /// correct a message by that id, XEP-0308), else Trestle's id (which is
+    /// also what copies from other networks carry live).
+    func clientID(of message: ArchivedMessage) -> String {
+        if message.origin == endpoint, let scoped = message.originID?.rawValue,
+           let slash = scoped.firstIndex(of: "/") {
+            return String(scoped[scoped.index(after: slash)...])
+        }
+        return message.id.rawValue
     }
 }

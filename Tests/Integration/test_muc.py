@@ -45,3 +45,31 @@ def test_messages_cross_between_bridged_rooms(prosody, trestle):
 
     run(scenario())
     assert proc.running, proc.log_tail()
+
+
+def test_archive_shows_a_message_by_the_id_its_room_knows_it_by(prosody, trestle):
+    """A client that loads a message from MAM must be able to match a later
+    correction of it (XEP-0308 names the author's own id): in the room it
+    was said in, the archive shows the author's id; in the other room, the
+    id its copy carried live there."""
+    from support.bridge import mam_all
+
+    proc = trestle(rooms=ROOMS)
+    proc.wait_for_log(r"component connected", timeout=10)
+
+    async def scenario():
+        async with MUCUser("alice@localhost", PASSWORD, prosody) as alice, \
+                   MUCUser("admin@localhost", PASSWORD, prosody) as bob:
+            alice.join(LOBBY, "Alice")
+            await alice.wait_for(lambda s: s.tag.endswith("presence") and "110" in statuses(s), what="self-presence")
+            bob.join(MIRROR, "Bob")
+            await bob.wait_for(lambda s: s.tag.endswith("presence") and "110" in statuses(s), what="self-presence")
+            alice.say(LOBBY, "remember me", id="alice-own-id-1")
+            copy = await bob.wait_for(lambda s: body(s) == "remember me", what="copy in mirror")
+
+            in_lobby = [m for m in await mam_all(alice, LOBBY) if body(m) == "remember me"]
+            in_mirror = [m for m in await mam_all(bob, MIRROR) if body(m) == "remember me"]
+            assert [m.get("id") for m in in_lobby] == ["alice-own-id-1"]
+            assert [m.get("id") for m in in_mirror] == [copy.get("id")]
+
+    run(scenario())

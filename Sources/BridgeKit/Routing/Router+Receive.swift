@@ -31,7 +31,8 @@ extension Router {
             if let reply = content.replyTo { content.replyTo = await resolve(reply, in: origin).map { .bridge($0) } }
             event.payload = .message(content)
             records.append(.archive(ArchivedMessage(
-                id: id, room: room.id, origin: origin, sender: event.sender, content: content, timestamp: event.timestamp)))
+                id: id, room: room.id, origin: origin, sender: event.sender, content: content, timestamp: event.timestamp,
+                originID: event.remoteID)))
             if let remote = event.remoteID {
                 records.append(.mapping(id, origin, remote))
                 state.withLock { $0.cache.insert(id, origin, remote) }

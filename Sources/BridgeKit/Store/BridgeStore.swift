@@ -75,9 +75,14 @@ public struct ArchivedMessage: Hashable, Sendable, Codable {
     public var timestamp: Date
     public var edited: Date?
     public var retracted: Date?
+    /// The message's id on its origin network (`BridgeEvent.remoteID`), so
+    /// the archive can show it the way its own network knows it (an XMPP
+    /// client corrects a message by the `id` it gave it).
+    public var originID: RemoteMessageID?
 
     public init(id: BridgeMessageID, room: BridgedRoomID, origin: Endpoint, sender: Participant,
-                content: MessageContent, timestamp: Date, edited: Date? = nil, retracted: Date? = nil) {
+                content: MessageContent, timestamp: Date, edited: Date? = nil, retracted: Date? = nil,
+                originID: RemoteMessageID? = nil) {
         self.id = id
         self.room = room
         self.origin = origin
@@ -86,6 +91,7 @@ public struct ArchivedMessage: Hashable, Sendable, Codable {
         self.timestamp = timestamp
         self.edited = edited
         self.retracted = retracted
+        self.originID = originID
     }
 }
 
