@@ -71,6 +71,20 @@ let package = Package(
             dependencies: ["XMPPCore", "BridgeKit", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
+        // External plugins: a process in any language, speaking JSON lines
+        // over its stdin and stdout (Bridges/Process/PROTOCOL.md).
+        .target(
+            name: "ProcessPlugins",
+            dependencies: [
+                "BridgeKit",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Bridges/Process",
+            exclude: ["PROTOCOL.md"],
+            swiftSettings: swiftSettings
+        ),
         // Helpers for testing adapters and stores: a recording adapter, the
         // store conformance checks.
         .target(name: "BridgeTesting", dependencies: ["BridgeKit"], swiftSettings: swiftSettings),
@@ -84,7 +98,7 @@ let package = Package(
         .executableTarget(
             name: "trestle",
             dependencies: [
-                "XMPPCore", "TrestleConfig", "BridgeKit", "XMPPRooms", "SQLiteStore",
+                "XMPPCore", "TrestleConfig", "BridgeKit", "XMPPRooms", "SQLiteStore", "ProcessPlugins",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -107,6 +121,7 @@ let package = Package(
         .testTarget(name: "XMPPCoreTests", dependencies: ["XMPPCore"], swiftSettings: swiftSettings),
         .testTarget(name: "BridgeKitTests", dependencies: ["BridgeKit", "BridgeTesting"], swiftSettings: swiftSettings),
         .testTarget(name: "XMPPRoomsTests", dependencies: ["XMPPRooms", "BridgeTesting"], swiftSettings: swiftSettings),
+        .testTarget(name: "ProcessPluginsTests", dependencies: ["ProcessPlugins", "BridgeTesting"], swiftSettings: swiftSettings),
         .testTarget(name: "SQLiteStoreTests", dependencies: ["SQLiteStore", "BridgeTesting"], swiftSettings: swiftSettings),
         .testTarget(name: "TrestleConfigTests", dependencies: ["TrestleConfig"], swiftSettings: swiftSettings),
     ]

@@ -28,30 +28,34 @@ public struct TrestleConfiguration: Sendable {
     /// The bridged rooms from the `rooms` section (rooms created at run time live in the store).
     public var rooms: [RoomSettings]
     public var store: StoreSettings
+    /// External plugins from the `plugins` section, each a network `plugin.<name>`.
+    public var plugins: [PluginSettings]
 
     /// Settings built in code rather than read from a file.
     public init(sourcePath: String, component: ComponentSettings, logging: LoggingSettings = LoggingSettings(),
-                rooms: [RoomSettings] = [], store: StoreSettings = StoreSettings()) {
+                rooms: [RoomSettings] = [], store: StoreSettings = StoreSettings(), plugins: [PluginSettings] = []) {
         self.sourcePath = sourcePath
         self.component = component
         self.logging = logging
         self.rooms = rooms
         self.store = store
+        self.plugins = plugins
     }
 
-    /// Reads the core's sections (`component`, `logging`, `store`, `rooms`) from `document`.
+    /// Reads the core's sections (`component`, `logging`, `store`, `rooms`, `plugins`) from `document`.
     ///
     /// This does not check for unknown keys: call `document.finish()` once
     /// every other section has been read too.
     public init(_ document: ConfigDocument) throws(ConfigError) {
         let root = document.root
+        let directory = (document.path as NSString).deletingLastPathComponent
         self.init(
             sourcePath: document.path,
             component: try ComponentSettings(reading: root.table("component")),
             logging: try LoggingSettings(reading: root.optionalTable("logging")),
             rooms: try Self.rooms(root.optionalTableList("rooms") ?? []),
-            store: try StoreSettings(reading: root.optionalTable("store"),
-                                     configDirectory: (document.path as NSString).deletingLastPathComponent)
+            store: try StoreSettings(reading: root.optionalTable("store"), configDirectory: directory),
+            plugins: try PluginSettings.plugins(root.optionalTable("plugins"), configDirectory: directory)
         )
     }
 

@@ -1,6 +1,7 @@
 import BridgeKit
 import Crypto
 import Logging
+import ProcessPlugins
 import SQLiteStore
 import Synchronization
 import TrestleConfig
@@ -17,16 +18,26 @@ struct BridgeAssembly {
     let router: Router
     let xmpp: XMPPAdapter
 
-    /// The networks this build has adapters for.
+    /// The networks this build always has adapters for; each configured
+    /// plugin adds its own (`plugin.<name>`).
     static let networks: Set<String> = ["xmpp"]
 
     init(settings: TrestleConfiguration, logger: Logger) throws {
         let component = settings.component
+        let networks = Self.networks.union(settings.plugins.map(\.network))
         for room in settings.rooms {
-            for endpoint in room.endpoints where !Self.networks.contains(endpoint.network) {
+            for endpoint in room.endpoints where !networks.contains(endpoint.network) {
                 throw AssemblyError("\(settings.sourcePath): room '\(room.name)': no adapter for network "
-                    + "'\(endpoint.network)' in this build (available: \(Self.networks.sorted().joined(separator: ", ")))")
+                    + "'\(endpoint.network)' in this build (available: \(networks.sorted().joined(separator: ", ")))")
             }
+        }
+        let plugins = settings.plugins.map { plugin in
+            ProcessPluginAdapter(
+                configuration: PluginConfiguration(
+                    network: NetworkID(plugin.network), command: plugin.command,
+                    workingDirectory: plugin.workingDirectory, environment: plugin.environment,
+                    deliveryTimeout: plugin.deliveryTimeout),
+                logger: logger)
         }
         let store = try SQLiteBridgeStore(path: settings.store.path)
         let outgoing = Mutex<ComponentConnection?>(nil)
@@ -55,7 +66,7 @@ struct BridgeAssembly {
                 xmpp.assign(endpoint.room, to: room.id)
             }
         }
-        let router = Router(instanceID: "trestle:\(component.jid)", adapters: [xmpp], store: store, rooms: rooms,
+        let router = Router(instanceID: "trestle:\(component.jid)", adapters: [xmpp as any BridgeAdapter] + plugins.map { $0 as any BridgeAdapter }, store: store, rooms: rooms,
                             logger: logger)
         let responder = ComponentResponder(
             domain: component.jid, extraFeatures: ["http://jabber.org/protocol/muc"],

@@ -48,18 +48,20 @@ def prosody(tmp_path) -> ProsodyServer:
 
 @pytest.fixture
 def trestle(tmp_path, prosody) -> Callable[..., TrestleProcess]:
-    """Factory: `trestle(**component_settings)` starts Trestle against the
-    test Prosody. Fails when the binary has not been built: a skipped
+    """Factory: `trestle(rooms=[...], plugins={...}, **component_settings)`
+    starts Trestle against the test Prosody. Fails when the binary has not been built: a skipped
     integration test would hide a broken build."""
     if not trestle_binary().exists():
         pytest.fail(f"Trestle binary not built ({trestle_binary()}); run `swift build` or set TRESTLE_BIN")
     started: list[TrestleProcess] = []
 
-    def start(rooms: list | None = None, **settings) -> TrestleProcess:
+    def start(rooms: list | None = None, plugins: dict | None = None, **settings) -> TrestleProcess:
         settings.setdefault("secret", COMPONENT_SECRET)
         config = component_config(prosody, jid=COMPONENT_JID, **settings)
         if rooms is not None:
             config["rooms"] = rooms
+        if plugins is not None:
+            config["plugins"] = plugins
         directory = tmp_path / f"trestle{len(started)}"
         directory.mkdir()
         proc = TrestleProcess(config, directory=directory)
