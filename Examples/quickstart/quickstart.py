@@ -1,8 +1,11 @@
-"""Trestle's quickstart: a local XMPP server with Trestle connected to it.
+"""Trestle's quickstart: a local XMPP server and a bridged room.
 
 Starts a private Prosody on loopback (its own config, data and ports in
-.quickstart/), registers two accounts, starts Trestle as its component, and
-prints how to reach it from an XMPP client. Ctrl-C stops everything.
+.quickstart/), registers two accounts, and starts Trestle as its component
+with one bridged room, `general`, linking a MUC room with the example
+plugin `file_mirror`: what is said in the MUC room is appended to
+.quickstart/rooms/general.log, and lines appended to
+.quickstart/rooms/general.in are said in the room. Ctrl-C stops everything.
 
     make quickstart               # interactive
     python quickstart.py --check  # start, prove it works with a real client, stop
@@ -23,21 +26,45 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "Tests" / "Integration"))
 
 from support.client import UserClient  # noqa: E402
+from support.muc import MUCUser, body, statuses  # noqa: E402
 from support.prosody import ProsodyServer, free_port, port_open  # noqa: E402
 from support.trestle import TrestleProcess, component_config  # noqa: E402
 
 COMPONENT = "trestle.localhost"
+ROOM = f"general@{COMPONENT}"
 USERS = {"alice": "alice", "bob": "bob"}
+FILE_MIRROR = ROOT / "Examples" / "plugins" / "file_mirror.py"
 
 
-async def check(server: ProsodyServer) -> None:
-    """Log in as alice and ask the component who it is, as a client would."""
+def wait_for_line(path: Path, text: str, timeout: float = 15.0) -> None:
+    import time
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if path.exists() and text in path.read_text(encoding="utf-8"):
+            return
+        time.sleep(0.05)
+    raise SystemExit(f"quickstart check failed: {text!r} never reached {path}")
+
+
+async def check(server: ProsodyServer, rooms: Path) -> None:
+    """As a newcomer would: ask the component who it is, then say something
+    in the bridged room and see it reach the file, and the other way."""
     async with UserClient("alice@localhost", USERS["alice"], server) as alice:
         version = await alice.iq(COMPONENT, "get", "<query xmlns='jabber:iq:version'/>")
         name = version["software_version"]["name"]
         if version["type"] != "result" or name != "Trestle":
             raise SystemExit(f"quickstart check failed: unexpected answer {version}")
         print(f"alice@localhost asked {COMPONENT} for its version: {name} {version['software_version']['version']}")
+    async with MUCUser("alice@localhost", USERS["alice"], server, resource="room") as alice:
+        alice.join(ROOM, "Alice")
+        await alice.wait_for(lambda s: s.tag.endswith("presence") and "110" in statuses(s), what="joining the room")
+        alice.say(ROOM, "hello from XMPP")
+        await asyncio.get_running_loop().run_in_executor(None, wait_for_line, rooms / "general.log", "hello from XMPP")
+        print(f"alice said 'hello from XMPP' in {ROOM}; it is in rooms/general.log")
+        with open(rooms / "general.in", "a", encoding="utf-8") as inbox:
+            inbox.write("carol: hello from a file\n")
+        await alice.wait_for(lambda s: body(s) == "hello from a file", what="the line from general.in")
+        print("a line appended to rooms/general.in reached alice in the room, from 'carol'")
 
 
 def main() -> int:
@@ -57,23 +84,30 @@ def main() -> int:
     for user, password in USERS.items():
         server.register(user, password)
     server.start()
-    trestle = TrestleProcess(
-        component_config(server, jid=COMPONENT, secret=secret, admins=["alice@localhost"]),
-        directory=workdir / "trestle")
+    rooms = workdir / "rooms"
+    config = component_config(server, jid=COMPONENT, secret=secret, admins=["alice@localhost"])
+    config["plugins"] = {"files": {"command": [sys.executable, str(FILE_MIRROR), "--dir", str(rooms),
+                                               "--poll", "0.1"]}}
+    config["rooms"] = [{"name": "general", "endpoints": [{"xmpp": "general"}, {"plugin.files": "general"}]}]
+    trestle = TrestleProcess(config, directory=workdir / "trestle")
     try:
         trestle.start()
         trestle.wait_for_log(r"component connected", timeout=30)
         if args.check:
-            asyncio.run(asyncio.wait_for(check(server), 30))
+            trestle.wait_for_log(r"file_mirror: opened general", timeout=30)
+            asyncio.run(asyncio.wait_for(check(server, rooms), 60))
             print("quickstart check passed")
             return 0
         print(f"""
-Trestle is running as the component {COMPONENT} of a local Prosody.
+Trestle is running as the component {COMPONENT} of a local Prosody, with
+one bridged room linking the MUC room {ROOM} and the example plugin
+file_mirror (plain files).
 
   XMPP server   127.0.0.1 port {server.c2s_port} (plaintext, this machine only)
   accounts      alice@localhost / alice, bob@localhost / bob
-  try           log in as alice with Gajim, Dino or poezio, open service
-                discovery on {COMPONENT}, ping it, ask its version
+  try           log in as alice with Gajim, Dino or poezio and join {ROOM}
+  read          tail -f {(rooms / 'general.log').relative_to(ROOT)}
+  write         echo 'carol: hi from a file' >> {(rooms / 'general.in').relative_to(ROOT)}
   logs          {trestle.log_path.relative_to(ROOT)}
                 {(server.dir / 'prosody.log').relative_to(ROOT)}
 
