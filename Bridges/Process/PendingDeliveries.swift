@@ -7,6 +7,7 @@ final class PendingDeliveries: Sendable {
     private struct Waiter {
         var continuation: CheckedContinuation<RemoteMessageID?, any Error>
         var timeout: Task<Void, Never>
+        var record: (@Sendable (RemoteMessageID) -> Void)?
     }
 
     private let waiters = Mutex<[Int: Waiter]>([:])
@@ -14,7 +15,10 @@ final class PendingDeliveries: Sendable {
     /// Waits for the answer to delivery `id`: `send` writes the line (and
     /// returns `false` when it cannot); after `timeout` without an answer
     /// the delivery fails as retryable.
-    func wait(for id: Int, timeout: Duration, send: () -> Bool) async throws -> RemoteMessageID? {
+    /// `record` is told the plugin's id for the delivery the moment its
+    /// answer is read, before any later line is handled.
+    func wait(for id: Int, timeout: Duration, record: (@Sendable (RemoteMessageID) -> Void)? = nil,
+              send: () -> Bool) async throws -> RemoteMessageID? {
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 let timer = Task { [self] in
@@ -22,7 +26,7 @@ final class PendingDeliveries: Sendable {
                     guard !Task.isCancelled else { return }
                     resolve(id, with: .failure(DeliveryError(retryable: true, "plugin did not answer within \(timeout)")))
                 }
-                waiters.withLock { $0[id] = Waiter(continuation: continuation, timeout: timer) }
+                waiters.withLock { $0[id] = Waiter(continuation: continuation, timeout: timer, record: record) }
                 if !send() {
                     resolve(id, with: .failure(DeliveryError(retryable: true, "plugin is not accepting input")))
                 }
@@ -37,6 +41,7 @@ final class PendingDeliveries: Sendable {
     func resolve(_ id: Int, with result: Result<RemoteMessageID?, any Error>) -> Bool {
         guard let waiter = waiters.withLock({ $0.removeValue(forKey: id) }) else { return false }
         waiter.timeout.cancel()
+        if case .success(let remote?) = result { waiter.record?(remote) }
         waiter.continuation.resume(with: result)
         return true
     }

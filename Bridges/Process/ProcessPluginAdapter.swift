@@ -77,7 +77,7 @@ public final class ProcessPluginAdapter: BridgeAdapter {
             throw DeliveryError(retryable: !stopped, stopped ? "plugin \(network) is stopped" : "plugin \(network) is not running")
         }
         let line = OutboundLine.deliver(delivery, id: id).encoded()
-        return try await pending.wait(for: id, timeout: configuration.deliveryTimeout) {
+        return try await pending.wait(for: id, timeout: configuration.deliveryTimeout, record: delivery.recordRemoteID) {
             process.writer.enqueue(line)
         }
     }

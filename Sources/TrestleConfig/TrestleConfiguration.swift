@@ -30,16 +30,20 @@ public struct TrestleConfiguration: Sendable {
     public var store: StoreSettings
     /// External plugins from the `plugins` section, each a network `plugin.<name>`.
     public var plugins: [PluginSettings]
+    /// The operator's HTTP endpoint (metrics, health); `nil` when off.
+    public var http: HTTPSettings?
 
     /// Settings built in code rather than read from a file.
     public init(sourcePath: String, component: ComponentSettings, logging: LoggingSettings = LoggingSettings(),
-                rooms: [RoomSettings] = [], store: StoreSettings = StoreSettings(), plugins: [PluginSettings] = []) {
+                rooms: [RoomSettings] = [], store: StoreSettings = StoreSettings(), plugins: [PluginSettings] = [],
+                http: HTTPSettings? = nil) {
         self.sourcePath = sourcePath
         self.component = component
         self.logging = logging
         self.rooms = rooms
         self.store = store
         self.plugins = plugins
+        self.http = http
     }
 
     /// Reads the core's sections (`component`, `logging`, `store`, `rooms`, `plugins`) from `document`.
@@ -55,7 +59,8 @@ public struct TrestleConfiguration: Sendable {
             logging: try LoggingSettings(reading: root.optionalTable("logging")),
             rooms: try Self.rooms(root.optionalTableList("rooms") ?? []),
             store: try StoreSettings(reading: root.optionalTable("store"), configDirectory: directory),
-            plugins: try PluginSettings.plugins(root.optionalTable("plugins"), configDirectory: directory)
+            plugins: try PluginSettings.plugins(root.optionalTable("plugins"), configDirectory: directory),
+            http: try HTTPSettings(reading: root.optionalTable("http"))
         )
     }
 

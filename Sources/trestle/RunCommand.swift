@@ -1,4 +1,6 @@
 import ArgumentParser
+import Metrics
+import Prometheus
 import Logging
 import ServiceLifecycle
 import TrestleConfig
@@ -28,6 +30,10 @@ struct RunCommand: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "trestle")
+        // Metrics go to one Prometheus registry, served on /metrics when the
+        // http section asks for it.
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         logger.info("starting", metadata: ["version": "\(TrestleVersion.string)", "config": "\(config)"])
 
         let assembly: BridgeAssembly
@@ -39,9 +45,17 @@ struct RunCommand: AsyncParsableCommand {
         }
         // Shut down in reverse order: the XMPP stream closes first, then the
         // router stops and commits what it still holds.
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: RouterService(router: assembly.router)), .init(service: assembly.connection),
+        ]
+        if let http = settings.http {
+            services.append(.init(service: OperatorEndpoint.application(
+                host: http.host, port: http.port, registry: registry, connection: assembly.connection, logger: logger)))
+            logger.info("operator endpoint", metadata: ["address": "http://\(http.host):\(http.port)/metrics"])
+        }
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
-                services: [.init(service: RouterService(router: assembly.router)), .init(service: assembly.connection)],
+                services: services,
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         try await group.run()

@@ -55,13 +55,16 @@ def trestle(tmp_path, prosody) -> Callable[..., TrestleProcess]:
         pytest.fail(f"Trestle binary not built ({trestle_binary()}); run `swift build` or set TRESTLE_BIN")
     started: list[TrestleProcess] = []
 
-    def start(rooms: list | None = None, plugins: dict | None = None, **settings) -> TrestleProcess:
+    def start(rooms: list | None = None, plugins: dict | None = None, http: dict | None = None,
+              **settings) -> TrestleProcess:
         settings.setdefault("secret", COMPONENT_SECRET)
         config = component_config(prosody, jid=COMPONENT_JID, **settings)
         if rooms is not None:
             config["rooms"] = rooms
         if plugins is not None:
             config["plugins"] = plugins
+        if http is not None:
+            config["http"] = http
         directory = tmp_path / f"trestle{len(started)}"
         directory.mkdir()
         proc = TrestleProcess(config, directory=directory)

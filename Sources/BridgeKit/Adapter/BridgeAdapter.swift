@@ -96,6 +96,11 @@ public struct Delivery: Sendable {
     /// Whether this is the origin's own event coming back (see
     /// `Capabilities.reflection`); `event.reflectionToken` says which.
     public var isReflection = false
+    /// For a new message: call it as soon as the network's id for it is
+    /// known, before handling anything more the network says, so that an
+    /// answer referring to it (a reply, a reaction) finds it. What `deliver`
+    /// returns is recorded as well; giving both is fine.
+    public var recordRemoteID: (@Sendable (RemoteMessageID) -> Void)?
 
     public init(
         room: BridgedRoomID, endpoint: Endpoint, event: BridgeEvent, messageID: BridgeMessageID? = nil,

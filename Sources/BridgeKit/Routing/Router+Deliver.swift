@@ -19,6 +19,11 @@ extension Router {
             logger.error("cannot open endpoint", metadata: ["endpoint": "\(endpoint)", "error": "\(error)"])
         }
         for await item in stream {
+            let depth = state.withLock { state -> Int in
+                state.depth[endpoint, default: 1] -= 1
+                return state.depth[endpoint] ?? 0
+            }
+            RouterMetrics.queueDepth(endpoint, depth)
             await deliver(item, to: endpoint, through: adapter)
         }
     }
@@ -61,13 +66,19 @@ extension Router {
             return
         }
         event = adapted
-        let delivery = Delivery(room: item.room, endpoint: endpoint, event: event, messageID: item.messageID,
+        var delivery = Delivery(room: item.room, endpoint: endpoint, event: event, messageID: item.messageID,
                                 target: target, replyTo: replyTo, quoted: quoted)
+        if let id = item.messageID, case .message = event.payload {
+            delivery.recordRemoteID = { [self] remote in
+                state.withLock { $0.cache.insert(id, endpoint, remote) }
+            }
+        }
         var attempt = 0
         while true {
             do {
                 let remote = try await adapter.deliver(delivery)
                 state.withLock { $0.statistics.delivered[endpoint.network, default: 0] += 1 }
+                RouterMetrics.delivered(to: endpoint.network, since: item.event.timestamp.timeIntervalSince1970)
                 if let remote, let id = item.messageID, case .message = event.payload {
                     state.withLock { $0.cache.insert(id, endpoint, remote) }
                     writer.enqueue([.mapping(id, endpoint, remote)])
@@ -82,10 +93,12 @@ extension Router {
                 if Task.isCancelled {
                     logger.warning("delivery abandoned at shutdown", metadata: ["room": "\(item.room)", "endpoint": "\(endpoint)"])
                     state.withLock { $0.statistics.failed[endpoint.network, default: 0] += 1 }
+                    RouterMetrics.failed(to: endpoint.network)
                     return
                 }
             } catch {
                 state.withLock { $0.statistics.failed[endpoint.network, default: 0] += 1 }
+                RouterMetrics.failed(to: endpoint.network)
                 logger.error("delivery failed", metadata: [
                     "room": "\(item.room)", "endpoint": "\(endpoint)", "error": "\(error)"])
                 return

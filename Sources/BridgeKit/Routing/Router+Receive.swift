@@ -64,6 +64,7 @@ extension Router {
         let (sequence, overflowed) = state.withLock { state -> (UInt64, [Endpoint]) in
             let sequence = writer.enqueue(records)
             state.statistics.received[origin.network, default: 0] += 1
+            RouterMetrics.received(event)
             var overflowed: [Endpoint] = []
             let reflect = adapter.capabilities(in: origin.room).contains(.reflection)
             for endpoint in room.endpoints where endpoint != origin || reflect {
@@ -72,6 +73,10 @@ extension Router {
                 if case .dropped = state.queues[endpoint]?.continuation.yield(item) {
                     state.statistics.overflowed[endpoint, default: 0] += 1
                     overflowed.append(endpoint)
+                    RouterMetrics.dropped("overflow")
+                } else {
+                    state.depth[endpoint, default: 0] += 1
+                    RouterMetrics.queueDepth(endpoint, state.depth[endpoint] ?? 0)
                 }
             }
             return (sequence, overflowed)
@@ -85,8 +90,19 @@ extension Router {
 
     private func drop(_ counter: WritableKeyPath<RouterStatistics, Int>, _ event: BridgeEvent, _ why: String) -> Receipt {
         state.withLock { $0.statistics[keyPath: counter] += 1 }
+        RouterMetrics.dropped(Self.reason(counter))
         logger.debug("event dropped: \(why)", metadata: ["from": "\(event.origin)", "sender": "\(event.sender.key)"])
         return .dropped
+    }
+
+    /// The metric label for a drop counted in `counter`.
+    private static func reason(_ counter: WritableKeyPath<RouterStatistics, Int>) -> String {
+        if counter == \.unbridged { return "unbridged" }
+        if counter == \.loops { return "loop" }
+        if counter == \.echoes { return "echo" }
+        if counter == \.unresolved { return "unresolved" }
+        if counter == \.refused { return "refused" }
+        return "other"
     }
 
     /// Trestle's id for a message referenced from `endpoint`.

@@ -44,6 +44,8 @@ public final class Router: EventSink, Sendable {
         var queues: [Endpoint: EndpointQueue] = [:]
         var cache = MessageIDCache(capacity: 100_000)
         var statistics = RouterStatistics()
+        /// Events waiting per endpoint (queued, not yet taken for delivery).
+        var depth: [Endpoint: Int] = [:]
         var running = false
     }
 
@@ -73,7 +75,7 @@ public final class Router: EventSink, Sendable {
     ///   - queueLimit: events held per endpoint before new ones are refused.
     public init(
         instanceID: String, adapters: [any BridgeAdapter], store: any BridgeStore, rooms: [BridgedRoom] = [],
-        logger: Logger, queueLimit: Int = 1000
+        logger: Logger, queueLimit: Int = 20_000
     ) {
         self.instanceID = instanceID
         self.adapters = Dictionary(adapters.map { ($0.network, $0) }, uniquingKeysWith: { first, _ in first })

@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import Logging
+import Metrics
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
@@ -62,6 +63,7 @@ public final class ComponentConnection: Service, Sendable {
     @discardableResult
     public func send(_ stanza: XMPPElement) -> Bool {
         if outbox.enqueue(stanza) { return true }
+        Counter(label: "trestle_xmpp_stanzas_refused_total").increment()
         logger.warning(
             "outgoing queue full: stanza refused",
             metadata: ["queued": "\(outbox.count)", "to": "\(stanza.attribute("to") ?? "")",
@@ -106,6 +108,7 @@ public final class ComponentConnection: Service, Sendable {
             let (failure, wasReady) = await connectOnce()
             if isShuttingDown { break }
             if wasReady {
+                Gauge(label: "trestle_xmpp_connected").record(0)
                 backoff.reset()
                 logger.warning("connection lost: \(failure?.description ?? "closed")")
                 await handler.connection(self, changed: .disconnected(failure ?? .closedByServer))
@@ -288,9 +291,12 @@ public final class ComponentConnection: Service, Sendable {
                     "component connected",
                     metadata: ["server": "\(connection.configuration.host):\(connection.configuration.port)",
                                "queued": "\(connection.outbox.count)"])
+                Gauge(label: "trestle_xmpp_connected").record(1)
+                if reconnect { Counter(label: "trestle_xmpp_reconnects_total").increment() }
                 await connection.handler.connection(connection, changed: .connected(reconnect: reconnect))
                 return false
             case .deliver(let stanza):
+                Counter(label: "trestle_xmpp_stanzas_received_total").increment()
                 await connection.handler.received(stanza, on: connection)
                 return false
             case .sendAndClose(let text, let reason):
