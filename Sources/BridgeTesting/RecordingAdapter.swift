@@ -12,6 +12,7 @@ public final class RecordingAdapter: BridgeAdapter {
         var puppets: Set<String>
         var deliveries: [Delivery] = []
         var opened: Set<String> = []
+        var closed: Set<String> = []
         var stalled = false
         var failures: [DeliveryError] = []
         var nextID = 0
@@ -42,6 +43,10 @@ public final class RecordingAdapter: BridgeAdapter {
         _ = state.withLock { $0.opened.insert(room) }
     }
 
+    public func close(_ room: String) async {
+        _ = state.withLock { $0.closed.insert(room) }
+    }
+
     public func deliver(_ delivery: Delivery) async throws -> RemoteMessageID? {
         while state.withLock({ $0.stalled }) && !Task.isCancelled {
             try? await Task.sleep(for: .milliseconds(5))
@@ -60,6 +65,8 @@ public final class RecordingAdapter: BridgeAdapter {
     public var deliveries: [Delivery] { state.withLock { $0.deliveries } }
     /// Rooms the router opened.
     public var openedRooms: Set<String> { state.withLock { $0.opened } }
+    /// Rooms the router closed.
+    public var closedRooms: Set<String> { state.withLock { $0.closed } }
     /// The sink the router passed to `run`, once it has.
     public var sink: (any EventSink)? { state.withLock { $0.sink } }
 

@@ -24,7 +24,7 @@ struct BridgeAssembly {
 
     init(settings: TrestleConfiguration, logger: Logger) throws {
         let component = settings.component
-        let networks = Self.networks.union(settings.plugins.map(\.network))
+        let networks = Self.networks(settings)
         for room in settings.rooms {
             for endpoint in room.endpoints where !networks.contains(endpoint.network) {
                 throw AssemblyError("\(settings.sourcePath): room '\(room.name)': no adapter for network "
@@ -48,24 +48,7 @@ struct BridgeAssembly {
                 guard let connection = outgoing.withLock({ $0 }) else { return }
                 for stanza in stanzas { connection.send(stanza) }
             })
-        let rooms = settings.rooms.map { room in
-            BridgedRoom(
-                id: BridgedRoomID(room.name),
-                endpoints: room.endpoints.map { endpoint in
-                    endpoint.network == "xmpp"
-                        ? xmpp.endpoint(named: endpoint.room)
-                        : Endpoint(network: NetworkID(endpoint.network), room: endpoint.room)
-                },
-                policy: DegradationPolicy(
-                    edits: room.edits == .resend ? .resend : .drop,
-                    retractions: room.retractions == .notice ? .notice : .drop,
-                    reactions: room.reactions == .notice ? .notice : .drop))
-        }
-        for room in rooms {
-            for endpoint in room.endpoints where endpoint.network == xmpp.network {
-                xmpp.assign(endpoint.room, to: room.id)
-            }
-        }
+        let rooms = settings.rooms.map { Self.bridgedRoom($0, xmpp: xmpp) }
         let router = Router(instanceID: "trestle:\(component.jid)", adapters: [xmpp as any BridgeAdapter] + plugins.map { $0 as any BridgeAdapter }, store: store, rooms: rooms,
                             logger: logger)
         let responder = ComponentResponder(
@@ -82,6 +65,31 @@ struct BridgeAssembly {
         self.connection = connection
         self.router = router
         self.xmpp = xmpp
+    }
+
+    /// A configured room as the router knows it; its XMPP endpoints are
+    /// announced to the XMPP adapter.
+    static func bridgedRoom(_ room: RoomSettings, xmpp: XMPPAdapter) -> BridgedRoom {
+        let bridged = BridgedRoom(
+            id: BridgedRoomID(room.name),
+            endpoints: room.endpoints.map { endpoint in
+                endpoint.network == "xmpp"
+                    ? xmpp.endpoint(named: endpoint.room)
+                    : Endpoint(network: NetworkID(endpoint.network), room: endpoint.room)
+            },
+            policy: DegradationPolicy(
+                edits: room.edits == .resend ? .resend : .drop,
+                retractions: room.retractions == .notice ? .notice : .drop,
+                reactions: room.reactions == .notice ? .notice : .drop))
+        for endpoint in bridged.endpoints where endpoint.network == xmpp.network {
+            xmpp.assign(endpoint.room, to: bridged.id)
+        }
+        return bridged
+    }
+
+    /// The networks `settings` may name in rooms: the built-in ones and its plugins.
+    static func networks(_ settings: TrestleConfiguration) -> Set<String> {
+        networks.union(settings.plugins.map(\.network))
     }
 
     /// XEP-0421 ids must stay the same for the bridge's whole life and be

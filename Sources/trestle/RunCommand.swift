@@ -24,10 +24,9 @@ struct RunCommand: AsyncParsableCommand {
             printError("\(error)")
             throw ExitCode(78)  // EX_CONFIG
         }
+        let level = SharedLogLevel(Logger.Level(settings.logging.level))
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = Logger.Level(settings.logging.level)
-            return handler
+            LogLevelHandler(inner: StreamLogHandler.standardError(label: label), shared: level)
         }
         let logger = Logger(label: "trestle")
         // Metrics go to one Prometheus registry, served on /metrics when the
@@ -47,6 +46,8 @@ struct RunCommand: AsyncParsableCommand {
         // router stops and commits what it still holds.
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: RouterService(router: assembly.router)), .init(service: assembly.connection),
+            .init(service: ReloadService(path: config, settings: settings, router: assembly.router, xmpp: assembly.xmpp,
+                                         level: level, logger: logger)),
         ]
         if let http = settings.http {
             services.append(.init(service: OperatorEndpoint.application(

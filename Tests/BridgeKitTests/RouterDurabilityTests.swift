@@ -64,3 +64,28 @@ final class GatedStore: BridgeStore {
         try await inner.savePuppet(puppetID, for: participant, on: network)
     }
 }
+
+/// Rooms added and removed while the router runs (a configuration reload).
+@Suite struct RouterReconfigurationTests {
+    @Test func aRoomAddedWhileRunningBridgesAndARemovedOneStops() async throws {
+        let room = ThreeNetworkRoom()
+        try await room.running {
+            let annexXMPP = Endpoint(network: "xmpp", room: "annex@t")
+            let annexMatrix = Endpoint(network: "matrix", room: "!annex:t")
+            try await room.router.configure(BridgedRoom(id: "annex", endpoints: [annexXMPP, annexMatrix]))
+            try await waitUntil { room.matrix.openedRooms.contains("!annex:t") }
+            await room.router.route(message("in the annex", from: person("xmpp", "alice@t"), in: annexXMPP, remote: "a1"))
+            let delivered = try await room.matrix.waitForDeliveries(1)
+            #expect(delivered.map(\.endpoint) == [annexMatrix])
+
+            try await room.router.remove("annex")
+            try await waitUntil { room.matrix.closedRooms.contains("!annex:t") }
+            let after = await room.router.route(message("too late", from: person("xmpp", "alice@t"), in: annexXMPP, remote: "a2"))
+            #expect(after.messageID == nil)
+            #expect(room.router.statistics.unbridged == 1)
+            // The other room is untouched.
+            await room.router.route(message("lobby still", from: person("xmpp", "alice@t"), in: ThreeNetworkRoom.xmppRoom, remote: "x1"))
+            #expect(try await room.matrix.waitForDeliveries(2).last?.text == "lobby still")
+        }
+    }
+}

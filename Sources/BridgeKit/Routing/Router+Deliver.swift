@@ -26,6 +26,10 @@ extension Router {
             RouterMetrics.queueDepth(endpoint, depth)
             await deliver(item, to: endpoint, through: adapter)
         }
+        // The queue was finished: the endpoint left its room (a reload).
+        if !Task.isCancelled && state.withLock({ $0.roomOf[endpoint] == nil }) {
+            await adapter.close(endpoint.room)
+        }
     }
 
     private func deliver(_ item: Item, to endpoint: Endpoint, through adapter: any BridgeAdapter) async {

@@ -24,6 +24,45 @@ extension Router {
         logger.info("room bridged", metadata: ["room": "\(room)", "endpoints": "\(created.endpoints.map(\.description))"])
     }
 
+    /// Adds a room, or replaces one's endpoints and policy (a configuration
+    /// reload). New endpoints are opened and get their delivery task;
+    /// endpoints no longer in the room are closed once what is queued for
+    /// them is delivered.
+    public func configure(_ room: BridgedRoom) async throws {
+        let (added, removed) = state.withLock { state -> ([Endpoint], [Endpoint]) in
+            let old = state.rooms[room.id]?.endpoints ?? []
+            let removed = old.filter { !room.endpoints.contains($0) }
+            for endpoint in removed { Self.forget(endpoint, in: &state) }
+            let added = room.endpoints.filter { state.queues[$0] == nil }
+            Self.add(room, to: &state, queueLimit: queueLimit)
+            return (state.running ? added : [], removed)
+        }
+        try await store.saveRoom(room)
+        for endpoint in added { spawner.yield(endpoint) }
+        if !removed.isEmpty {
+            logger.info("endpoints removed", metadata: ["room": "\(room.id)", "endpoints": "\(removed.map(\.description))"])
+        }
+    }
+
+    /// Removes a room: its endpoints are closed once what is queued for
+    /// them is delivered. Its archive and message map stay in the store.
+    public func remove(_ room: BridgedRoomID) async throws {
+        let endpoints = state.withLock { state -> [Endpoint] in
+            guard let removed = state.rooms.removeValue(forKey: room) else { return [] }
+            for endpoint in removed.endpoints { Self.forget(endpoint, in: &state) }
+            return removed.endpoints
+        }
+        try await store.deleteRoom(room)
+        logger.info("room removed", metadata: ["room": "\(room)", "endpoints": "\(endpoints.map(\.description))"])
+    }
+
+    /// Drops an endpoint from the indexes; its queue is finished, so its
+    /// delivery task ends after delivering what is already queued.
+    static func forget(_ endpoint: Endpoint, in state: inout State) {
+        state.roomOf[endpoint] = nil
+        state.queues.removeValue(forKey: endpoint)?.continuation.finish()
+    }
+
     /// Registers `room` in `state`, making a queue for each new endpoint.
     static func add(_ room: BridgedRoom, to state: inout State, queueLimit: Int) {
         state.rooms[room.id] = room
