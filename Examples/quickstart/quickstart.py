@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT / "Tests" / "Integration"))
 from support.client import UserClient  # noqa: E402
 from support.muc import MUCUser, body, statuses  # noqa: E402
 from support.prosody import ProsodyServer, free_port, port_open  # noqa: E402
-from support.trestle import TrestleProcess, component_config  # noqa: E402
+from support.trestle import TrestleProcess  # noqa: E402
 
 COMPONENT = "trestle.localhost"
 ROOM = f"general@{COMPONENT}"
@@ -85,11 +85,11 @@ def main() -> int:
         server.register(user, password)
     server.start()
     rooms = workdir / "rooms"
-    config = component_config(server, jid=COMPONENT, secret=secret, admins=["alice@localhost"])
-    config["plugins"] = {"files": {"command": [sys.executable, str(FILE_MIRROR), "--dir", str(rooms),
-                                               "--poll", "0.1"]}}
-    config["rooms"] = [{"name": "general", "endpoints": [{"xmpp": "general"}, {"plugin.files": "general"}]}]
-    trestle = TrestleProcess(config, directory=workdir / "trestle")
+    # Config/quickstart.yaml, with the component port this Prosody was given.
+    template = (ROOT / "Config" / "quickstart.yaml").read_text(encoding="utf-8")
+    config_text = template.replace("  port: 5347\n", f"  port: {server.component_port}\n")
+    trestle = TrestleProcess({}, directory=workdir / "trestle", config_text=config_text,
+                             environment={"TRESTLE_QUICKSTART_SECRET": secret})
     try:
         trestle.start()
         trestle.wait_for_log(r"component connected", timeout=30)

@@ -68,8 +68,13 @@ def to_yaml(value, indent: int = 0) -> str:
 class TrestleProcess:
     """One `trestle run` process with its config and log in a directory."""
 
-    def __init__(self, config: dict, directory: str | Path | None = None, binary: str | Path | None = None):
+    def __init__(self, config: dict, directory: str | Path | None = None, binary: str | Path | None = None,
+                 config_text: str | None = None, environment: dict[str, str] | None = None):
+        """`config_text`, when given, is written as the config file instead
+        of `config`; `environment` is added to the process's environment."""
         self.config = config
+        self.config_text = config_text
+        self.environment = dict(environment or {})
         self.dir = Path(directory or tempfile.mkdtemp(prefix="trestle-test-"))
         self.binary = Path(binary or trestle_binary())
         self.config_path = self.dir / "trestle.yaml"
@@ -79,11 +84,13 @@ class TrestleProcess:
     def start(self) -> "TrestleProcess":
         if not self.binary.exists():
             raise FileNotFoundError(f"Trestle binary not found at {self.binary} (build it or set TRESTLE_BIN)")
-        self.config_path.write_text(to_yaml(self.config) + "\n")
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.config_path.write_text(self.config_text or (to_yaml(self.config) + "\n"))
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(
                 [str(self.binary), "run", "--config", str(self.config_path)],
                 cwd=self.dir, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                env={**os.environ, **self.environment},
                 start_new_session=True, preexec_fn=die_with_parent,
             )
         _RUNNING.add(self)
