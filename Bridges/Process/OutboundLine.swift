@@ -29,7 +29,6 @@ enum OutboundLine {
         line.id = id
         line.room = delivery.endpoint.room
         line.messageID = delivery.messageID?.rawValue
-        line.remoteID = event.remoteID?.rawValue
         line.reflection = delivery.isReflection ? true : nil
         line.sender = WireSender(network: event.sender.network.rawValue, id: event.sender.id,
                                  name: event.sender.displayName, avatarURL: event.sender.avatarURL)
