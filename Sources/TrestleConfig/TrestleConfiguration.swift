@@ -32,11 +32,12 @@ public struct TrestleConfiguration: Sendable {
     public var plugins: [PluginSettings]
     /// The operator's HTTP endpoint (metrics, health); `nil` when off.
     public var http: HTTPSettings?
+    public var router: RouterSettings
 
     /// Settings built in code rather than read from a file.
     public init(sourcePath: String, component: ComponentSettings, logging: LoggingSettings = LoggingSettings(),
                 rooms: [RoomSettings] = [], store: StoreSettings = StoreSettings(), plugins: [PluginSettings] = [],
-                http: HTTPSettings? = nil) {
+                http: HTTPSettings? = nil, router: RouterSettings = RouterSettings()) {
         self.sourcePath = sourcePath
         self.component = component
         self.logging = logging
@@ -44,6 +45,7 @@ public struct TrestleConfiguration: Sendable {
         self.store = store
         self.plugins = plugins
         self.http = http
+        self.router = router
     }
 
     /// Reads the core's sections (`component`, `logging`, `store`, `rooms`, `plugins`) from `document`.
@@ -60,7 +62,8 @@ public struct TrestleConfiguration: Sendable {
             rooms: try Self.rooms(root.optionalTableList("rooms") ?? []),
             store: try StoreSettings(reading: root.optionalTable("store"), configDirectory: directory),
             plugins: try PluginSettings.plugins(root.optionalTable("plugins"), configDirectory: directory),
-            http: try HTTPSettings(reading: root.optionalTable("http"))
+            http: try HTTPSettings(reading: root.optionalTable("http")),
+            router: try RouterSettings(reading: root.optionalTable("router"))
         )
     }
 

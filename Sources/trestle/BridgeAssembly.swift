@@ -50,7 +50,7 @@ struct BridgeAssembly {
             })
         let rooms = settings.rooms.map { Self.bridgedRoom($0, xmpp: xmpp) }
         let router = Router(instanceID: "trestle:\(component.jid)", adapters: [xmpp as any BridgeAdapter] + plugins.map { $0 as any BridgeAdapter }, store: store, rooms: rooms,
-                            logger: logger)
+                            logger: logger, queueLimit: settings.router.queueLimit)
         let responder = ComponentResponder(
             domain: component.jid, extraFeatures: ["http://jabber.org/protocol/muc"],
             softwareVersion: TrestleVersion.string,

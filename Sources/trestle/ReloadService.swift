@@ -77,6 +77,7 @@ final class ReloadService: Service, Sendable {
         if next.store != previous.store { restart.append("store") }
         if next.plugins != previous.plugins { restart.append("plugins") }
         if next.http != previous.http { restart.append("http") }
+        if next.router != previous.router { restart.append("router") }
         current.withLock { $0 = next }
         logger.notice("configuration reloaded", metadata: [
             "rooms_added": "\(added)", "rooms_removed": "\(removed)", "rooms_changed": "\(changed)",

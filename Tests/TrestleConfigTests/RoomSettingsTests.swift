@@ -58,3 +58,18 @@ import TrestleConfig
         #expect(typo != nil)
     }
 }
+
+@Suite struct RouterSettingsTests {
+    let files = TemporaryFiles()
+
+    @Test func queueLimitIsReadAndBounded() throws {
+        let base = "component:\n  jid: t.localhost\n  secret: s\n"
+        let set = try TrestleConfiguration.load(path: files.write(base + "router:\n  queue_limit: 500\n"), environment: [:])
+        #expect(set.router.queueLimit == 500)
+        let unset = try TrestleConfiguration.load(path: files.write(base), environment: [:])
+        #expect(unset.router.queueLimit == 20_000)
+        #expect(throws: ConfigError.self) {
+            try TrestleConfiguration.load(path: files.write(base + "router:\n  queue_limit: 1\n"), environment: [:])
+        }
+    }
+}
