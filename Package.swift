@@ -90,6 +90,8 @@ let package = Package(
             exclude: ["PROTOCOL.md"],
             swiftSettings: swiftSettings
         ),
+        // The IRC adapter's protocol layer: messages, tags, CTCP, formatting, splitting.
+        .target(name: "IRCBridge", dependencies: ["BridgeKit"], path: "Bridges/IRC", swiftSettings: swiftSettings),
         // Helpers for testing adapters and stores: a recording adapter, the
         // store conformance checks.
         .target(name: "BridgeTesting", dependencies: ["BridgeKit"], swiftSettings: swiftSettings),
@@ -131,6 +133,7 @@ let package = Package(
         .testTarget(name: "BridgeKitTests", dependencies: ["BridgeKit", "BridgeTesting"], swiftSettings: swiftSettings),
         .testTarget(name: "XMPPRoomsTests", dependencies: ["XMPPRooms", "BridgeTesting"], swiftSettings: swiftSettings),
         .testTarget(name: "ProcessPluginsTests", dependencies: ["ProcessPlugins", "BridgeTesting"], swiftSettings: swiftSettings),
+        .testTarget(name: "IRCBridgeTests", dependencies: ["IRCBridge"], swiftSettings: swiftSettings),
         .testTarget(name: "SQLiteStoreTests", dependencies: ["SQLiteStore", "BridgeTesting"], swiftSettings: swiftSettings),
         .testTarget(name: "TrestleConfigTests", dependencies: ["TrestleConfig"], swiftSettings: swiftSettings),
     ]
