@@ -90,7 +90,8 @@ let package = Package(
             exclude: ["PROTOCOL.md"],
             swiftSettings: swiftSettings
         ),
-        // The IRC adapter's protocol layer: messages, tags, CTCP, formatting, splitting.
+        // The IRC adapter, so far its protocol layer (messages, tags, CTCP,
+        // formatting, splitting) and registration state machine.
         .target(name: "IRCBridge", dependencies: ["BridgeKit"], path: "Bridges/IRC", swiftSettings: swiftSettings),
         // Helpers for testing adapters and stores: a recording adapter, the
         // store conformance checks.

@@ -34,7 +34,8 @@ import Testing
     }
 }
 
-/// A memory store whose writes wait while held, like a slow disk.
+/// A memory store whose writes wait while held, like a slow disk, and
+/// which refuses to write from a cancelled task, as GRDB does.
 final class GatedStore: BridgeStore {
     private let inner = MemoryBridgeStore()
     private let held = Mutex(false)
@@ -42,6 +43,7 @@ final class GatedStore: BridgeStore {
     func hold(_ value: Bool) { held.withLock { $0 = value } }
 
     func write(_ records: [StoreRecord]) async throws {
+        try Task.checkCancellation()
         while held.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(5)) }
         try await inner.write(records)
     }
@@ -87,5 +89,28 @@ final class GatedStore: BridgeStore {
             await room.router.route(message("lobby still", from: person("xmpp", "alice@t"), in: ThreeNetworkRoom.xmppRoom, remote: "x1"))
             #expect(try await room.matrix.waitForDeliveries(2).last?.text == "lobby still")
         }
+    }
+}
+
+/// Stopping the router commits what it holds.
+@Suite struct RouterShutdownTests {
+    @Test(.timeLimit(.minutes(1))) func cancellingTheRouterStillCommitsWhatIsQueued() async throws {
+        let store = GatedStore()
+        let xmpp = RecordingAdapter(network: "xmpp")
+        let matrix = RecordingAdapter(network: "matrix")
+        let lobby = Endpoint(network: "xmpp", room: "lobby@t")
+        let router = Router(instanceID: "A", adapters: [xmpp, matrix], store: store,
+                            rooms: [BridgedRoom(id: "r", endpoints: [lobby, Endpoint(network: "matrix", room: "!r:t")])],
+                            logger: Logger(label: "test"))
+        let task = Task { try await router.run() }
+        try await waitUntil { xmpp.openedRooms.count == 1 }
+        store.hold(true)
+        let receipt = await router.route(message("just before the stop", from: person("xmpp", "alice@t"), in: lobby, remote: "x1"))
+        let id = try #require(receipt.messageID)
+        task.cancel()
+        try await Task.sleep(for: .milliseconds(50))
+        store.hold(false)
+        _ = try? await task.value
+        #expect(try await store.archivedMessage(id)?.content.text.plainText == "just before the stop")
     }
 }

@@ -108,8 +108,11 @@ public final class Router: EventSink, Sendable {
             return (Array(state.rooms.values), Array(state.queues.keys))
         }
         for room in rooms where room.fromConfiguration { try await store.saveRoom(room) }
+        // The writer runs outside this task's cancellation: at shutdown it
+        // must still commit what is queued (a cancelled task's database
+        // calls fail at once, and the writer would retry them for ever).
+        let writing = Task.detached { await self.writer.run() }
         await withTaskGroup(of: Void.self) { group in
-            group.addTask { await self.writer.run() }
             for adapter in adapters.values {
                 group.addTask {
                     do {
@@ -127,8 +130,9 @@ public final class Router: EventSink, Sendable {
             for await endpoint in spawned {
                 group.addTask { await self.openAndDeliver(endpoint) }
             }
-            writer.stop()
             group.cancelAll()
         }
+        writer.stop()
+        await writing.value
     }
 }
