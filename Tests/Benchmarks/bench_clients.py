@@ -105,9 +105,10 @@ class BenchUser(MUCUser):
                 burst.done.set()
 
 
-async def _wait_burst(burst: Burst, timeout: float, idle: float) -> None:
-    """Until the burst is complete, `timeout` has passed, or nothing has
-    arrived for `idle` seconds (the rest is not coming)."""
+async def wait_until_done(burst, timeout: float, idle: float) -> None:
+    """Until `burst.done` is set, `timeout` has passed, or nothing has
+    arrived for `idle` seconds since `burst.last_arrival` (the rest is not
+    coming). Any object with those two attributes will do."""
     deadline = time.monotonic() + timeout
     while not burst.done.is_set():
         now = time.monotonic()
@@ -221,7 +222,7 @@ class Worker:
         burst = client.burst = Burst(room, prefix, count)
         cpu = time.process_time()
         self.reply("armed")
-        await _wait_burst(burst, timeout, idle)
+        await wait_until_done(burst, timeout, idle)
         client.burst = None
         self.reply("collect", records=burst.records, errors=burst.errors[:20],
                    error_count=len(burst.errors), cpu=time.process_time() - cpu)
@@ -246,7 +247,7 @@ class Worker:
         last = time.monotonic_ns()
         self.reply("sent", first=first, last=last)
         burst.last_arrival = time.monotonic()
-        await _wait_burst(burst, timeout, idle)
+        await wait_until_done(burst, timeout, idle)
         client.burst = None
         self.reply("send", reflections=len(burst.records), errors=burst.errors[:20],
                    error_count=len(burst.errors), cpu=time.process_time() - cpu)

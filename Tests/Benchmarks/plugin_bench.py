@@ -49,6 +49,7 @@ sys.path[:0] = [str(HERE), str(REPO_ROOT / "Tests" / "Integration")]
 
 from muc_bench import (BenchError, percentile, say, settled_cpu, shown,  # noqa: E402
                        trestle_binary)
+from bench_clients import wait_until_done  # noqa: E402
 from prosody_muc import MUCProsody  # noqa: E402
 from support.muc import MUC_USER, MUCUser  # noqa: E402
 from support.trestle import TrestleProcess, component_config  # noqa: E402
@@ -157,20 +158,6 @@ class EchoClient(MUCUser):
             phase.done.set()
 
 
-async def wait_phase(phase: Phase, timeout: float, idle: float) -> None:
-    """Until every echo and reflection arrived, `timeout` passed, or
-    nothing arrived for `idle` seconds."""
-    deadline = time.monotonic() + timeout
-    while not phase.done.is_set():
-        now = time.monotonic()
-        if now >= deadline or now - phase.last_arrival >= idle:
-            return
-        try:
-            await asyncio.wait_for(phase.done.wait(), min(0.5, deadline - now))
-        except asyncio.TimeoutError:
-            pass
-
-
 async def run_phase(client: EchoClient, plugin: Plugin, mode: str, count: int, rate: float,
                     pids: dict[str, int], trestle: TrestleProcess, timeout: float) -> Result:
     result = Result(plugin.label, mode)
@@ -190,7 +177,7 @@ async def run_phase(client: EchoClient, plugin: Plugin, mode: str, count: int, r
             await asyncio.sleep(0)  # let the socket drain
     sent_last = time.monotonic_ns()
     phase.last_arrival = time.monotonic()
-    await wait_phase(phase, timeout, idle=15.0)
+    await wait_until_done(phase, timeout, idle=15.0)
     client.phase = None
     after = await loop.run_in_executor(None, settled_cpu, list(pids.values()))
 
