@@ -114,3 +114,28 @@ final class GatedStore: BridgeStore {
         #expect(try await store.archivedMessage(id)?.content.text.plainText == "just before the stop")
     }
 }
+
+/// Rooms an adapter creates at run time (`EventSink.bridge`) work at once
+/// and are remembered across a restart.
+@Suite struct RouterRuntimeRoomTests {
+    @Test func aRoomBridgedAtRunTimeIsKeptInTheStore() async throws {
+        let store = MemoryBridgeStore()
+        let before = ThreeNetworkRoom(store: store)
+        let portal = Endpoint(network: "xmpp", room: "#chan%irc.example.org@t")
+        let channel = Endpoint(network: "irc", room: "#chan")
+        try await before.running {
+            try await before.router.bridge("irc/#chan", endpoints: [portal, channel])
+            try await waitUntil { before.irc.openedRooms.contains("#chan") }
+            await before.router.route(message("via the portal", from: person("xmpp", "alice@t"), in: portal, remote: "p1"))
+            #expect(try await before.irc.waitForDeliveries(1).map(\.endpoint) == [channel])
+        }
+        let saved = try await store.loadRooms().first { $0.id == "irc/#chan" }
+        #expect(saved?.endpoints == [portal, channel] && saved?.fromConfiguration == false)
+        let after = ThreeNetworkRoom(store: store)
+        try await after.running {
+            try await waitUntil { after.irc.openedRooms.contains("#chan") }
+            await after.router.route(message("after a restart", from: person("xmpp", "alice@t"), in: portal, remote: "p2"))
+            #expect(try await after.irc.waitForDeliveries(1).map(\.text) == ["after a restart"])
+        }
+    }
+}

@@ -28,7 +28,7 @@ struct ThreeNetworkRoom {
     func running(_ body: () async throws -> Void) async throws {
         let task = Task { try await router.run() }
         defer { task.cancel() }
-        try await waitUntil { xmpp.openedRooms.count == 1 && irc.openedRooms.count == 1 && matrix.openedRooms.count == 1 }
+        try await waitUntil { !xmpp.openedRooms.isEmpty && !irc.openedRooms.isEmpty && !matrix.openedRooms.isEmpty }
         try await body()
         task.cancel()
         _ = try? await task.value
