@@ -28,6 +28,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
         // expat, the XML parser every byte from the XMPP server goes through.
@@ -43,7 +44,7 @@ let package = Package(
         .target(
             name: "XMPPCore",
             dependencies: [
-                "XMLStream",
+                "XMLStream", "BridgeKit",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -90,9 +91,21 @@ let package = Package(
             exclude: ["PROTOCOL.md"],
             swiftSettings: swiftSettings
         ),
-        // The IRC adapter, so far its protocol layer (messages, tags, CTCP,
-        // formatting, splitting) and registration state machine.
-        .target(name: "IRCBridge", dependencies: ["BridgeKit"], path: "Bridges/IRC", swiftSettings: swiftSettings),
+        // The IRC adapter: the protocol layer (messages, tags, CTCP,
+        // formatting, splitting), connections (registration, TLS, flood
+        // control, reconnects) and the adapter (relay and puppet channels).
+        .target(
+            name: "IRCBridge",
+            dependencies: [
+                "BridgeKit",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            path: "Bridges/IRC",
+            swiftSettings: swiftSettings
+        ),
         // Helpers for testing adapters and stores: a recording adapter, the
         // store conformance checks.
         .target(name: "BridgeTesting", dependencies: ["BridgeKit"], swiftSettings: swiftSettings),
@@ -106,7 +119,7 @@ let package = Package(
         .executableTarget(
             name: "trestle",
             dependencies: [
-                "XMPPCore", "TrestleConfig", "BridgeKit", "XMPPRooms", "SQLiteStore", "ProcessPlugins",
+                "XMPPCore", "TrestleConfig", "BridgeKit", "XMPPRooms", "SQLiteStore", "ProcessPlugins", "IRCBridge",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -130,11 +143,11 @@ let package = Package(
         .executableTarget(name: "xml-fuzz", dependencies: ["XMLStream"], swiftSettings: swiftSettings),
 
         .testTarget(name: "XMLStreamTests", dependencies: ["XMLStream"], swiftSettings: swiftSettings),
-        .testTarget(name: "XMPPCoreTests", dependencies: ["XMPPCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "XMPPCoreTests", dependencies: ["XMPPCore", "BridgeKit"], swiftSettings: swiftSettings),
         .testTarget(name: "BridgeKitTests", dependencies: ["BridgeKit", "BridgeTesting"], swiftSettings: swiftSettings),
         .testTarget(name: "XMPPRoomsTests", dependencies: ["XMPPRooms", "BridgeTesting"], swiftSettings: swiftSettings),
         .testTarget(name: "ProcessPluginsTests", dependencies: ["ProcessPlugins", "BridgeTesting"], swiftSettings: swiftSettings),
-        .testTarget(name: "IRCBridgeTests", dependencies: ["IRCBridge"], swiftSettings: swiftSettings),
+        .testTarget(name: "IRCBridgeTests", dependencies: ["IRCBridge", "BridgeTesting"], swiftSettings: swiftSettings),
         .testTarget(name: "SQLiteStoreTests", dependencies: ["SQLiteStore", "BridgeTesting"], swiftSettings: swiftSettings),
         .testTarget(name: "TrestleConfigTests", dependencies: ["TrestleConfig"], swiftSettings: swiftSettings),
     ]

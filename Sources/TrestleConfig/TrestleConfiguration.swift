@@ -12,7 +12,7 @@ import Foundation
 /// ```swift
 /// let document = try ConfigDocument.load(path: path)
 /// let core = try TrestleConfiguration(document)                // component, logging
-/// let irc = try document.root.optionalTable("irc").map(IRCSettings.init(reading:))
+/// let matrix = try document.root.optionalTable("matrix").map(MatrixSettings.init(reading:))
 /// try document.finish()                                       // rejects unknown keys
 /// ```
 ///
@@ -30,6 +30,8 @@ public struct TrestleConfiguration: Sendable {
     public var store: StoreSettings
     /// External plugins from the `plugins` section, each a network `plugin.<name>`.
     public var plugins: [PluginSettings]
+    /// IRC servers from the `irc` section, each a network `irc.<name>`.
+    public var irc: [IRCServerSettings]
     /// The operator's HTTP endpoint (metrics, health); `nil` when off.
     public var http: HTTPSettings?
     public var router: RouterSettings
@@ -37,13 +39,14 @@ public struct TrestleConfiguration: Sendable {
     /// Settings built in code rather than read from a file.
     public init(sourcePath: String, component: ComponentSettings, logging: LoggingSettings = LoggingSettings(),
                 rooms: [RoomSettings] = [], store: StoreSettings = StoreSettings(), plugins: [PluginSettings] = [],
-                http: HTTPSettings? = nil, router: RouterSettings = RouterSettings()) {
+                irc: [IRCServerSettings] = [], http: HTTPSettings? = nil, router: RouterSettings = RouterSettings()) {
         self.sourcePath = sourcePath
         self.component = component
         self.logging = logging
         self.rooms = rooms
         self.store = store
         self.plugins = plugins
+        self.irc = irc
         self.http = http
         self.router = router
     }
@@ -62,6 +65,7 @@ public struct TrestleConfiguration: Sendable {
             rooms: try Self.rooms(root.optionalTableList("rooms") ?? []),
             store: try StoreSettings(reading: root.optionalTable("store"), configDirectory: directory),
             plugins: try PluginSettings.plugins(root.optionalTable("plugins"), configDirectory: directory),
+            irc: try IRCServerSettings.servers(root.optionalTable("irc"), configDirectory: directory),
             http: try HTTPSettings(reading: root.optionalTable("http")),
             router: try RouterSettings(reading: root.optionalTable("router"))
         )

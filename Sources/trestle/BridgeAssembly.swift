@@ -1,5 +1,6 @@
 import BridgeKit
 import Crypto
+import IRCBridge
 import Logging
 import ProcessPlugins
 import SQLiteStore
@@ -19,7 +20,7 @@ struct BridgeAssembly {
     let xmpp: XMPPAdapter
 
     /// The networks this build always has adapters for; each configured
-    /// plugin adds its own (`plugin.<name>`).
+    /// plugin adds its own (`plugin.<name>`), each IRC server too (`irc.<name>`).
     static let networks: Set<String> = ["xmpp"]
 
     init(settings: TrestleConfiguration, logger: Logger) throws {
@@ -39,6 +40,9 @@ struct BridgeAssembly {
                     deliveryTimeout: plugin.deliveryTimeout),
                 logger: logger)
         }
+        let ircAdapters = settings.irc.map { server in
+            IRCAdapter(configuration: IRCAdapterConfiguration(server, version: TrestleVersion.string), logger: logger)
+        }
         let store = try SQLiteBridgeStore(path: settings.store.path)
         let outgoing = Mutex<ComponentConnection?>(nil)
         let xmpp = XMPPAdapter(
@@ -49,7 +53,8 @@ struct BridgeAssembly {
                 for stanza in stanzas { connection.send(stanza) }
             })
         let rooms = settings.rooms.map { Self.bridgedRoom($0, xmpp: xmpp) }
-        let router = Router(instanceID: "trestle:\(component.jid)", adapters: [xmpp as any BridgeAdapter] + plugins.map { $0 as any BridgeAdapter }, store: store, rooms: rooms,
+        let router = Router(instanceID: "trestle:\(component.jid)", adapters: [xmpp as any BridgeAdapter] + plugins.map { $0 as any BridgeAdapter }
+                                + ircAdapters.map { $0 as any BridgeAdapter }, store: store, rooms: rooms,
                             logger: logger, queueLimit: settings.router.queueLimit)
         let responder = ComponentResponder(
             domain: component.jid, extraFeatures: ["http://jabber.org/protocol/muc"],
@@ -89,7 +94,7 @@ struct BridgeAssembly {
 
     /// The networks `settings` may name in rooms: the built-in ones and its plugins.
     static func networks(_ settings: TrestleConfiguration) -> Set<String> {
-        networks.union(settings.plugins.map(\.network))
+        networks.union(settings.plugins.map(\.network)).union(settings.irc.map(\.network))
     }
 
     /// XEP-0421 ids must stay the same for the bridge's whole life and be

@@ -1,3 +1,4 @@
+import BridgeKit
 import Testing
 import XMLStream
 @testable import XMPPCore

@@ -34,6 +34,23 @@ public struct IRCISupport: Hashable, Sendable {
             default: self = .other(token)
             }
         }
+
+        /// `name` in the server's lower case, for comparing nicks and
+        /// channel names (`#Foo[1]` and `#foo{1}` are one channel under rfc1459).
+        public func fold(_ name: String) -> String {
+            var scalars = String.UnicodeScalarView()
+            for scalar in name.unicodeScalars {
+                switch (self, scalar) {
+                case (_, "A"..."Z"): scalars.append(Unicode.Scalar(scalar.value + 32)!)
+                case (.rfc1459, "["), (.rfc1459Strict, "["): scalars.append("{")
+                case (.rfc1459, "]"), (.rfc1459Strict, "]"): scalars.append("}")
+                case (.rfc1459, "\\"), (.rfc1459Strict, "\\"): scalars.append("|")
+                case (.rfc1459, "~"): scalars.append("^")
+                default: scalars.append(scalar)
+                }
+            }
+            return String(scalars)
+        }
     }
 
     public static let defaultChannelTypes = "#&"

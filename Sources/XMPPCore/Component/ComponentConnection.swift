@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import BridgeKit
 import Logging
 import Metrics
 import NIOCore

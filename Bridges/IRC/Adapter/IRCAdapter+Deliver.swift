@@ -1,0 +1,65 @@
+import BridgeKit
+
+/// Events from other networks shown on IRC: messages relayed by the bot or
+/// said by puppets (rendered by `IRCOutboundRendering`), corrections by the
+/// server's edit policy, and the joins, parts and renames that puppets act
+/// out. Retractions and reactions are not IRC's to show: the capabilities
+/// leave them to the room's degradation policy.
+extension IRCAdapter {
+    public func deliver(_ delivery: Delivery) async throws -> RemoteMessageID? {
+        let channel = delivery.endpoint.room
+        let sender = delivery.event.sender
+        let puppeted = mode(of: channel) == .puppet
+        switch delivery.event.payload {
+        case .message(let content):
+            let answered = content.replyTo == nil ? nil : delivery.quoted?.sender.displayName
+            try await say(content, from: sender, in: channel, replyingTo: answered, puppeted: puppeted)
+            // IRC has no message ids; a synthetic one lets later
+            // corrections find the message (see `EditPolicy.sed`).
+            return delivery.messageID.map { RemoteMessageID("irc:\($0)") }
+        case .edit(_, let content):
+            let correction: MessageContent
+            if let old = delivery.quoted?.content.text.plainText,
+                let sed = IRCOutboundRendering.substitution(from: old, to: content.text.plainText)
+            {
+                correction = MessageContent(text: RichText(plain: sed))
+            } else {
+                var marked = content
+                marked.text.spans.insert(.text(Degradation.editMark), at: 0)
+                correction = marked
+            }
+            try await say(correction, from: sender, in: channel, replyingTo: nil, puppeted: puppeted)
+        case .join:
+            if puppeted { _ = await puppet(for: sender, in: channel) }
+        case .part(_, let reason):
+            if puppeted { await leave(sender.key, channel: channel, reason: reason) }
+        case .rename(let name):
+            if puppeted { await rename(sender.key, to: name) }
+        case .topic(let text):
+            guard await bot.send([IRCMessage(command: "TOPIC", parameters: [channel, text])]) else {
+                throw DeliveryError(retryable: true, "the IRC send queue is full")
+            }
+        case .retraction, .reaction:
+            break
+        }
+        return nil
+    }
+
+    private func say(_ content: MessageContent, from sender: Participant, in channel: String, replyingTo: String?,
+                     puppeted: Bool) async throws {
+        let client = puppeted ? await puppet(for: sender, in: channel) : nil
+        let speaker = client ?? bot
+        let nick = await speaker.nick
+        let rendering = IRCOutboundRendering(
+            relayFormat: configuration.relayFormat, relayActionFormat: configuration.relayActionFormat,
+            maximumLines: configuration.maximumLines, lineLength: isupport.lineLength,
+            // nick!user@host: the host part is unknown to us; 64 is the longest a server shows.
+            prefixLength: nick.utf8.count + 1 + speaker.configuration.registration.username.utf8.count + 1 + 64)
+        let lines = rendering.lines(for: content, from: sender.displayName, replyingTo: replyingTo, in: channel,
+                                    relay: client == nil)
+        guard await speaker.send(lines) else {
+            logger.warning("IRC message refused: send queue full", metadata: ["channel": "\(channel)", "lines": "\(lines.count)"])
+            throw DeliveryError(retryable: true, "the IRC send queue is full")
+        }
+    }
+}

@@ -1,0 +1,142 @@
+import BridgeKit
+import Logging
+
+/// Puppets: one IRC connection per participant from another network, in
+/// the channels bridged in puppet mode. Created on the participant's first
+/// join or message, keyed by `Participant.key`, capped per server (past
+/// the cap the bot relays), and ended when they leave their last channel
+/// or stay idle past the configured time.
+extension IRCAdapter {
+    struct Puppet {
+        let client: IRCClient
+        let task: Task<Void, Never>
+        /// Folded names of the channels it is in.
+        var channels: Set<String>
+        var lastActive: ContinuousClock.Instant
+    }
+
+    /// The puppet of `sender`, in `channel`; nil when it must be relayed.
+    func puppet(for sender: Participant, in channel: String) async -> IRCClient? {
+        let key = sender.key
+        if var existing = puppets[key] {
+            existing.lastActive = .now
+            let inserted = existing.channels.insert(fold(channel)).inserted
+            puppets[key] = existing
+            if inserted { await existing.client.join(channel) }
+            return existing.client
+        }
+        guard !refusedPuppets.contains(key) else { return nil }
+        guard puppets.count < configuration.puppets.maximumConnections else {
+            logger.warning("puppet connection cap reached; relaying through the bot", metadata: [
+                "participant": "\(key)", "channel": "\(channel)", "cap": "\(configuration.puppets.maximumConnections)"])
+            return nil
+        }
+        let settings = configuration.puppets
+        let nick = IRCPuppetNick.make(from: sender.displayName, suffix: settings.nickSuffix, limit: isupport.nickLength)
+        var client = configuration.bot
+        client.registration = IRCRegistrationStateMachine.Configuration(
+            nick: nick, username: "trestle",
+            realName: settings.realNameFormat.replacing("{name}", with: sender.displayName)
+                .replacing("{network}", with: sender.network.rawValue),
+            password: configuration.bot.registration.password,
+            capabilities: client.registration.capabilities.subtracting(["sasl"]))
+        if !settings.sourceAddresses.isEmpty {
+            client.sourceAddress = settings.sourceAddresses[puppetSerial % settings.sourceAddresses.count]
+        }
+        puppetSerial += 1
+        let registry = puppetNicks
+        registry.insert(nick)
+        let puppet = IRCClient(configuration: client, logger: logger, nickChanged: { old, new in
+            registry.replace(old, with: new)
+        })
+        let task = Task {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await puppet.run() }
+                group.addTask {
+                    for await event in puppet.events { await self.puppetEvent(key, puppet, event) }
+                }
+            }
+        }
+        puppets[key] = Puppet(client: puppet, task: task, channels: [fold(channel)], lastActive: .now)
+        logger.info("puppet connecting", metadata: [
+            "participant": "\(key)", "nick": "\(nick)", "channel": "\(channel)",
+            "source": "\(client.sourceAddress ?? "default")", "puppets": "\(puppets.count)"])
+        await puppet.join(channel)
+        return puppet
+    }
+
+    func puppetEvent(_ key: ParticipantKey, _ client: IRCClient, _ event: IRCClient.Event) async {
+        switch event {
+        case .registered, .disconnected:
+            break
+        case .message(let message):
+            if message.command == "KICK", message.parameters.count >= 2, await client.isOwnNick(message.parameters[1]) {
+                logger.warning("puppet kicked from an IRC channel", metadata: [
+                    "participant": "\(key)", "channel": "\(message.parameters[0])",
+                    "reason": "\(message.parameters.count > 2 ? message.parameters[2] : "")"])
+                puppets[key]?.channels.remove(fold(message.parameters[0]))
+                await client.part(message.parameters[0])
+            } else if ["404", "442", "473", "474", "475", "477", "432", "433"].contains(message.command) {
+                logger.warning("IRC refused a puppet's line", metadata: [
+                    "participant": "\(key)", "numeric": "\(message.command)", "reply": "\(message.parameters.last ?? "")"])
+            }
+        case .stopped(let reason, let permanent):
+            guard let puppet = puppets[key], puppet.client === client else { return }
+            forget(key, puppet)
+            if permanent {
+                refusedPuppets.insert(key)
+                logger.error("puppet refused by the IRC server; relaying instead", metadata: [
+                    "participant": "\(key)", "reason": "\(reason)"])
+            }
+        }
+    }
+
+    func leave(_ key: ParticipantKey, channel: String, reason: String?) async {
+        guard var puppet = puppets[key], puppet.channels.remove(fold(channel)) != nil else { return }
+        if puppet.channels.isEmpty {
+            forget(key, puppet)
+            await puppet.client.stop(reason: reason ?? "left")
+        } else {
+            puppets[key] = puppet
+            await puppet.client.part(channel, reason: reason)
+        }
+    }
+
+    func rename(_ key: ParticipantKey, to name: String) async {
+        guard let puppet = puppets[key] else { return }
+        let nick = IRCPuppetNick.make(from: name, suffix: configuration.puppets.nickSuffix, limit: isupport.nickLength)
+        await puppet.client.send([IRCMessage(command: "NICK", parameters: [nick])])
+    }
+
+    private func forget(_ key: ParticipantKey, _ puppet: Puppet) {
+        puppets[key] = nil
+        puppet.task.cancel()
+        Task { [registry = puppetNicks] in
+            let nick = await puppet.client.nick
+            registry.remove(nick)
+        }
+    }
+
+    func stopAllPuppets(reason: String) async {
+        for (key, puppet) in puppets {
+            puppets[key] = nil
+            await puppet.client.stop(reason: reason)
+            puppet.task.cancel()
+        }
+    }
+
+    /// Ends puppets idle for longer than the configured time.
+    func expireIdlePuppets() async {
+        guard let timeout = configuration.puppets.idleTimeout else { return }
+        let tick = max(timeout / 4, .seconds(1))
+        while !Task.isCancelled {
+            try? await Task.sleep(for: tick)
+            let now = ContinuousClock.now
+            for (key, puppet) in puppets where now - puppet.lastActive >= timeout {
+                logger.info("idle puppet disconnected", metadata: ["participant": "\(key)"])
+                forget(key, puppet)
+                await puppet.client.stop(reason: "idle")
+            }
+        }
+    }
+}

@@ -1,0 +1,151 @@
+import BridgeKit
+import Foundation
+import Logging
+
+/// The IRC network adapter: bridges the channels of one IRC server.
+///
+/// The bot connection joins every bridged channel and is the only one that
+/// reads them, so each IRC line becomes exactly one event however many of
+/// Trestle's connections are in the channel. People from other networks
+/// are shown by the bot (relay mode) or by an IRC connection of their own
+/// (puppet mode, `IRCAdapter+Puppets.swift`); lines from Trestle's own
+/// connections are never bridged back. IRC lines become events in
+/// `IRCAdapter+Inbound.swift`; events become lines in
+/// `IRCAdapter+Deliver.swift`.
+public actor IRCAdapter: BridgeAdapter {
+    public nonisolated let network: NetworkID
+    nonisolated let configuration: IRCAdapterConfiguration
+    let logger: Logger
+    let bot: IRCClient
+    var sink: (any EventSink)?
+    /// Bridged channels by folded name.
+    var channels: [String: IRCChannelState] = [:]
+    /// The stable id of each IRC user seen, by folded current nick: the nick
+    /// they were first seen with, so a nick change keeps the participant.
+    var identities: [String: String] = [:]
+    var isupport = IRCISupport()
+    var botNick: String
+    var puppets: [ParticipantKey: Puppet] = [:]
+    /// Participants whose puppet was refused for good; relayed instead.
+    var refusedPuppets: Set<ParticipantKey> = []
+    var puppetSerial = 0
+    /// Folded nicks of every puppet, for telling echoes from people. Written
+    /// by the puppets' connections as soon as the server accepts a nick.
+    let puppetNicks = IRCPuppetNickRegistry()
+
+    public init(configuration: IRCAdapterConfiguration, logger: Logger) {
+        self.network = configuration.network
+        self.configuration = configuration
+        var logger = logger
+        logger[metadataKey: "network"] = "\(configuration.network)"
+        self.logger = logger
+        self.botNick = configuration.bot.registration.nick
+        self.bot = IRCClient(configuration: configuration.bot, logger: logger)
+    }
+
+    public nonisolated func capabilities(in room: String) -> Capabilities {
+        var capabilities: Capabilities = [.replies, .formatting]
+        if configuration.edits == .sed { capabilities.insert(.edits) }
+        return capabilities
+    }
+
+    public func run(sink: any EventSink) async throws {
+        self.sink = sink
+        logger.info("IRC adapter starting", metadata: [
+            "server": "\(configuration.bot.host):\(configuration.bot.port)", "tls": "\(configuration.bot.tls != nil)",
+            "channels": "\(channels.count)"])
+        await withTaskCancellationHandler {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await self.bot.run() }
+                group.addTask {
+                    for await event in self.bot.events { await self.botEvent(event) }
+                }
+                group.addTask { await self.expireIdlePuppets() }
+                await group.next()
+                group.cancelAll()
+            }
+        } onCancel: {
+            Task { await self.bot.stop(reason: "Trestle is shutting down") }
+        }
+        await stopAllPuppets(reason: "Trestle is shutting down")
+    }
+
+    public func open(_ room: String) async throws {
+        let key = isupport.caseMapping.fold(room)
+        if channels[key] == nil { channels[key] = IRCChannelState(name: room) }
+        logger.info("IRC channel bridged", metadata: ["channel": "\(room)", "mode": "\(mode(of: room))"])
+        await bot.join(room)
+    }
+
+    public func close(_ room: String) async {
+        channels[isupport.caseMapping.fold(room)] = nil
+        await bot.part(room, reason: "unbridged")
+        for key in puppets.keys { await leave(key, channel: room, reason: "unbridged") }
+    }
+
+    func mode(of channel: String) -> IRCAdapterConfiguration.ChannelMode {
+        configuration.mode(of: channel, fold: isupport.caseMapping.fold)
+    }
+
+    // MARK: - The bot's connection
+
+    func botEvent(_ event: IRCClient.Event) async {
+        switch event {
+        case .registered(let nick, _, let isupport):
+            botNick = nick
+            self.isupport = isupport
+            // Channels and identities were keyed before the server said how it folds case.
+            channels = Dictionary(channels.values.map { (isupport.caseMapping.fold($0.name), $0) }, uniquingKeysWith: { a, _ in a })
+        case .message(let message):
+            await received(message)
+        case .disconnected(let reason, _):
+            await everyoneLeft(because: "IRC connection lost: \(reason)")
+        case .stopped(let reason, let permanent):
+            await everyoneLeft(because: permanent ? "IRC connection refused: \(reason)" : "IRC connection closed")
+        }
+    }
+
+    /// The bot lost the channels: every IRC member leaves, so other
+    /// networks see the outage; they come back with the NAMES after rejoining.
+    func everyoneLeft(because reason: String) async {
+        for (key, channel) in channels {
+            for nick in channel.members.values.sorted() {
+                await route(.part(.quit, reason: reason), from: nick, in: channel.name)
+            }
+            channels[key]?.members = [:]
+            channels[key]?.pendingNames = nil
+        }
+    }
+
+    // MARK: - Helpers
+
+    func fold(_ name: String) -> String { isupport.caseMapping.fold(name) }
+
+    /// Whether `nick` is one of Trestle's own connections on this server.
+    func isOwn(_ nick: String) -> Bool {
+        let folded = fold(nick)
+        return folded == fold(botNick) || puppetNicks.contains(nick)
+    }
+
+    /// The participant behind an IRC nick.
+    func participant(_ nick: String) -> Participant {
+        let folded = fold(nick)
+        let id: String
+        if let known = identities[folded] {
+            id = known
+        } else {
+            id = folded
+            identities[folded] = folded
+        }
+        return Participant(network: network, id: id, displayName: nick)
+    }
+
+    func route(_ payload: BridgeEvent.Payload, from nick: String, in channel: String, at time: Date = Date(),
+               remoteID: RemoteMessageID? = nil) async {
+        guard let sink else { return }
+        let event = BridgeEvent(
+            origin: Endpoint(network: network, room: channel), sender: participant(nick), timestamp: time,
+            payload: payload, remoteID: remoteID)
+        await sink.receive(event)
+    }
+}

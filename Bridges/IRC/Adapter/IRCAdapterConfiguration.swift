@@ -1,0 +1,93 @@
+import BridgeKit
+
+/// How one IRC server is bridged: the bot's connection, and the choices an
+/// operator makes per server and per channel (relay or puppets, and how
+/// much of what other networks do is shown on IRC). Built from the `irc`
+/// section of the configuration.
+public struct IRCAdapterConfiguration: Sendable {
+    /// How people from other networks appear in a channel.
+    public enum ChannelMode: String, Sendable, CaseIterable {
+        /// The bot posts every message as `<nick> text`.
+        case relay
+        /// Each active participant gets an IRC connection of their own.
+        case puppet
+    }
+
+    /// What an edit made elsewhere becomes on IRC.
+    public enum EditPolicy: String, Sendable, CaseIterable {
+        /// Sent again in full, marked `✎` (the room's degradation does it).
+        case resend
+        /// Not shown.
+        case drop
+        /// A short `s/old/new/` line, as IRC users write corrections.
+        case sed
+    }
+
+    public var network: NetworkID
+    /// The bot's connection: it joins every bridged channel, reads it, and
+    /// posts for those who have no puppet.
+    public var bot: IRCClientConfiguration
+    public var defaultMode: ChannelMode
+    /// Per-channel modes, overriding `defaultMode` (keys as configured).
+    public var channelModes: [String: ChannelMode]
+    /// The relay line for a message: `{nick}` and `{text}` are replaced.
+    public var relayFormat: String
+    /// The relay line for an action (`/me`).
+    public var relayActionFormat: String
+    public var puppets: PuppetSettings
+    public var edits: EditPolicy
+    /// A message longer than this many IRC lines is cut, with a note of how
+    /// many lines were left out.
+    public var maximumLines: Int
+    /// The answer to CTCP VERSION, with the operator's contact.
+    public var versionReply: String
+
+    public init(
+        network: NetworkID, bot: IRCClientConfiguration, defaultMode: ChannelMode = .relay,
+        channelModes: [String: ChannelMode] = [:], relayFormat: String = "<{nick}> {text}",
+        relayActionFormat: String = "* {nick} {text}", puppets: PuppetSettings = PuppetSettings(),
+        edits: EditPolicy = .resend, maximumLines: Int = 5, versionReply: String = "Trestle"
+    ) {
+        self.network = network
+        self.bot = bot
+        self.defaultMode = defaultMode
+        self.channelModes = channelModes
+        self.relayFormat = relayFormat
+        self.relayActionFormat = relayActionFormat
+        self.puppets = puppets
+        self.edits = edits
+        self.maximumLines = maximumLines
+        self.versionReply = versionReply
+    }
+
+    /// The mode of `channel`, folded the server's way.
+    func mode(of channel: String, fold: (String) -> String) -> ChannelMode {
+        let key = fold(channel)
+        return channelModes.first { fold($0.key) == key }?.value ?? defaultMode
+    }
+}
+
+/// How puppet connections are made and limited.
+public struct PuppetSettings: Sendable {
+    /// Appended to a puppet's nick, so IRC users can tell bridged people apart.
+    public var nickSuffix: String
+    /// A puppet with nothing to send for this long quits (nil: never).
+    public var idleTimeout: Duration?
+    /// The most puppet connections to this server at once. Past it, more
+    /// participants are relayed by the bot (networks limit connections per
+    /// host, and a bridge must not be the reason a network bans clones).
+    public var maximumConnections: Int
+    /// Local addresses puppets connect from, in turn (empty: the system's choice).
+    public var sourceAddresses: [String]
+    /// The realname of a puppet: `{name}` and `{network}` are replaced.
+    public var realNameFormat: String
+
+    public init(nickSuffix: String = "[b]", idleTimeout: Duration? = nil, maximumConnections: Int = 50,
+                sourceAddresses: [String] = [], realNameFormat: String = "{name} ({network}) via Trestle") {
+        self.nickSuffix = nickSuffix
+        self.idleTimeout = idleTimeout
+        self.maximumConnections = maximumConnections
+        self.sourceAddresses = sourceAddresses
+        self.realNameFormat = realNameFormat
+    }
+}

@@ -1,0 +1,16 @@
+/// What the adapter knows of one bridged channel: who is in it (besides
+/// Trestle's own connections), the NAMES list being received, and the
+/// topic, so that joins, leaves and topics become events once each.
+struct IRCChannelState: Sendable {
+    /// The channel's name as configured: the endpoint's room.
+    var name: String
+    /// Members by folded nick → nick as last seen.
+    var members: [String: String] = [:]
+    /// Nicks of a NAMES reply still arriving (353 until 366).
+    var pendingNames: [String]?
+    var topic: String?
+
+    init(name: String) {
+        self.name = name
+    }
+}

@@ -1,0 +1,36 @@
+import Synchronization
+
+/// The nicks of every puppet on one server, shared between the adapter
+/// (which drops their lines as echoes) and the puppets' connections (which
+/// record a nick the moment the server accepts it, before they send under
+/// it). Folded with rfc1459 rules, which fold at least as much as any
+/// CASEMAPPING in use, since a puppet may register before the bot knows
+/// the server's mapping.
+final class IRCPuppetNickRegistry: Sendable {
+    private let nicks = Mutex<Set<String>>([])
+
+    static func fold(_ nick: String) -> String { IRCISupport.CaseMapping.rfc1459.fold(nick) }
+
+    func contains(_ nick: String) -> Bool {
+        let folded = Self.fold(nick)
+        return nicks.withLock { $0.contains(folded) }
+    }
+
+    func insert(_ nick: String) {
+        let folded = Self.fold(nick)
+        nicks.withLock { _ = $0.insert(folded) }
+    }
+
+    func remove(_ nick: String) {
+        let folded = Self.fold(nick)
+        nicks.withLock { _ = $0.remove(folded) }
+    }
+
+    func replace(_ old: String, with new: String) {
+        let (old, new) = (Self.fold(old), Self.fold(new))
+        nicks.withLock {
+            $0.remove(old)
+            $0.insert(new)
+        }
+    }
+}

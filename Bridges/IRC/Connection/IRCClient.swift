@@ -1,0 +1,319 @@
+import BridgeKit
+import Logging
+import NIOCore
+
+/// One IRC connection that stays up: it connects, registers, joins its
+/// channels, sends what it is given at a pace the network tolerates, and
+/// after a lost connection reconnects with backoff and rejoins. A bridge
+/// bot is one; so is each puppet.
+///
+/// Lines handed to `send(_:)` wait in a bounded queue that outlives the
+/// connection: what was not yet sent when the connection dropped goes out
+/// after the next registration, in order. Protocol answers (PONG, CAP,
+/// SASL) bypass the queue and the flood control.
+///
+/// What the server says arrives on `events`, one consumer.
+public actor IRCClient {
+    public enum Event: Sendable {
+        /// Registered, first time or after a reconnect.
+        case registered(nick: String, capabilities: Set<String>, isupport: IRCISupport)
+        /// A line from the server after registration (PINGs are answered here).
+        case message(IRCMessage)
+        /// The connection was lost; the client reconnects after `retryIn`.
+        case disconnected(reason: String, retryIn: Duration)
+        /// The client stopped for good: stopped on purpose, or refused in a
+        /// way that retrying cannot fix (K-line, SASL failure).
+        case stopped(reason: String, permanent: Bool)
+    }
+
+    public nonisolated let events: AsyncStream<Event>
+    public nonisolated let configuration: IRCClientConfiguration
+    private let continuation: AsyncStream<Event>.Continuation
+    private var logger: Logger
+
+    public private(set) var nick: String
+    public private(set) var isupport = IRCISupport()
+    public private(set) var capabilities: Set<String> = []
+    public private(set) var isRegistered = false
+    /// Channels to be in (folded name → name as given), rejoined after each reconnect.
+    private var channels: [String: String] = [:]
+    private var queue = CircularBuffer<IRCMessage>()
+    private var flood: IRCFloodControl
+    private var machine: IRCRegistrationStateMachine
+    private var writer: NIOAsyncChannelOutboundWriter<ByteBuffer>?
+    private var channel: (any Channel)?
+    private var waiter: CheckedContinuation<Void, Never>?
+    private var lastReceived = ContinuousClock.now
+    private var failure: (reason: String, permanent: Bool)?
+    private var stopReason: String?
+    private let nickChanged: (@Sendable (_ old: String, _ new: String) -> Void)?
+
+    /// `nickChanged` is told of every change of this connection's own nick
+    /// (a fallback at registration, a NICK later) before anything is sent
+    /// under the new nick, so its owner can recognise its echoes.
+    public init(configuration: IRCClientConfiguration, logger: Logger,
+                nickChanged: (@Sendable (_ old: String, _ new: String) -> Void)? = nil) {
+        self.nickChanged = nickChanged
+        self.configuration = configuration
+        self.nick = configuration.registration.nick
+        self.flood = configuration.flood
+        self.machine = IRCRegistrationStateMachine(configuration: configuration.registration)
+        var logger = logger
+        logger[metadataKey: "irc.server"] = "\(configuration.host):\(configuration.port)"
+        logger[metadataKey: "irc.nick"] = "\(configuration.registration.nick)"
+        self.logger = logger
+        (events, continuation) = AsyncStream.makeStream(bufferingPolicy: .unbounded)
+    }
+
+    /// Lines waiting to be sent.
+    public var queuedCount: Int { queue.count }
+
+    /// Connects and keeps connecting until stopped or refused for good.
+    public func run() async {
+        var backoff = ReconnectBackoff(initial: configuration.reconnectInitialDelay, maximum: configuration.reconnectMaxDelay)
+        while stopReason == nil, !Task.isCancelled {
+            let outcome = await session(&backoff)
+            if let stopReason {
+                continuation.yield(.stopped(reason: stopReason, permanent: false))
+                break
+            }
+            if Task.isCancelled {
+                continuation.yield(.stopped(reason: "shutting down", permanent: false))
+                break
+            }
+            if outcome.permanent {
+                logger.error("IRC connection refused for good; not retrying", metadata: ["reason": "\(outcome.reason)"])
+                continuation.yield(.stopped(reason: outcome.reason, permanent: true))
+                break
+            }
+            let delay = backoff.nextDelay()
+            logger.warning("IRC connection lost", metadata: [
+                "reason": "\(outcome.reason)", "retry_in": "\(delay)", "queued": "\(queue.count)"])
+            continuation.yield(.disconnected(reason: outcome.reason, retryIn: delay))
+            try? await Task.sleep(for: delay)
+        }
+        continuation.finish()
+    }
+
+    // MARK: - What the owner asks for
+
+    /// Queues lines to send, in order. Refuses all of them (returns false)
+    /// when the queue would grow past its limit.
+    @discardableResult
+    public func send(_ lines: [IRCMessage]) -> Bool {
+        guard queue.count + lines.count <= configuration.queueLimit else {
+            logger.warning("IRC send queue full; lines refused", metadata: [
+                "queued": "\(queue.count)", "refused": "\(lines.count)"])
+            return false
+        }
+        for line in lines { queue.append(line) }
+        wake()
+        return true
+    }
+
+    /// Joins `name` now (when registered) and after every reconnect.
+    public func join(_ name: String) {
+        let key = isupport.caseMapping.fold(name)
+        guard channels[key] == nil else { return }
+        channels[key] = name
+        if isRegistered { queue.append(IRCMessage(command: "JOIN", parameters: [name])) }
+        wake()
+    }
+
+    /// Leaves `name` and stops rejoining it.
+    public func part(_ name: String, reason: String? = nil) {
+        guard channels.removeValue(forKey: isupport.caseMapping.fold(name)) != nil else { return }
+        if isRegistered { queue.append(IRCMessage(command: "PART", parameters: [name] + (reason.map { [$0] } ?? []))) }
+        wake()
+    }
+
+    /// The channels this connection is meant to be in.
+    public var joinedChannels: [String] { Array(channels.values) }
+
+    /// Whether `other` is this connection's nick, under the server's case mapping.
+    public func isOwnNick(_ other: String) -> Bool {
+        isupport.caseMapping.fold(other) == isupport.caseMapping.fold(nick)
+    }
+
+    /// Sends QUIT (after what is queued, if the connection is up) and stops.
+    public func stop(reason: String) async {
+        guard stopReason == nil else { return }
+        stopReason = reason
+        if let writer, isRegistered, let bytes = Self.encode(IRCMessage(command: "QUIT", parameters: [reason])) {
+            try? await writer.write(bytes)
+        }
+        channel?.close(promise: nil)
+        wake()
+    }
+
+    // MARK: - One connection
+
+    private func session(_ backoff: inout ReconnectBackoff) async -> (reason: String, permanent: Bool) {
+        let asyncChannel: IRCTransport.LineChannel
+        do {
+            asyncChannel = try await IRCTransport.connect(configuration)
+        } catch {
+            return ("cannot connect to \(configuration.host):\(configuration.port): \(error)", false)
+        }
+        machine = IRCRegistrationStateMachine(configuration: configuration.registration)
+        failure = nil
+        lastReceived = .now
+        flood = configuration.flood
+        let nioChannel = asyncChannel.channel
+        channel = nioChannel
+        var closedBy = "the server closed the connection"
+        do {
+            try await asyncChannel.executeThenClose { inbound, outbound in
+                writer = outbound
+                await perform(machine.connected())
+                await withTaskGroup(of: Void.self) { group in
+                    group.addTask { await self.pump() }
+                    group.addTask { await self.watchdog(nioChannel) }
+                    do {
+                        for try await line in inbound {
+                            await received(line)
+                            if isRegistered { backoff.reset() }
+                        }
+                    } catch {
+                        closedBy = "read failed: \(error)"
+                    }
+                    group.cancelAll()
+                }
+            }
+        } catch {
+            closedBy = "\(error)"
+        }
+        writer = nil
+        channel = nil
+        isRegistered = false
+        wake()
+        return failure ?? (closedBy, false)
+    }
+
+    private func received(_ bytes: ByteBuffer) async {
+        lastReceived = .now
+        let message: IRCMessage
+        do {
+            message = try IRCMessage(parsing: bytes.readableBytesView)
+        } catch {
+            logger.debug("unparsable IRC line ignored", metadata: ["error": "\(error)"])
+            return
+        }
+        await perform(machine.received(message))
+        guard isRegistered else { return }
+        switch message.command {
+        case "PING", "PONG":
+            return
+        case "NICK":
+            if let old = message.prefix?.nick, isOwnNick(old), let new = message.parameters.first {
+                nickChanged?(nick, new)
+                nick = new
+            }
+        case "005":
+            isupport = machine.isupport
+        default:
+            break
+        }
+        continuation.yield(.message(message))
+    }
+
+    private func perform(_ action: IRCRegistrationStateMachine.Action) async {
+        switch action {
+        case .none:
+            break
+        case .send(let lines):
+            for line in lines { await writeNow(line) }
+        case .registered(let nick, let capabilities, let isupport):
+            if nick != self.nick { nickChanged?(self.nick, nick) }
+            self.nick = nick
+            self.capabilities = capabilities
+            self.isupport = isupport
+            // Rejoin first, ahead of what waited for the connection.
+            channels = Dictionary(channels.values.map { (isupport.caseMapping.fold($0), $0) }, uniquingKeysWith: { a, _ in a })
+            for name in channels.values.sorted().reversed() {
+                queue.prepend(IRCMessage(command: "JOIN", parameters: [name]))
+            }
+            isRegistered = true
+            logger.info("IRC connection registered", metadata: [
+                "nick": "\(nick)", "capabilities": "\(capabilities.sorted().joined(separator: " "))",
+                "queued": "\(queue.count)"])
+            continuation.yield(.registered(nick: nick, capabilities: capabilities, isupport: isupport))
+            wake()
+        case .fail(let reason, let permanent):
+            failure = (reason, permanent)
+            channel?.close(promise: nil)
+        }
+    }
+
+    /// Writes a protocol line at once, outside the queue and the flood control.
+    private func writeNow(_ line: IRCMessage) async {
+        guard let writer, let bytes = Self.encode(line) else { return }
+        try? await writer.write(bytes)
+    }
+
+    /// Sends queued lines while registered, paced by the flood control.
+    private func pump() async {
+        while !Task.isCancelled {
+            guard isRegistered, let writer, let line = queue.first else {
+                await waitForWork()
+                continue
+            }
+            if let wait = flood.take(now: .now) {
+                try? await Task.sleep(for: wait)
+                continue
+            }
+            guard let bytes = Self.encode(line) else {
+                queue.removeFirst()
+                logger.error("IRC line could not be serialized; dropped", metadata: ["command": "\(line.command)"])
+                continue
+            }
+            do {
+                try await writer.write(bytes)
+                // Still the same line at the head: nothing was queued in front of it meanwhile.
+                if queue.first == line { queue.removeFirst() }
+            } catch {
+                return
+            }
+        }
+    }
+
+    /// Pings an idle server and closes a connection that stays silent.
+    private func watchdog(_ channel: any Channel) async {
+        let tick = max(min(configuration.pingInterval, configuration.pingTimeout) / 4, .milliseconds(100))
+        var pinged = false
+        while !Task.isCancelled {
+            try? await Task.sleep(for: tick)
+            let idle = ContinuousClock.now - lastReceived
+            if idle >= configuration.pingInterval + configuration.pingTimeout {
+                failure = ("no answer from the server for \(idle.components.seconds) s", false)
+                channel.close(promise: nil)
+                return
+            }
+            if idle >= configuration.pingInterval {
+                if !pinged { await writeNow(IRCMessage(command: "PING", parameters: ["trestle"])) }
+                pinged = true
+            } else {
+                pinged = false
+            }
+        }
+    }
+
+    private func waitForWork() async {
+        if Task.isCancelled { return }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { waiter = $0 }
+        } onCancel: {
+            Task { await self.wake() }
+        }
+    }
+
+    private func wake() {
+        waiter?.resume()
+        waiter = nil
+    }
+
+    static func encode(_ line: IRCMessage) -> ByteBuffer? {
+        guard let text = try? line.serialized() else { return nil }
+        return ByteBuffer(string: text)
+    }
+}

@@ -1,0 +1,39 @@
+import BridgeKit
+import IRCBridge
+import TrestleConfig
+
+/// The IRC adapter's configuration from an `irc` server section: secrets
+/// revealed here and nowhere else, defaults already applied by the reader.
+extension IRCAdapterConfiguration {
+    init(_ settings: IRCServerSettings, version: String) {
+        let sasl: IRCRegistrationStateMachine.SASL? = settings.sasl.map { sasl in
+            switch sasl.mechanism {
+            case .plain: .plain(account: sasl.account ?? "", password: sasl.password?.reveal() ?? "")
+            case .external: .external
+            }
+        }
+        let bot = IRCClientConfiguration(
+            host: settings.host, port: settings.port,
+            tls: settings.tls
+                ? IRCTLSSettings(verifyCertificates: settings.verifyCertificates, caFile: settings.caFile,
+                                 clientCertificateFile: settings.clientCertificateFile, clientKeyFile: settings.clientKeyFile)
+                : nil,
+            sourceAddress: settings.sourceAddress,
+            registration: .init(nick: settings.nick, username: settings.username, realName: settings.realName,
+                                password: settings.password?.reveal(), sasl: sasl),
+            flood: IRCFloodControl(burst: settings.floodBurst, interval: settings.floodInterval),
+            queueLimit: settings.queueLimit, pingInterval: settings.pingInterval, pingTimeout: settings.pingTimeout,
+            reconnectInitialDelay: settings.reconnectInitialDelay, reconnectMaxDelay: settings.reconnectMaxDelay)
+        self.init(
+            network: NetworkID(settings.network), bot: bot,
+            defaultMode: ChannelMode(rawValue: settings.mode.rawValue) ?? .relay,
+            channelModes: settings.channelModes.compactMapValues { ChannelMode(rawValue: $0.rawValue) },
+            relayFormat: settings.relayFormat, relayActionFormat: settings.relayActionFormat,
+            puppets: PuppetSettings(
+                nickSuffix: settings.puppetNickSuffix, idleTimeout: settings.puppetIdleTimeout,
+                maximumConnections: settings.puppetMaximumConnections, sourceAddresses: settings.puppetSourceAddresses),
+            edits: EditPolicy(rawValue: settings.edits.rawValue) ?? .resend,
+            maximumLines: settings.maximumLines,
+            versionReply: "Trestle \(version)" + (settings.contact.map { " (operator: \($0))" } ?? ""))
+    }
+}
