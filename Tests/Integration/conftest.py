@@ -14,6 +14,7 @@ from typing import Callable
 
 import pytest
 
+from support.ircd import IRCServer
 from support.prosody import ProsodyServer
 from support.trestle import TrestleProcess, component_config, trestle_binary
 
@@ -47,6 +48,19 @@ def prosody(tmp_path) -> ProsodyServer:
 
 
 @pytest.fixture
+def ircd(tmp_path) -> IRCServer:
+    """A running InspIRCd on a free loopback port (plain text; TLS on
+    `tls_port`), flood limits off. Its files stay in tmp_path."""
+    if not shutil.which("inspircd"):
+        pytest.fail("inspircd not installed: run Scripts/install-dependencies.sh")
+    server = IRCServer(directory=tmp_path / "ircd", tls=True)
+    server.start()
+    yield server
+    server.stop()
+    print(f"--- ircd log ---\n{server.log_tail(30)}")
+
+
+@pytest.fixture
 def trestle(tmp_path, prosody) -> Callable[..., TrestleProcess]:
     """Factory: `trestle(rooms=[...], plugins={...}, **component_settings)`
     starts Trestle against the test Prosody. Fails when the binary has not been built: a skipped
@@ -56,7 +70,7 @@ def trestle(tmp_path, prosody) -> Callable[..., TrestleProcess]:
     started: list[TrestleProcess] = []
 
     def start(rooms: list | None = None, plugins: dict | None = None, http: dict | None = None,
-              **settings) -> TrestleProcess:
+              irc: dict | None = None, **settings) -> TrestleProcess:
         settings.setdefault("secret", COMPONENT_SECRET)
         config = component_config(prosody, jid=COMPONENT_JID, **settings)
         if rooms is not None:
@@ -65,6 +79,8 @@ def trestle(tmp_path, prosody) -> Callable[..., TrestleProcess]:
             config["plugins"] = plugins
         if http is not None:
             config["http"] = http
+        if irc is not None:
+            config["irc"] = irc
         directory = tmp_path / f"trestle{len(started)}"
         directory.mkdir()
         proc = TrestleProcess(config, directory=directory)

@@ -49,9 +49,12 @@ extension IRCAdapter {
             await route(.topic(parameters[2]), from: message.prefix?.nick ?? "server", in: channel.name)
         case "353":
             // RPL_NAMREPLY <me> <symbol> <channel> :<[prefixes]nick>…
-            guard parameters.count >= 4, channels[fold(parameters[2])] != nil else { return }
+            let key = parameters.count >= 4 ? fold(parameters[2]) : ""
+            guard let channel = channels[key] else { return }
             let nicks = parameters[3].split(separator: " ").map { stripMembershipPrefixes(String($0)) }
-            channels[fold(parameters[2])]?.pendingNames = (channels[fold(parameters[2])]?.pendingNames ?? []) + nicks
+            // (Read first: with `?.` the right side is evaluated inside the write access.)
+            let names = (channel.pendingNames ?? []) + nicks
+            channels[key]?.pendingNames = names
         case "366":
             // RPL_ENDOFNAMES <me> <channel>
             guard parameters.count >= 2 else { return }

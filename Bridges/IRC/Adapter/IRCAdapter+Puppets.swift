@@ -127,7 +127,11 @@ extension IRCAdapter {
 
     /// Ends puppets idle for longer than the configured time.
     func expireIdlePuppets() async {
-        guard let timeout = configuration.puppets.idleTimeout else { return }
+        guard let timeout = configuration.puppets.idleTimeout else {
+            // Nothing to expire: wait for the adapter to stop.
+            while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
+            return
+        }
         let tick = max(timeout / 4, .seconds(1))
         while !Task.isCancelled {
             try? await Task.sleep(for: tick)

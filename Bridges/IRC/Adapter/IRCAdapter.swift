@@ -57,11 +57,10 @@ public actor IRCAdapter: BridgeAdapter {
         await withTaskCancellationHandler {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await self.bot.run() }
-                group.addTask {
-                    for await event in self.bot.events { await self.botEvent(event) }
-                }
                 group.addTask { await self.expireIdlePuppets() }
-                await group.next()
+                // Until the bot stops for good or the adapter is cancelled:
+                // the stream ends after the bot's last event.
+                for await event in bot.events { await botEvent(event) }
                 group.cancelAll()
             }
         } onCancel: {

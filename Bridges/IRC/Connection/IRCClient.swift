@@ -150,11 +150,13 @@ public actor IRCClient {
 
     private func session(_ backoff: inout ReconnectBackoff) async -> (reason: String, permanent: Bool) {
         let asyncChannel: IRCTransport.LineChannel
+        logger.debug("IRC connecting", metadata: ["source": "\(configuration.sourceAddress ?? "default")"])
         do {
             asyncChannel = try await IRCTransport.connect(configuration)
         } catch {
             return ("cannot connect to \(configuration.host):\(configuration.port): \(error)", false)
         }
+        logger.debug("IRC connected; registering")
         machine = IRCRegistrationStateMachine(configuration: configuration.registration)
         failure = nil
         lastReceived = .now
@@ -192,6 +194,7 @@ public actor IRCClient {
 
     private func received(_ bytes: ByteBuffer) async {
         lastReceived = .now
+        logger.trace("IRC line received", metadata: ["line": "\(String(buffer: bytes))"])
         let message: IRCMessage
         do {
             message = try IRCMessage(parsing: bytes.readableBytesView)
@@ -247,6 +250,7 @@ public actor IRCClient {
 
     /// Writes a protocol line at once, outside the queue and the flood control.
     private func writeNow(_ line: IRCMessage) async {
+        logger.trace("IRC line sent", metadata: ["command": "\(line.command)"])
         guard let writer, let bytes = Self.encode(line) else { return }
         try? await writer.write(bytes)
     }

@@ -1,0 +1,149 @@
+"""A real IRC server (InspIRCd 3, Debian's `inspircd`) for tests, on a free
+loopback port, configured in a temp directory.
+
+Flood limits are switched off for loopback so that tests measure Trestle's
+own pacing, not the server's; IRCv3 modules are loaded so that CAP
+negotiation has something to negotiate (server-time, message-tags, msgid,
+echo-message, multi-prefix, …). TLS is offered on a second port with a
+self-signed certificate made per server.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+from .lifetime import die_with_parent
+from .prosody import free_port, port_open
+
+_RUNNING: set["IRCServer"] = set()
+
+MODULES = [
+    "cap", "ircv3", "ircv3_servertime", "ircv3_msgid", "ircv3_ctctags", "ircv3_echomessage", "ircv3_batch",
+    "ircv3_labeledresponse", "ircv3_chghost", "ircv3_accounttag", "ircv3_capnotify", "namesx", "uhnames",
+]
+
+
+class IRCServerError(RuntimeError):
+    pass
+
+
+class IRCServer:
+    host = "127.0.0.1"
+    name = "irc.test"
+
+    def __init__(self, directory: str | Path | None = None, tls: bool = False, binary: str | None = None):
+        self.dir = Path(directory or tempfile.mkdtemp(prefix="ircd-test-")).resolve()
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.binary = binary or os.environ.get("INSPIRCD_BIN", "inspircd")
+        self.port = free_port(self.host)
+        self.tls = tls
+        self.tls_port = free_port(self.host) if tls else None
+        self.config_path = self.dir / "inspircd.conf"
+        self.log_path = self.dir / "ircd.log"
+        self.cert_path = self.dir / "cert.pem"
+        self.key_path = self.dir / "key.pem"
+        self.process: subprocess.Popen | None = None
+
+    def config_text(self) -> str:
+        lines = [
+            f'<server name="{self.name}" description="Trestle test server" network="TrestleTest">',
+            '<admin name="Test" nick="test" email="test@localhost">',
+            f'<bind address="{self.host}" port="{self.port}" type="clients">',
+            f'<pid file="{self.dir / "inspircd.pid"}">',
+            # Every 127.0.0.x may connect (source-address pools), with no flood
+            # limits, no clone limits and no DNS or ident lookups to wait for.
+            '<connect name="loopback" allow="127.*" timeout="60" pingfreq="120" hardsendq="10485760"'
+            ' softsendq="10485760" recvq="10485760" threshold="1000000" commandrate="1000000000" fakelag="no"'
+            ' localmax="100000" globalmax="100000" useident="no" limit="100000" maxchans="1000"'
+            ' resolvehostnames="no">',
+            '<security hidesplits="no" runasuser="" runasgroup="">',
+            '<limits maxnick="30" maxchan="64" maxmodes="20" maxident="12" maxreal="128" maxkick="255"'
+            ' maxtopic="307" maxaway="200">',
+            '<performance softlimit="100000" clonesonconnect="no" quietbursts="yes" nouserdns="yes">',
+            f'<log method="file" type="* -USERINPUT -USEROUTPUT" level="default" target="{self.log_path}">',
+            # The oper used by tests to kill connections (and to K-line).
+            '<class name="All" commands="*" privs="*" usermodes="*" chanmodes="*">',
+            '<type name="Admin" classes="All">',
+            '<oper name="admin" password="adminpw" host="*@*" type="Admin">',
+        ]
+        lines += [f'<module name="{name}">' for name in MODULES]
+        if self.tls:
+            lines += [
+                '<module name="ssl_gnutls">',
+                f'<bind address="{self.host}" port="{self.tls_port}" type="clients" ssl="test">',
+                f'<sslprofile name="test" provider="gnutls" certfile="{self.cert_path}" keyfile="{self.key_path}"'
+                ' hash="sha256" requestclientcert="no">',
+            ]
+        return "\n".join(lines) + "\n"
+
+    def make_certificate(self) -> None:
+        """A self-signed certificate for localhost and 127.0.0.1 (the CA file tests trust)."""
+        subprocess.run(
+            ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+             "-keyout", str(self.key_path), "-out", str(self.cert_path), "-subj", "/CN=localhost",
+             "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"],
+            check=True, capture_output=True)
+
+    @property
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def log_tail(self, lines: int = 40) -> str:
+        parts = []
+        for path in (self.log_path, self.dir / "console.log"):
+            if path.exists():
+                parts.append(f"--- {path.name} ---\n" + "\n".join(path.read_text(errors="replace").splitlines()[-lines:]))
+        return "\n".join(parts) or "(no log written)"
+
+    def start(self, timeout: float = 20.0) -> "IRCServer":
+        if self.running:
+            return self
+        if self.tls and not self.cert_path.exists():
+            self.make_certificate()
+        self.config_path.write_text(self.config_text())
+        console = open(self.dir / "console.log", "ab")
+        try:
+            self.process = subprocess.Popen(
+                [self.binary, "--nofork", "--runasroot", f"--config={self.config_path}"],
+                cwd=self.dir, stdin=subprocess.DEVNULL, stdout=console, stderr=subprocess.STDOUT,
+                start_new_session=True, preexec_fn=die_with_parent)
+        finally:
+            console.close()
+        _RUNNING.add(self)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise IRCServerError(f"inspircd exited with {self.process.returncode} while starting\n" + self.log_tail())
+            if port_open(self.host, self.port) and (not self.tls or port_open(self.host, self.tls_port)):
+                return self
+            time.sleep(0.05)
+        self.stop()
+        raise IRCServerError(f"inspircd did not open port {self.port} within {timeout:.0f} s\n" + self.log_tail())
+
+    def stop(self, timeout: float = 10.0) -> None:
+        process, self.process = self.process, None
+        _RUNNING.discard(self)
+        if process is None or process.poll() is not None:
+            return
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(5)
+
+    def restart(self, pause: float = 0.0) -> None:
+        self.stop()
+        if pause:
+            time.sleep(pause)
+        self.start()
+
+    def cleanup(self) -> None:
+        self.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
