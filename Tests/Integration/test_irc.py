@@ -4,6 +4,7 @@ through Prosody as the XMPP-side person."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 
 from conftest import COMPONENT_JID, PASSWORD, run
@@ -83,4 +84,180 @@ def test_relay_both_ways(prosody, ircd, trestle):
             assert echoes == [], echoes
 
     run(scenario())
+    assert proc.running, proc.log_tail()
+
+
+def left(nick: str):
+    return lambda s: is_presence(s) and s.get("from") == f"{LOBBY}/{nick}" and s.get("type") == "unavailable"
+
+
+def status_text(stanza) -> str:
+    for element in stanza.iter():
+        if element.tag.endswith("}status") and element.text:
+            return element.text
+    return ""
+
+
+def test_puppets_speak_for_xmpp_users(prosody, ircd, trestle):
+    """Puppet mode: an XMPP user gets an IRC connection of their own, which
+    joins, talks, acts, changes nick and quits as they do."""
+    proc = start_bridge(trestle, ircd, mode="puppet")
+
+    async def scenario():
+        async with IRCUser(ircd, "bob") as bob, MUCUser("alice@localhost", PASSWORD, prosody) as alice:
+            await bob.join(CHANNEL)
+            await in_channel(bob, "bridge")
+            await enter(alice, LOBBY, "Alice")
+            await in_channel(bob, "Alice[b]")
+
+            alice.say(LOBBY, "hello from my own connection")
+            line = await bob.wait_for(lambda l: l.command == "PRIVMSG" and "own connection" in l.text)
+            assert line.nick == "Alice[b]" and line.params == [CHANNEL, "hello from my own connection"], line.raw
+
+            alice.say(LOBBY, "/me waves")
+            line = await bob.wait_for(lambda l: l.command == "PRIVMSG" and "waves" in l.text)
+            assert line.nick == "Alice[b]" and line.text == "\x01ACTION waves\x01", line.raw
+
+            # bob's answer reaches Alice once; her puppet's copy is not bridged back as a new occupant.
+            bob.say(CHANNEL, "hi Alice")
+            await alice.wait_for(said(f"{LOBBY}/bob", "hi Alice"))
+            ghosts = [s for s in alice.stanzas if is_presence(s) and "Alice[b]" in s.get("from", "")]
+            assert ghosts == [], ghosts
+
+            # A nick change in the MUC becomes NICK on IRC.
+            start = len(bob.lines)
+            alice.join(LOBBY, "Alicia")
+            line = await bob.wait_for(lambda l: l.command == "NICK" and l.nick == "Alice[b]", start=start)
+            assert line.text == "Alicia[b]", line.raw
+
+            # Leaving the room ends the puppet's connection.
+            start = len(bob.lines)
+            alice.send_raw(f"<presence to='{LOBBY}/Alicia' type='unavailable'/>")
+            line = await bob.wait_for(lambda l: l.command in ("QUIT", "PART") and l.nick == "Alicia[b]", start=start)
+
+    run(scenario())
+    assert proc.running, proc.log_tail()
+
+
+def test_irc_side_topic_nick_kick_quit(prosody, ircd, trestle):
+    """What IRC people do reaches XMPP: topic, nick change, kick, part, quit."""
+    proc = start_bridge(trestle, ircd)
+
+    async def scenario():
+        async with IRCUser(ircd, "bob") as bob, IRCUser(ircd, "carol") as carol, \
+                MUCUser("alice@localhost", PASSWORD, prosody) as alice:
+            await bob.join(CHANNEL)
+            await carol.join(CHANNEL)
+            await in_channel(bob, "bridge")
+            # The bot was first in the channel; an IRC operator makes bob a channel operator.
+            bob.raw("OPER admin adminpw")
+            await bob.wait_for(lambda l: l.command == "381", what="bob an IRC operator")
+            bob.raw(f"SAMODE {CHANNEL} +o bob")
+            await bob.wait_for(lambda l: l.command == "MODE" and l.params[1:] == ["+o", "bob"], what="bob opped")
+            await enter(alice, LOBBY, "Alice")
+            await alice.wait_for(occupant("carol"))
+
+            bob.raw(f"TOPIC {CHANNEL} :bridges of all kinds")
+            got = await alice.wait_for(lambda s: any(e.tag.endswith("subject") and e.text == "bridges of all kinds"
+                                                     for e in s), what="the topic as the room subject")
+            assert got.get("from") == f"{LOBBY}/bob", got.get("from")
+
+            carol.raw("NICK caroline")
+            got = await alice.wait_for(lambda s: is_presence(s) and s.get("from") == f"{LOBBY}/carol"
+                                       and s.get("type") == "unavailable", what="carol's nick change")
+            await alice.wait_for(occupant("caroline"), what="caroline")
+            caroline = alice.stanzas[-1]
+
+            bob.raw(f"KICK {CHANNEL} caroline :behave")
+            got = await alice.wait_for(left("caroline"), what="caroline kicked")
+
+            async with IRCUser(ircd, "dave") as dave:
+                await dave.join(CHANNEL)
+                await alice.wait_for(occupant("dave"))
+                dave.raw(f"PART {CHANNEL} :see you")
+                got = await alice.wait_for(left("dave"), what="dave parting")
+                assert status_text(got) == "see you", got
+
+            async with IRCUser(ircd, "erin") as erin:
+                await erin.join(CHANNEL)
+                await alice.wait_for(occupant("erin"))
+                erin.raw("QUIT :gone fishing")
+                got = await alice.wait_for(left("erin"), what="erin quitting")
+                assert "gone fishing" in status_text(got), got
+
+    run(scenario())
+    assert proc.running, proc.log_tail()
+
+
+def test_long_and_hostile_messages(prosody, ircd, trestle):
+    """A 1,500-byte message is split on the server's line limit, whole
+    characters only; CR LF inside a message never becomes a command."""
+    proc = start_bridge(trestle, ircd, max_lines=10)
+
+    async def scenario():
+        async with IRCUser(ircd, "bob") as bob, MUCUser("alice@localhost", PASSWORD, prosody) as alice:
+            await bob.join(CHANNEL)
+            await in_channel(bob, "bridge")
+            await enter(alice, LOBBY, "Alice")
+
+            words = [f"wörd{i}é" for i in range(200)]
+            text = " ".join(words)
+            assert len(text.encode()) > 1500
+            start = len(bob.lines)
+            alice.say(LOBBY, text + " END")
+            await bob.wait_for(lambda l: l.command == "PRIVMSG" and l.text.endswith("END"), start=start)
+            pieces = [l.text for l in bob.privmsgs(CHANNEL, start)]
+            assert len(pieces) >= 4, pieces
+            assert all(len(l.raw.encode()) <= 512 for l in bob.lines[start:] if l.command == "PRIVMSG")
+            assert all(p.startswith("<Alice> ") for p in pieces), pieces
+            assert " ".join(p[len("<Alice> "):] for p in pieces) == text + " END"
+
+            start = len(bob.lines)
+            alice.say(LOBBY, "innocent\r\nQUIT :pwned\r\nPRIVMSG #lobby :injected")
+            await bob.wait_for(lambda l: l.command == "PRIVMSG" and "innocent" in l.text, start=start)
+            bob.say(CHANNEL, "still there?")
+            await alice.wait_for(said(f"{LOBBY}/bob", "still there?"))
+            await asyncio.sleep(0.3)
+            after = bob.lines[start:]
+            assert not [l for l in after if l.command == "QUIT"], [l.raw for l in after]
+            assert not [l for l in after if l.command == "PRIVMSG" and l.text == "injected"], [l.raw for l in after]
+            said_lines = [l.text for l in after if l.command == "PRIVMSG" and l.nick == "bridge"]
+            assert any("QUIT :pwned" in t for t in said_lines), said_lines
+
+    run(scenario())
+    assert proc.running, proc.log_tail()
+
+
+def test_irc_server_restart(prosody, ircd, trestle):
+    """The IRC server goes away mid-conversation: XMPP users see the IRC side
+    leave with the reason, what they say meanwhile waits, and after the
+    reconnect the bot rejoins, sends it in order, and the IRC side is back."""
+    proc = start_bridge(trestle, ircd, reconnect={"initial_delay": "2s", "max_delay": "2s"})
+
+    async def scenario():
+        async with MUCUser("alice@localhost", PASSWORD, prosody) as alice:
+            async with IRCUser(ircd, "bob") as bob:
+                await bob.join(CHANNEL)
+                await in_channel(bob, "bridge")
+                await enter(alice, LOBBY, "Alice")
+                await alice.wait_for(occupant("bob"))
+                ircd.stop()
+            # bob leaves with the server's reason when it says goodbye, or with ours when it just vanishes.
+            got = await alice.wait_for(left("bob"), what="bob gone with the IRC connection")
+            assert status_text(got) in ("Server shutting down", ) or "IRC connection lost" in status_text(got), got
+            for i in range(3):
+                alice.say(LOBBY, f"during the outage {i}")
+            await asyncio.sleep(0.5)
+            ircd.start()
+            async with IRCUser(ircd, "bob") as bob:
+                await bob.join(CHANNEL)
+                await bob.wait_for(lambda l: l.command == "JOIN" and l.nick == "bridge", timeout=15,
+                                   what="the bot rejoining")
+                await bob.wait_for(lambda l: l.command == "PRIVMSG" and "outage 2" in l.text)
+                texts = [l.text for l in bob.privmsgs(CHANNEL)]
+                assert texts == [f"<Alice> during the outage {i}" for i in range(3)], texts
+                await alice.wait_for(occupant("bob"), what="bob back after the rejoin")
+
+    run(scenario(), timeout=60)
+    proc.wait_for_log(r"IRC connection lost")
     assert proc.running, proc.log_tail()

@@ -26,6 +26,7 @@ _RUNNING: set["IRCServer"] = set()
 MODULES = [
     "cap", "ircv3", "ircv3_servertime", "ircv3_msgid", "ircv3_ctctags", "ircv3_echomessage", "ircv3_batch",
     "ircv3_labeledresponse", "ircv3_chghost", "ircv3_accounttag", "ircv3_capnotify", "namesx", "uhnames",
+    "samode",
 ]
 
 

@@ -46,7 +46,7 @@ def component_config(server, jid: str = "trestle.localhost", secret: str = "s3cr
         "admins": list(admins or []),
     }
     settings.update(component)
-    return {"component": settings, "logging": {"level": "debug"}}
+    return {"component": settings, "logging": {"level": os.environ.get("TRESTLE_TEST_LOG_LEVEL", "debug")}}
 
 
 def to_yaml(value, indent: int = 0) -> str:
