@@ -147,7 +147,15 @@ let package = Package(
         .testTarget(name: "BridgeKitTests", dependencies: ["BridgeKit", "BridgeTesting"], swiftSettings: swiftSettings),
         .testTarget(name: "XMPPRoomsTests", dependencies: ["XMPPRooms", "BridgeTesting"], swiftSettings: swiftSettings),
         .testTarget(name: "ProcessPluginsTests", dependencies: ["ProcessPlugins", "BridgeTesting"], swiftSettings: swiftSettings),
-        .testTarget(name: "IRCBridgeTests", dependencies: ["IRCBridge", "BridgeTesting"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "IRCBridgeTests",
+            dependencies: [
+                "IRCBridge", "BridgeTesting",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "SQLiteStoreTests", dependencies: ["SQLiteStore", "BridgeTesting"], swiftSettings: swiftSettings),
         .testTarget(name: "TrestleConfigTests", dependencies: ["TrestleConfig"], swiftSettings: swiftSettings),
     ]

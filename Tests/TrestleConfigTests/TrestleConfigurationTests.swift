@@ -173,18 +173,18 @@ import TrestleConfig
             component:
               jid: a.example
               secret: s
-            irc:
-              server: irc.libera.chat
+            matrix:
+              homeserver: https://matrix.example.org
             """)
         let document = try ConfigDocument.load(path: path, environment: [:])
         let configuration = try TrestleConfiguration(document)
         #expect(configuration.component.jid == "a.example")
-        let irc = try document.root.table("irc")
-        #expect(try irc.string("server") == "irc.libera.chat")
+        let matrix = try document.root.table("matrix")
+        #expect(try matrix.string("homeserver") == "https://matrix.example.org")
         try document.finish()
 
         // The one-step load knows only the core's sections.
-        #expect(throws: ConfigError(file: path, line: 4, column: 1, keyPath: nil, message: "unknown key 'irc'")) {
+        #expect(throws: ConfigError(file: path, line: 4, column: 1, keyPath: nil, message: "unknown key 'matrix'")) {
             _ = try TrestleConfiguration.load(path: path, environment: [:])
         }
     }

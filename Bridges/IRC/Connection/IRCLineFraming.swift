@@ -51,18 +51,17 @@ public struct IRCLineFraming: ByteToMessageDecoder, Sendable {
                 }
                 return nil
             }
-            let length = newline - buffer.readerIndex
-            if discarding || length > maximumLineBytes {
+            var length = newline - buffer.readerIndex
+            let endsWithCR = length > 0 && buffer.getInteger(at: newline - 1, as: UInt8.self) == UInt8(ascii: "\r")
+            if discarding || length - (endsWithCR ? 1 : 0) > maximumLineBytes {
                 if !discarding { discardedLines += 1 }
                 discarding = false
                 buffer.moveReaderIndex(to: newline + 1)
                 continue
             }
-            var line = buffer.readSlice(length: length)!
-            buffer.moveReaderIndex(forwardBy: 1)
-            if line.readableBytesView.last == UInt8(ascii: "\r") {
-                line = line.getSlice(at: line.readerIndex, length: line.readableBytes - 1)!
-            }
+            if endsWithCR { length -= 1 }
+            let line = buffer.readSlice(length: length)!
+            buffer.moveReaderIndex(to: newline + 1)
             if line.readableBytes == 0 { continue }
             return line
         }
