@@ -291,10 +291,16 @@ struct IRCRegistrationTests {
     @Test func kLineIsPermanent() {
         Self.run(Self.machine(), [
             (.connected, Self.hello),
-            (.line(":irc.example.net 465 * :You are banned from this server- Spamming (2024/01/01 00.00)"),
-             .fail(reason: "banned from the server: You are banned from this server- Spamming (2024/01/01 00.00)", permanent: true)),
-            (.line("ERROR :Closing Link: 192.0.2.1 (K-Lined)"), .none),
+            (.line(":irc.example.net 465 * :You are banned from this server- Spamming (2024/01/01 00.00)"), .none),
+            (.line("ERROR :Closing Link: 192.0.2.1 (K-Lined: spam)"),
+             .fail(reason: "banned from the server: You are banned from this server- Spamming (2024/01/01 00.00) "
+                   + "(Closing Link: 192.0.2.1 (K-Lined: spam))", permanent: true)),
         ])
+        // The connection closed after the 465 without an ERROR: still a ban.
+        var machine = Self.machine()
+        _ = machine.connected()
+        _ = machine.received(try! IRCMessage(parsing: ":irc.example.net 465 * :You're banned!"))
+        #expect(machine.connectionLost("closed") == .fail(reason: "banned from the server: You're banned!", permanent: true))
         // Some servers send only the ERROR.
         Self.run(Self.machine(), [
             (.connected, Self.hello),

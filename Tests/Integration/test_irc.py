@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import time
 
 from conftest import COMPONENT_JID, PASSWORD, run
 from support.irc_user import IRCUser
@@ -260,4 +261,55 @@ def test_irc_server_restart(prosody, ircd, trestle):
 
     run(scenario(), timeout=60)
     proc.wait_for_log(r"IRC connection lost")
+    assert proc.running, proc.log_tail()
+
+
+def test_tls_verified_and_refused(prosody, ircd, trestle):
+    """TLS with certificate verification: the test CA is trusted → connected;
+    no trusted CA → refused, logged, and retried (a certificate may be fixed)."""
+    settings = irc_settings(ircd, host="localhost", port=ircd.tls_port, tls=True, ca_file=str(ircd.cert_path))
+    proc = trestle(rooms=rooms(), irc=settings)
+    proc.wait_for_log(r"IRC connection registered", timeout=15)
+
+    async def scenario():
+        async with IRCUser(ircd, "bob") as bob, MUCUser("alice@localhost", PASSWORD, prosody) as alice:
+            await bob.join(CHANNEL)
+            await in_channel(bob, "bridge")
+            await enter(alice, LOBBY, "Alice")
+            alice.say(LOBBY, "over TLS")
+            await bob.wait_for(lambda l: l.command == "PRIVMSG" and l.text == "<Alice> over TLS")
+
+    run(scenario())
+    proc.stop()
+
+    untrusted = trestle(rooms=rooms(), irc=irc_settings(ircd, host="localhost", port=ircd.tls_port, tls=True))
+    lost = untrusted.wait_for_log(r"^.*IRC connection lost.*$", timeout=15)
+    assert re.search(r"certificate|handshake|verif", lost.group(0), re.I), lost.group(0)
+    untrusted.wait_for_log(r"IRC connecting", count=2, timeout=10)
+    assert "IRC connection registered" not in untrusted.log_text()
+
+
+def test_kline_stops_retrying(prosody, ircd, trestle):
+    """Banned from the server (a K-line): the bot stops for good, says why in
+    the log, and XMPP users see the IRC side leave with the reason."""
+    proc = start_bridge(trestle, ircd)
+
+    async def scenario():
+        async with IRCUser(ircd, "bob") as bob, MUCUser("alice@localhost", PASSWORD, prosody) as alice:
+            await bob.join(CHANNEL)
+            await in_channel(bob, "bridge")
+            await enter(alice, LOBBY, "Alice")
+            await alice.wait_for(occupant("bob"))
+            bob.raw("OPER admin adminpw")
+            await bob.wait_for(lambda l: l.command == "381")
+            bob.raw("KLINE trestle@* 0 :no bridges here")
+            got = await alice.wait_for(left("bob"), what="the IRC side gone")
+            assert "no bridges here" in status_text(got), status_text(got)
+
+    run(scenario())
+    refused = proc.wait_for_log(r"^.*refused for good.*$", timeout=10)
+    assert "no bridges here" in refused.group(0), refused.group(0)
+    connects = len(proc.log_matches(r"IRC connecting"))
+    time.sleep(2.5)  # longer than the test's maximum reconnect delay
+    assert len(proc.log_matches(r"IRC connecting")) == connects, proc.log_tail()
     assert proc.running, proc.log_tail()

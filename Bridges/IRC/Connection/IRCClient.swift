@@ -189,6 +189,9 @@ public actor IRCClient {
         channel = nil
         isRegistered = false
         wake()
+        if failure == nil, case .fail(let reason, let permanent) = machine.connectionLost(closedBy) {
+            failure = (reason, permanent)
+        }
         return failure ?? (closedBy, false)
     }
 

@@ -99,6 +99,8 @@ public struct IRCRegistrationStateMachine: Sendable {
     private var requestedCapabilities: Set<String> = []
     private var saslPayloadSent = false
     private var nickAttempts = 1
+    /// The text of a 465 (banned) reply, until the ERROR that follows it.
+    private var ban: String?
 
     public init(configuration: Configuration) {
         self.configuration = configuration
@@ -127,6 +129,7 @@ public struct IRCRegistrationStateMachine: Sendable {
             return .send([IRCMessage(command: "PONG", parameters: message.parameters)])
         case "ERROR":
             let reason = message.parameters.last ?? "closed by the server"
+            if let ban { return close("banned from the server: \(ban) (\(reason))", permanent: true) }
             return close(reason, permanent: Self.isBan(reason))
         case "CAP":
             return receivedCAP(message)
@@ -138,8 +141,9 @@ public struct IRCRegistrationStateMachine: Sendable {
         }
     }
 
-    /// The connection ended before registration completed.
+    /// The connection ended (before registration completed, or after a ban).
     public mutating func connectionLost(_ reason: String) -> Action {
+        if let ban, state != .closed { return close("banned from the server: \(ban)", permanent: true) }
         switch state {
         case .closed, .registered, .awaitingConnection:
             state = .closed
@@ -305,8 +309,10 @@ public struct IRCRegistrationStateMachine: Sendable {
         case 464:
             return close("the server password was refused: \(text)", permanent: true)
         case 465:
-            // ERR_YOUREBANNEDCREEP: a K-line. The server follows it with ERROR.
-            return close("banned from the server: \(text)", permanent: true)
+            // ERR_YOUREBANNEDCREEP: a K-line. The server follows it with an
+            // ERROR that often carries the operator's reason: wait for it.
+            ban = text
+            return .none
         case 900:
             // RPL_LOGGEDIN <nick> <nick!user@host> <account> :text
             if message.parameters.count >= 3 { account = message.parameters[2] }
