@@ -1,5 +1,5 @@
 # The commands a newcomer needs; see README.md.
-.PHONY: quickstart test build bench fuzz
+.PHONY: quickstart test build bench fuzz fuzz-irc
 
 quickstart:
 	Scripts/install-dependencies.sh
@@ -19,4 +19,7 @@ bench:
 
 FUZZ_SECONDS ?= 600
 fuzz:
-	Scripts/fuzz.sh $(FUZZ_SECONDS)
+	Scripts/fuzz.sh $(FUZZ_SECONDS) xml
+
+fuzz-irc:
+	Scripts/fuzz.sh $(FUZZ_SECONDS) irc

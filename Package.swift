@@ -141,6 +141,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .executableTarget(name: "xml-fuzz", dependencies: ["XMLStream"], swiftSettings: swiftSettings),
+        .executableTarget(name: "irc-fuzz", dependencies: ["IRCBridge", "BridgeKit"], swiftSettings: swiftSettings),
 
         .testTarget(name: "XMLStreamTests", dependencies: ["XMLStream"], swiftSettings: swiftSettings),
         .testTarget(name: "XMPPCoreTests", dependencies: ["XMPPCore", "BridgeKit"], swiftSettings: swiftSettings),

@@ -17,6 +17,7 @@
 ///     edits: resend                 # resend, drop or sed
 ///     max_lines: 5
 ///     flood: { burst: 5, interval: 1s }
+///     netsplit_grace: 60s           # a netsplit QUIT waits this long for a rejoin
 ///     puppets: { nick_suffix: "[b]", max_connections: 50, idle_timeout: 24h }
 /// ```
 public struct IRCServerSettings: Sendable {
@@ -62,6 +63,7 @@ public struct IRCServerSettings: Sendable {
     public var puppetIdleTimeout: Duration?
     public var puppetMaximumConnections: Int
     public var puppetSourceAddresses: [String]
+    public var netsplitGrace: Duration
 
     /// The network this server serves, as endpoints name it.
     public var network: String { "irc.\(name)" }
@@ -127,6 +129,7 @@ public struct IRCServerSettings: Sendable {
         puppetIdleTimeout = idle == .zero ? nil : idle
         puppetMaximumConnections = try puppets?.int("max_connections", default: 50, in: 0...100_000) ?? 50
         puppetSourceAddresses = try puppets?.stringList("source_addresses", default: [], validate: notEmpty) ?? []
+        netsplitGrace = try table.duration("netsplit_grace", default: .seconds(60), in: .zero...(.seconds(3600)))
     }
 
     static func nickProblem(_ nick: String) -> String? {

@@ -34,6 +34,7 @@ extension IRCAdapterConfiguration {
                 maximumConnections: settings.puppetMaximumConnections, sourceAddresses: settings.puppetSourceAddresses),
             edits: EditPolicy(rawValue: settings.edits.rawValue) ?? .resend,
             maximumLines: settings.maximumLines,
-            versionReply: "Trestle \(version)" + (settings.contact.map { " (operator: \($0))" } ?? ""))
+            versionReply: "Trestle \(version)" + (settings.contact.map { " (operator: \($0))" } ?? ""),
+            netsplitGrace: settings.netsplitGrace)
     }
 }

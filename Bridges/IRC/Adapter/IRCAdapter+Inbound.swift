@@ -30,6 +30,10 @@ extension IRCAdapter {
         case "QUIT":
             guard let nick = message.prefix?.nick, !isOwn(nick) else { return }
             let reason = parameters.first
+            if configuration.netsplitGrace > .zero, Self.isNetsplit(reason) {
+                heldQuit(nick, reason: reason ?? "")
+                return
+            }
             for channel in channels.values where channel.members[fold(nick)] != nil {
                 await left(nick, channel: channel.name, kind: .quit, reason: reason)
             }
@@ -109,7 +113,7 @@ extension IRCAdapter {
     func joined(_ nick: String, channel name: String) async {
         let key = fold(name)
         guard let channel = channels[key], !isOwn(nick) else { return }
-        guard channel.members[fold(nick)] == nil else { return }
+        guard channel.members[fold(nick)] == nil, !returnedFromSplit(nick, channel: key) else { return }
         channels[key]?.members[fold(nick)] = nick
         await route(.join, from: nick, in: channel.name)
     }

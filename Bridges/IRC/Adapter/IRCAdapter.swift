@@ -29,6 +29,9 @@ public actor IRCAdapter: BridgeAdapter {
     /// Participants whose puppet was refused for good; relayed instead.
     var refusedPuppets: Set<ParticipantKey> = []
     var puppetSerial = 0
+    /// People held by a netsplit, by folded nick (`IRCAdapter+Netsplit.swift`).
+    var splits: [String: PendingSplit] = [:]
+    var splitSerial = 0
     /// Folded nicks of every puppet, for telling echoes from people. Written
     /// by the puppets' connections as soon as the server accepts a nick.
     let puppetNicks = IRCPuppetNickRegistry()
@@ -49,8 +52,13 @@ public actor IRCAdapter: BridgeAdapter {
         return capabilities
     }
 
-    public func run(sink: any EventSink) async throws {
+    /// Where events go; `run` sets it (tests call it alone, without connecting).
+    func attach(_ sink: any EventSink) {
         self.sink = sink
+    }
+
+    public func run(sink: any EventSink) async throws {
+        attach(sink)
         logger.info("IRC adapter starting", metadata: [
             "server": "\(configuration.bot.host):\(configuration.bot.port)", "tls": "\(configuration.bot.tls != nil)",
             "channels": "\(channels.count)"])

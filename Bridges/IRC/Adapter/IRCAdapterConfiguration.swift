@@ -41,12 +41,16 @@ public struct IRCAdapterConfiguration: Sendable {
     public var maximumLines: Int
     /// The answer to CTCP VERSION, with the operator's contact.
     public var versionReply: String
+    /// How long a netsplit QUIT is held, waiting for a rejoin, before other
+    /// networks see it (zero: shown at once).
+    public var netsplitGrace: Duration
 
     public init(
         network: NetworkID, bot: IRCClientConfiguration, defaultMode: ChannelMode = .relay,
         channelModes: [String: ChannelMode] = [:], relayFormat: String = "<{nick}> {text}",
         relayActionFormat: String = "* {nick} {text}", puppets: PuppetSettings = PuppetSettings(),
-        edits: EditPolicy = .resend, maximumLines: Int = 5, versionReply: String = "Trestle"
+        edits: EditPolicy = .resend, maximumLines: Int = 5, versionReply: String = "Trestle",
+        netsplitGrace: Duration = .seconds(60)
     ) {
         self.network = network
         self.bot = bot
@@ -58,6 +62,7 @@ public struct IRCAdapterConfiguration: Sendable {
         self.edits = edits
         self.maximumLines = maximumLines
         self.versionReply = versionReply
+        self.netsplitGrace = netsplitGrace
     }
 
     /// The mode of `channel`, folded the server's way.

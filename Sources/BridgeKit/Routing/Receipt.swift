@@ -14,4 +14,9 @@ public struct Receipt: Sendable {
     }
 
     static let dropped = Receipt(messageID: nil, sequence: 0, writer: nil)
+
+    /// A receipt for an event kept outside any store (test sinks): already durable.
+    public static func immediate(_ messageID: BridgeMessageID?) -> Receipt {
+        Receipt(messageID: messageID, sequence: 0, writer: nil)
+    }
 }

@@ -1,0 +1,23 @@
+import BridgeKit
+import Synchronization
+
+/// An `EventSink` that keeps what an adapter hands it, for unit tests of
+/// the adapter's translation from its network to events (the router is
+/// tested on its own).
+public final class RecordingSink: EventSink {
+    private let state = Mutex<(events: [BridgeEvent], bridged: [(BridgedRoomID, [Endpoint])])>(([], []))
+
+    public init() {}
+
+    public func route(_ event: BridgeEvent) async -> Receipt {
+        state.withLock { $0.events.append(event) }
+        return .immediate(event.isMessage ? .random() : nil)
+    }
+
+    public func bridge(_ room: BridgedRoomID, endpoints: [Endpoint]) async throws {
+        state.withLock { $0.bridged.append((room, endpoints)) }
+    }
+
+    public var events: [BridgeEvent] { state.withLock { $0.events } }
+    public var bridgedRooms: [(BridgedRoomID, [Endpoint])] { state.withLock { $0.bridged } }
+}
