@@ -313,3 +313,32 @@ def test_kline_stops_retrying(prosody, ircd, trestle):
     time.sleep(2.5)  # longer than the test's maximum reconnect delay
     assert len(proc.log_matches(r"IRC connecting")) == connects, proc.log_tail()
     assert proc.running, proc.log_tail()
+
+
+def test_puppet_source_addresses_and_cap(prosody, ircd, trestle):
+    """Puppets connect from the configured pool of addresses in turn; past the
+    per-server cap, people are relayed by the bot instead (and the log says so)."""
+    prosody.register("carol", PASSWORD)
+    proc = start_bridge(trestle, ircd, mode="puppet",
+                        puppets={"max_connections": 2, "source_addresses": ["127.0.0.2", "127.0.0.3"]})
+
+    async def scenario():
+        async with IRCUser(ircd, "bob") as bob, MUCUser("alice@localhost", PASSWORD, prosody) as alice, \
+                MUCUser("admin@localhost", PASSWORD, prosody) as admin, \
+                MUCUser("carol@localhost", PASSWORD, prosody) as carol:
+            await bob.join(CHANNEL)
+            await in_channel(bob, "bridge")
+            for user, nick in ((alice, "Alice"), (admin, "Admin"), (carol, "Carol")):
+                await enter(user, LOBBY, nick)
+            for user, nick in ((alice, "Alice"), (admin, "Admin"), (carol, "Carol")):
+                user.say(LOBBY, f"hello from {nick}")
+            for nick in ("Alice", "Admin", "Carol"):
+                await bob.wait_for(lambda l, n=nick: l.command == "PRIVMSG" and l.text.endswith(f"hello from {n}"))
+            said_by = {l.text.rsplit(" ", 1)[-1]: (l.source, l.text) for l in bob.privmsgs(CHANNEL) if "hello from" in l.text}
+            assert said_by["Alice"][0].startswith("Alice[b]!") and said_by["Alice"][0].endswith("@127.0.0.2"), said_by
+            assert said_by["Admin"][0].startswith("Admin[b]!") and said_by["Admin"][0].endswith("@127.0.0.3"), said_by
+            assert said_by["Carol"][0].startswith("bridge!") and said_by["Carol"][1] == "<Carol> hello from Carol", said_by
+
+    run(scenario())
+    line = proc.wait_for_log(r"^.*puppet connection cap reached.*$")
+    assert "irc.test" in line.group(0) and "cap=2" in line.group(0), line.group(0)
