@@ -18,6 +18,7 @@
 ///     max_lines: 5
 ///     flood: { burst: 5, interval: 1s }
 ///     netsplit_grace: 60s           # a netsplit QUIT waits this long for a rejoin
+///     direct_rooms: true            # XMPP users may join #chan%irc.libera.chat@component
 ///     puppets: { nick_suffix: "[b]", max_connections: 50, idle_timeout: 24h }
 /// ```
 public struct IRCServerSettings: Sendable {
@@ -64,6 +65,9 @@ public struct IRCServerSettings: Sendable {
     public var puppetMaximumConnections: Int
     public var puppetSourceAddresses: [String]
     public var netsplitGrace: Duration
+    /// Whether XMPP users may join this server's channels as
+    /// `#channel%<host>@component` (biboumi-style).
+    public var directRooms: Bool
 
     /// The network this server serves, as endpoints name it.
     public var network: String { "irc.\(name)" }
@@ -130,6 +134,7 @@ public struct IRCServerSettings: Sendable {
         puppetMaximumConnections = try puppets?.int("max_connections", default: 50, in: 0...100_000) ?? 50
         puppetSourceAddresses = try puppets?.stringList("source_addresses", default: [], validate: notEmpty) ?? []
         netsplitGrace = try table.duration("netsplit_grace", default: .seconds(60), in: .zero...(.seconds(3600)))
+        directRooms = try table.bool("direct_rooms", default: true)
     }
 
     static func nickProblem(_ nick: String) -> String? {

@@ -30,6 +30,7 @@ public final class XMPPAdapter: BridgeAdapter {
     /// Messages routed and waiting for their reflection, by reflection token.
     private let awaitingReflection = Mutex<[String: AwaitingReflection]>([:])
     private let tokens = Mutex<UInt64>(0)
+    private let resolveRoom: (@Sendable (_ local: String) -> RoomOnDemand?)?
 
     private struct AwaitingReflection {
         var pending: PendingReflection
@@ -44,10 +45,15 @@ public final class XMPPAdapter: BridgeAdapter {
     ///   - store: where join history and MAM queries are read from.
     ///   - occupantIDSecret: the key XEP-0421 occupant ids are derived with;
     ///     keep it for the bridge's whole life so ids stay stable.
+    ///   - resolveRoom: for a join to a room that does not exist, the room
+    ///     to create from its name (`#chan%irc.example.org`), or nil.
     public init(
         network: NetworkID = "xmpp", domain: String, store: any BridgeStore, occupantIDSecret: [UInt8],
-        historyLimit: Int = 20, logger: Logger, send: @escaping @Sendable ([XMPPElement]) -> Void
+        historyLimit: Int = 20, logger: Logger,
+        resolveRoom: (@Sendable (_ local: String) -> RoomOnDemand?)? = nil,
+        send: @escaping @Sendable ([XMPPElement]) -> Void
     ) {
+        self.resolveRoom = resolveRoom
         self.network = network
         self.domain = domain.lowercased()
         self.store = store
@@ -134,6 +140,9 @@ public final class XMPPAdapter: BridgeAdapter {
     public func handle(_ stanza: XMPPElement) async -> Bool {
         guard let to = stanza.to, to.local != nil, to.domain == domain else { return false }
         let key = to.bare.description
+        if rooms.withLock({ $0[key] == nil }) {
+            guard await createOnDemand(to, for: stanza) else { return false }
+        }
         guard let query = rooms.withLock({ $0[key].map { room in room.historyQuery(for: stanza) } }),
               let gate = gate(key) else {
             return false
@@ -164,6 +173,27 @@ public final class XMPPAdapter: BridgeAdapter {
             }
         }
         return true
+    }
+
+    /// A join to a room that does not exist yet but can be made on demand
+    /// (an IRC channel addressed biboumi-style): the room is bridged through
+    /// the router (and so remembered in the store), then opened here.
+    private func createOnDemand(_ to: JID, for stanza: XMPPElement) async -> Bool {
+        guard let local = to.local, StanzaKind(stanza) == .presence, Presence(stanza)?.type == .available,
+              let room = resolveRoom?(local), let sink = sink.withLock({ $0 })
+        else { return false }
+        let endpoint = endpoint(named: local)
+        do {
+            assign(endpoint.room, to: room.id)
+            try await sink.bridge(room.id, endpoints: [endpoint] + room.otherEndpoints)
+            try await open(endpoint.room)
+            logger.info("room created on demand", metadata: [
+                "room": "\(endpoint.room)", "bridged_room": "\(room.id)", "by": "\(stanza.from?.bare.description ?? "?")"])
+            return true
+        } catch {
+            logger.error("cannot create room on demand", metadata: ["room": "\(endpoint.room)", "error": "\(error)"])
+            return false
+        }
     }
 
     /// Routes a message's events; the reflection to the room comes back

@@ -41,13 +41,18 @@ struct BridgeAssembly {
                 logger: logger)
         }
         let ircAdapters = settings.irc.map { server in
-            IRCAdapter(configuration: IRCAdapterConfiguration(server, version: TrestleVersion.string), logger: logger)
+            let channels = Set(settings.rooms.flatMap(\.endpoints).filter { $0.network == server.network }.map(\.room))
+            return IRCAdapter(
+                configuration: IRCAdapterConfiguration(server, configuredChannels: channels, version: TrestleVersion.string),
+                logger: logger)
         }
+        let directRooms = DirectRoomResolver(settings: settings)
         let store = try SQLiteBridgeStore(path: settings.store.path)
         let outgoing = Mutex<ComponentConnection?>(nil)
         let xmpp = XMPPAdapter(
             domain: component.jid, store: store, occupantIDSecret: Self.occupantIDSecret(settings),
             historyLimit: settings.store.historyOnJoin, logger: logger,
+            resolveRoom: { directRooms.resolve($0) },
             send: { stanzas in
                 guard let connection = outgoing.withLock({ $0 }) else { return }
                 for stanza in stanzas { connection.send(stanza) }

@@ -5,7 +5,8 @@ import TrestleConfig
 /// The IRC adapter's configuration from an `irc` server section: secrets
 /// revealed here and nowhere else, defaults already applied by the reader.
 extension IRCAdapterConfiguration {
-    init(_ settings: IRCServerSettings, version: String) {
+    /// `configuredChannels`: the server's channels named in the config's rooms.
+    init(_ settings: IRCServerSettings, configuredChannels: Set<String>, version: String) {
         let sasl: IRCRegistrationStateMachine.SASL? = settings.sasl.map { sasl in
             switch sasl.mechanism {
             case .plain: .plain(account: sasl.account ?? "", password: sasl.password?.reveal() ?? "")
@@ -28,6 +29,7 @@ extension IRCAdapterConfiguration {
             network: NetworkID(settings.network), bot: bot,
             defaultMode: ChannelMode(rawValue: settings.mode.rawValue) ?? .relay,
             channelModes: settings.channelModes.compactMapValues { ChannelMode(rawValue: $0.rawValue) },
+            configuredChannels: configuredChannels,
             relayFormat: settings.relayFormat, relayActionFormat: settings.relayActionFormat,
             puppets: PuppetSettings(
                 nickSuffix: settings.puppetNickSuffix, idleTimeout: settings.puppetIdleTimeout,

@@ -9,7 +9,7 @@ extension IRCAdapter {
     public func deliver(_ delivery: Delivery) async throws -> RemoteMessageID? {
         let channel = delivery.endpoint.room
         let sender = delivery.event.sender
-        let puppeted = mode(of: channel) == .puppet
+        let puppeted = mode(of: channel) != .relay
         switch delivery.event.payload {
         case .message(let content):
             let answered = content.replyTo == nil ? nil : delivery.quoted?.sender.displayName
@@ -48,6 +48,10 @@ extension IRCAdapter {
     private func say(_ content: MessageContent, from sender: Participant, in channel: String, replyingTo: String?,
                      puppeted: Bool) async throws {
         let client = puppeted ? await puppet(for: sender, in: channel) : nil
+        if client == nil, mode(of: channel) == .direct {
+            // The bot is not in channels joined directly: there is no one to relay.
+            throw DeliveryError(retryable: false, "no IRC connection for \(sender.displayName) in \(channel)")
+        }
         let speaker = client ?? bot
         let nick = await speaker.nick
         let rendering = IRCOutboundRendering(

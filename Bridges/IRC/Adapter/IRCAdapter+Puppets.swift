@@ -22,7 +22,10 @@ extension IRCAdapter {
             existing.lastActive = .now
             let inserted = existing.channels.insert(fold(channel)).inserted
             puppets[key] = existing
-            if inserted { await existing.client.join(channel) }
+            if inserted {
+                becomeReaderIfNone(key, of: channel)
+                await existing.client.join(channel)
+            }
             return existing.client
         }
         guard !refusedPuppets.contains(key) else { return nil }
@@ -32,7 +35,9 @@ extension IRCAdapter {
             return nil
         }
         let settings = configuration.puppets
-        let nick = IRCPuppetNick.make(from: sender.displayName, suffix: settings.nickSuffix, limit: isupport.nickLength)
+        // In a channel joined directly, people are themselves: no suffix.
+        let suffix = mode(of: channel) == .direct ? "" : settings.nickSuffix
+        let nick = IRCPuppetNick.make(from: sender.displayName, suffix: suffix, limit: isupport.nickLength)
         var client = configuration.bot
         client.registration = IRCRegistrationStateMachine.Configuration(
             nick: nick, username: "trestle",
@@ -58,6 +63,7 @@ extension IRCAdapter {
             }
         }
         puppets[key] = Puppet(client: puppet, task: task, channels: [fold(channel)], lastActive: .now)
+        becomeReaderIfNone(key, of: channel)
         logger.info("puppet connecting", metadata: [
             "participant": "\(key)", "nick": "\(nick)", "channel": "\(channel)",
             "source": "\(client.sourceAddress ?? "default")", "puppets": "\(puppets.count)"])
@@ -67,9 +73,12 @@ extension IRCAdapter {
 
     func puppetEvent(_ key: ParticipantKey, _ client: IRCClient, _ event: IRCClient.Event) async {
         switch event {
-        case .registered, .disconnected:
+        case .registered:
             break
+        case .disconnected(let reason, _):
+            await everyoneLeft(readBy: .puppet(key), because: "IRC connection lost: \(reason)")
         case .message(let message):
+            if isForReader(message, .puppet(key)) { await received(message) }
             if message.command == "KICK", message.parameters.count >= 2, await client.isOwnNick(message.parameters[1]) {
                 logger.warning("puppet kicked from an IRC channel", metadata: [
                     "participant": "\(key)", "channel": "\(message.parameters[0])",
@@ -83,6 +92,7 @@ extension IRCAdapter {
         case .stopped(let reason, let permanent):
             guard let puppet = puppets[key], puppet.client === client else { return }
             forget(key, puppet)
+            await handOver(from: key, channels: puppet.channels)
             if permanent {
                 refusedPuppets.insert(key)
                 logger.error("puppet refused by the IRC server; relaying instead", metadata: [
@@ -93,6 +103,7 @@ extension IRCAdapter {
 
     func leave(_ key: ParticipantKey, channel: String, reason: String?) async {
         guard var puppet = puppets[key], puppet.channels.remove(fold(channel)) != nil else { return }
+        await handOver(from: key, channels: [fold(channel)])
         if puppet.channels.isEmpty {
             forget(key, puppet)
             await puppet.client.stop(reason: reason ?? "left")
@@ -102,9 +113,32 @@ extension IRCAdapter {
         }
     }
 
+    /// A channel joined directly has no bot: its first puppet reads it.
+    private func becomeReaderIfNone(_ key: ParticipantKey, of channel: String) {
+        guard channels[fold(channel)]?.reader == IRCChannelReader.none else { return }
+        channels[fold(channel)]?.reader = .puppet(key)
+        logger.debug("puppet reads the channel", metadata: ["participant": "\(key)", "channel": "\(channel)"])
+    }
+
+    /// A reading puppet left some channels: another puppet still there
+    /// reads them from now on, or none does (nobody bridged is left to see).
+    func handOver(from key: ParticipantKey, channels keys: Set<String>) async {
+        for channelKey in keys where channels[channelKey]?.reader == .puppet(key) {
+            if let next = puppets.first(where: { $0.key != key && $0.value.channels.contains(channelKey) })?.key {
+                channels[channelKey]?.reader = .puppet(next)
+            } else {
+                channels[channelKey]?.reader = IRCChannelReader.none
+                channels[channelKey]?.members = [:]
+                channels[channelKey]?.pendingNames = nil
+            }
+        }
+    }
+
     func rename(_ key: ParticipantKey, to name: String) async {
         guard let puppet = puppets[key] else { return }
-        let nick = IRCPuppetNick.make(from: name, suffix: configuration.puppets.nickSuffix, limit: isupport.nickLength)
+        let direct = puppet.channels.contains { channels[$0].map { mode(of: $0.name) == .direct } ?? false }
+        let nick = IRCPuppetNick.make(from: name, suffix: direct ? "" : configuration.puppets.nickSuffix,
+                                      limit: isupport.nickLength)
         await puppet.client.send([IRCMessage(command: "NICK", parameters: [nick])])
     }
 
@@ -139,6 +173,7 @@ extension IRCAdapter {
             for (key, puppet) in puppets where now - puppet.lastActive >= timeout {
                 logger.info("idle puppet disconnected", metadata: ["participant": "\(key)"])
                 forget(key, puppet)
+                await handOver(from: key, channels: puppet.channels)
                 await puppet.client.stop(reason: "idle")
             }
         }

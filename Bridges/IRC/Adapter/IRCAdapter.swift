@@ -79,9 +79,14 @@ public actor IRCAdapter: BridgeAdapter {
 
     public func open(_ room: String) async throws {
         let key = isupport.caseMapping.fold(room)
-        if channels[key] == nil { channels[key] = IRCChannelState(name: room) }
-        logger.info("IRC channel bridged", metadata: ["channel": "\(room)", "mode": "\(mode(of: room))"])
-        await bot.join(room)
+        let mode = mode(of: room)
+        if channels[key] == nil {
+            var channel = IRCChannelState(name: room)
+            channel.reader = mode == .direct ? .none : .bot
+            channels[key] = channel
+        }
+        logger.info("IRC channel bridged", metadata: ["channel": "\(room)", "mode": "\(mode)"])
+        if mode != .direct { await bot.join(room) }
     }
 
     public func close(_ room: String) async {
@@ -104,18 +109,36 @@ public actor IRCAdapter: BridgeAdapter {
             // Channels and identities were keyed before the server said how it folds case.
             channels = Dictionary(channels.values.map { (isupport.caseMapping.fold($0.name), $0) }, uniquingKeysWith: { a, _ in a })
         case .message(let message):
-            await received(message)
+            if isForReader(message, .bot) { await received(message) }
         case .disconnected(let reason, _):
-            await everyoneLeft(because: "IRC connection lost: \(reason)")
+            await everyoneLeft(readBy: .bot, because: "IRC connection lost: \(reason)")
         case .stopped(let reason, let permanent):
-            await everyoneLeft(because: permanent ? "IRC connection refused: \(reason)" : "IRC connection closed")
+            await everyoneLeft(readBy: .bot, because: permanent ? "IRC connection refused: \(reason)" : "IRC connection closed")
         }
     }
 
-    /// The bot lost the channels: every IRC member leaves, so other
+    /// Whether a line one connection received is for it to turn into events:
+    /// lines about a channel go to the channel's reader; the rest (private
+    /// messages, server replies) to the bot; QUIT and NICK to any reader
+    /// (the first one seen updates every channel, the others find nothing left to do).
+    func isForReader(_ message: IRCMessage, _ reader: IRCChannelReader) -> Bool {
+        let parameters = message.parameters
+        let channelName: String?
+        switch message.command {
+        case "PRIVMSG", "NOTICE", "JOIN", "PART", "KICK", "TOPIC", "MODE": channelName = parameters.first
+        case "332", "366": channelName = parameters.count > 1 ? parameters[1] : nil
+        case "353": channelName = parameters.count > 2 ? parameters[2] : nil
+        case "QUIT", "NICK": return true
+        default: return reader == .bot
+        }
+        guard let channelName, let channel = channels[fold(channelName)] else { return reader == .bot }
+        return channel.reader == reader
+    }
+
+    /// A reader lost its channels: every IRC member leaves, so other
     /// networks see the outage; they come back with the NAMES after rejoining.
-    func everyoneLeft(because reason: String) async {
-        for (key, channel) in channels {
+    func everyoneLeft(readBy reader: IRCChannelReader, because reason: String) async {
+        for (key, channel) in channels where channel.reader == reader {
             for nick in channel.members.values.sorted() {
                 await route(.part(.quit, reason: reason), from: nick, in: channel.name)
             }

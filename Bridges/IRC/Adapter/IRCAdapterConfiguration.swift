@@ -11,6 +11,10 @@ public struct IRCAdapterConfiguration: Sendable {
         case relay
         /// Each active participant gets an IRC connection of their own.
         case puppet
+        /// A channel an XMPP user joined directly (`#chan%server@component`,
+        /// as with biboumi): puppets under the users' own nicks, no bot in
+        /// the channel; one of the puppets reads it for everyone.
+        case direct
     }
 
     /// What an edit made elsewhere becomes on IRC.
@@ -30,6 +34,10 @@ public struct IRCAdapterConfiguration: Sendable {
     public var defaultMode: ChannelMode
     /// Per-channel modes, overriding `defaultMode` (keys as configured).
     public var channelModes: [String: ChannelMode]
+    /// The channels bridged in the configuration's rooms. Any other channel
+    /// opened (a room created on demand) is `.direct`; nil: every channel
+    /// follows `defaultMode` and `channelModes`.
+    public var configuredChannels: Set<String>?
     /// The relay line for a message: `{nick}` and `{text}` are replaced.
     public var relayFormat: String
     /// The relay line for an action (`/me`).
@@ -47,7 +55,7 @@ public struct IRCAdapterConfiguration: Sendable {
 
     public init(
         network: NetworkID, bot: IRCClientConfiguration, defaultMode: ChannelMode = .relay,
-        channelModes: [String: ChannelMode] = [:], relayFormat: String = "<{nick}> {text}",
+        channelModes: [String: ChannelMode] = [:], configuredChannels: Set<String>? = nil, relayFormat: String = "<{nick}> {text}",
         relayActionFormat: String = "* {nick} {text}", puppets: PuppetSettings = PuppetSettings(),
         edits: EditPolicy = .resend, maximumLines: Int = 5, versionReply: String = "Trestle",
         netsplitGrace: Duration = .seconds(60)
@@ -56,6 +64,7 @@ public struct IRCAdapterConfiguration: Sendable {
         self.bot = bot
         self.defaultMode = defaultMode
         self.channelModes = channelModes
+        self.configuredChannels = configuredChannels
         self.relayFormat = relayFormat
         self.relayActionFormat = relayActionFormat
         self.puppets = puppets
@@ -68,6 +77,7 @@ public struct IRCAdapterConfiguration: Sendable {
     /// The mode of `channel`, folded the server's way.
     func mode(of channel: String, fold: (String) -> String) -> ChannelMode {
         let key = fold(channel)
+        if let configuredChannels, !configuredChannels.contains(where: { fold($0) == key }) { return .direct }
         return channelModes.first { fold($0.key) == key }?.value ?? defaultMode
     }
 }

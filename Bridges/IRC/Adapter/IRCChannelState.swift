@@ -1,3 +1,5 @@
+import BridgeKit
+
 /// What the adapter knows of one bridged channel: who is in it (besides
 /// Trestle's own connections), the NAMES list being received, and the
 /// topic, so that joins, leaves and topics become events once each.
@@ -9,8 +11,18 @@ struct IRCChannelState: Sendable {
     /// Nicks of a NAMES reply still arriving (353 until 366).
     var pendingNames: [String]?
     var topic: String?
+    /// The connection whose view of the channel becomes events.
+    var reader: IRCChannelReader = .bot
 
     init(name: String) {
         self.name = name
     }
+}
+
+/// Which of Trestle's connections reads a channel: the bot, a puppet (in a
+/// channel joined directly, where the bot is not), or none yet.
+enum IRCChannelReader: Hashable, Sendable {
+    case bot
+    case puppet(ParticipantKey)
+    case none
 }
