@@ -4,6 +4,8 @@ server, with the user on IRC under their own nick and no bot in the channel."""
 
 from __future__ import annotations
 
+import asyncio
+
 from conftest import COMPONENT_JID, PASSWORD, run
 from support.irc_user import IRCUser
 from support.muc import MUCUser, body, enter, is_presence, said
@@ -70,3 +72,56 @@ def test_unknown_server_is_not_joined(prosody, ircd, trestle):
             assert any(e.tag.endswith("item-not-found") for e in got.iter()), got
 
     run(scenario())
+
+
+def test_two_hundred_xmpp_users_in_one_channel(prosody, ircd, trestle):
+    """200 XMPP users join one channel directly: 200 IRC connections, each
+    user visible on IRC, and a line from IRC reaching every one of them once."""
+    count = 200
+    names = [f"u{i:03d}" for i in range(count)]
+    prosody.stop()
+    prosody.register_many(names, PASSWORD)
+    prosody.start()
+    proc = trestle(irc=irc_settings(ircd, puppets={"max_connections": 250}))
+    proc.wait_for_log(r"IRC connection registered", timeout=10)
+    room = f"#crowd%127.0.0.1@{COMPONENT_JID}"
+
+    async def scenario():
+        async with IRCUser(ircd, "bob") as bob:
+            await bob.join("#crowd")
+            users = [MUCUser(f"{name}@localhost", PASSWORD, prosody) for name in names]
+            try:
+                for batch in range(0, count, 25):
+                    await asyncio.gather(*(user.login() for user in users[batch:batch + 25]))
+                for batch in range(0, count, 25):
+                    for user, name in zip(users[batch:batch + 25], names[batch:batch + 25]):
+                        user.join(room, name)
+                    await asyncio.sleep(0.2)
+                # Every one of them is in the channel under their own nick.
+                deadline = asyncio.get_running_loop().time() + 60
+                joined: set[str] = set()
+                while len(joined) < count and asyncio.get_running_loop().time() < deadline:
+                    joined = {l.nick for l in bob.lines if l.command == "JOIN" and l.params[0] == "#crowd"} & set(names)
+                    await asyncio.sleep(0.2)
+                assert len(joined) == count, f"{len(joined)} of {count} joined on IRC"
+
+                # Ten of them talk; bob hears each once, from their own nick.
+                for name, user in list(zip(names, users))[:10]:
+                    user.say(room, f"hello from {name}")
+                for name in names[:10]:
+                    await bob.wait_for(lambda l, n=name: l.command == "PRIVMSG" and l.nick == n
+                                       and l.text == f"hello from {n}", timeout=20)
+                heard = [l for l in bob.lines if l.command == "PRIVMSG" and l.text.startswith("hello from")]
+                assert len(heard) == 10, [l.raw for l in heard]
+
+                # bob answers: every one of the 200 gets it exactly once.
+                bob.say("#crowd", "hello, crowd")
+                for user in users:
+                    await user.wait_for(said(f"{room}/bob", "hello, crowd"), timeout=30)
+                assert all(sum(1 for s in user.stanzas if body(s) == "hello, crowd") == 1 for user in users)
+            finally:
+                for user in users:
+                    user.close_now()
+
+    run(scenario(), timeout=150)
+    assert proc.running, proc.log_tail()
