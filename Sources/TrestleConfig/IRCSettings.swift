@@ -19,6 +19,7 @@
 ///     flood: { burst: 5, interval: 1s }
 ///     netsplit_grace: 60s           # a netsplit QUIT waits this long for a rejoin
 ///     direct_rooms: true            # XMPP users may join #chan%irc.libera.chat@component
+///     webirc: { password_env: LIBERA_WEBIRC, gateway: trestle }   # puppets show a host of their own
 ///     puppets: { nick_suffix: "[b]", max_connections: 50, idle_timeout: 24h }
 /// ```
 public struct IRCServerSettings: Sendable {
@@ -68,6 +69,9 @@ public struct IRCServerSettings: Sendable {
     /// Whether XMPP users may join this server's channels as
     /// `#channel%<host>@component` (biboumi-style).
     public var directRooms: Bool
+    /// WEBIRC for puppets: the password the server expects from this gateway.
+    public var webIRCPassword: Secret?
+    public var webIRCGateway: String
 
     /// The network this server serves, as endpoints name it.
     public var network: String { "irc.\(name)" }
@@ -135,6 +139,13 @@ public struct IRCServerSettings: Sendable {
         puppetSourceAddresses = try puppets?.stringList("source_addresses", default: [], validate: notEmpty) ?? []
         netsplitGrace = try table.duration("netsplit_grace", default: .seconds(60), in: .zero...(.seconds(3600)))
         directRooms = try table.bool("direct_rooms", default: true)
+        if let webIRC = try table.optionalTable("webirc") {
+            webIRCPassword = try webIRC.secret("password")
+            webIRCGateway = try webIRC.string("gateway", default: "trestle", validate: { $0.isEmpty || $0.contains(" ") ? "must be one word" : nil })
+        } else {
+            webIRCPassword = nil
+            webIRCGateway = "trestle"
+        }
     }
 
     static func nickProblem(_ nick: String) -> String? {

@@ -43,7 +43,9 @@ struct BridgeAssembly {
         let ircAdapters = settings.irc.map { server in
             let channels = Set(settings.rooms.flatMap(\.endpoints).filter { $0.network == server.network }.map(\.room))
             return IRCAdapter(
-                configuration: IRCAdapterConfiguration(server, configuredChannels: channels, version: TrestleVersion.string),
+                configuration: IRCAdapterConfiguration(
+                    server, configuredChannels: channels, identitySecret: Self.secret(settings, purpose: "irc puppet identity"),
+                    version: TrestleVersion.string),
                 logger: logger)
         }
         let directRooms = DirectRoomResolver(settings: settings)
@@ -106,7 +108,12 @@ struct BridgeAssembly {
     /// unguessable: they are keyed with a hash of the component's secret
     /// and domain. Changing the secret therefore changes occupant ids once.
     static func occupantIDSecret(_ settings: TrestleConfiguration) -> [UInt8] {
-        let material = "trestle occupant-id\u{0}\(settings.component.jid)\u{0}\(settings.component.secret.reveal())"
+        secret(settings, purpose: "occupant-id")
+    }
+
+    /// A key for one purpose, derived from the component's secret and domain.
+    static func secret(_ settings: TrestleConfiguration, purpose: String) -> [UInt8] {
+        let material = "trestle \(purpose)\u{0}\(settings.component.jid)\u{0}\(settings.component.secret.reveal())"
         return Array(SHA256.hash(data: Array(material.utf8)))
     }
 }

@@ -6,7 +6,7 @@ import TrestleConfig
 /// revealed here and nowhere else, defaults already applied by the reader.
 extension IRCAdapterConfiguration {
     /// `configuredChannels`: the server's channels named in the config's rooms.
-    init(_ settings: IRCServerSettings, configuredChannels: Set<String>, version: String) {
+    init(_ settings: IRCServerSettings, configuredChannels: Set<String>, identitySecret: [UInt8], version: String) {
         let sasl: IRCRegistrationStateMachine.SASL? = settings.sasl.map { sasl in
             switch sasl.mechanism {
             case .plain: .plain(account: sasl.account ?? "", password: sasl.password?.reveal() ?? "")
@@ -37,6 +37,8 @@ extension IRCAdapterConfiguration {
             edits: EditPolicy(rawValue: settings.edits.rawValue) ?? .resend,
             maximumLines: settings.maximumLines,
             versionReply: "Trestle \(version)" + (settings.contact.map { " (operator: \($0))" } ?? ""),
-            netsplitGrace: settings.netsplitGrace)
+            netsplitGrace: settings.netsplitGrace,
+            webIRC: settings.webIRCPassword.map { ($0.reveal(), settings.webIRCGateway) },
+            identitySecret: identitySecret)
     }
 }

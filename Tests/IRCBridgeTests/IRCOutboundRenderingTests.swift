@@ -96,3 +96,37 @@ struct IRCPuppetNickTests {
         #expect(nick.count == 9)
     }
 }
+
+@Suite("Puppet identities")
+struct IRCPuppetIdentityTests {
+    @Test func stableDerivedAndNotTheJID() {
+        let key = ParticipantKey(network: "xmpp", id: "alice@example.org")
+        let one = IRCPuppetIdentity(key, secret: Array("s1".utf8))
+        #expect(one == IRCPuppetIdentity(key, secret: Array("s1".utf8)))
+        #expect(one != IRCPuppetIdentity(key, secret: Array("s2".utf8)))
+        #expect(one != IRCPuppetIdentity(ParticipantKey(network: "xmpp", id: "bob@example.org"), secret: Array("s1".utf8)))
+        #expect(one.username.count == 10 && one.username.hasPrefix("t"))
+        #expect(one.hostname == "\(one.username).xmpp.trestle")
+        #expect(!one.hostname.contains("alice"))
+        let groups = one.address.split(separator: ":")
+        #expect(groups.count == 8 && groups[0].hasPrefix("fd") && groups.allSatisfy { $0.count == 4 })
+        let matrix = IRCPuppetIdentity(ParticipantKey(network: "plugin.files", id: "x"), secret: [])
+        #expect(matrix.hostname.hasSuffix(".plugin-files.trestle"))
+    }
+}
+
+@Suite("WEBIRC at registration")
+struct IRCWebIRCTests {
+    @Test func webircIsTheFirstLine() throws {
+        var configuration = IRCRegistrationStateMachine.Configuration(nick: "n", password: "pass")
+        configuration.webIRC = .init(password: "wp", gateway: "trestle", hostname: "h.example", address: "fd00::1")
+        var machine = IRCRegistrationStateMachine(configuration: configuration)
+        guard case .send(let lines) = machine.connected() else {
+            Issue.record("nothing sent")
+            return
+        }
+        #expect(try lines.map { try $0.serialized() } == [
+            "WEBIRC wp trestle h.example fd00::1\r\n", "PASS pass\r\n", "CAP LS 302\r\n", "NICK n\r\n", "USER n 0 * n\r\n",
+        ])
+    }
+}

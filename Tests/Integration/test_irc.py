@@ -342,3 +342,30 @@ def test_puppet_source_addresses_and_cap(prosody, ircd, trestle):
     run(scenario())
     line = proc.wait_for_log(r"^.*puppet connection cap reached.*$")
     assert "irc.test" in line.group(0) and "cap=2" in line.group(0), line.group(0)
+
+
+def test_webirc_gives_puppets_hosts_of_their_own(prosody, ircd, trestle):
+    """With WEBIRC, a puppet shows a host and username derived from its
+    person (never their JID), the same after a restart, so network staff can
+    ban one bridged person without banning the bridge."""
+    proc = start_bridge(trestle, ircd, mode="puppet", webirc={"password": "webpass", "gateway": "trestle"})
+
+    async def scenario():
+        async with IRCUser(ircd, "bob") as bob, MUCUser("alice@localhost", PASSWORD, prosody) as alice:
+            await bob.join(CHANNEL)
+            await in_channel(bob, "bridge")
+            await enter(alice, LOBBY, "Alice")
+            line = await bob.wait_for(lambda l: l.command == "JOIN" and l.nick == "Alice[b]")
+            user, host = line.source.split("!", 1)[1].split("@", 1)
+            assert re.fullmatch(r"t[0-9a-f]{9}", user), line.source
+            # The host name when the server accepts it as given; otherwise (this
+            # server checks host names in DNS) the address of its own it came with.
+            assert host == f"{user}.xmpp.trestle" or re.fullmatch(r"fd[0-9a-f]{2}(:[0-9a-f]{1,4}){7}", host), line.source
+            assert "alice" not in line.source.lower().split("!", 1)[1], line.source
+            return line.source
+
+    first = run(scenario())
+    assert proc.running, proc.log_tail()
+    proc.stop()
+    start_bridge(trestle, ircd, mode="puppet", webirc={"password": "webpass", "gateway": "trestle"})
+    assert run(scenario()) == first

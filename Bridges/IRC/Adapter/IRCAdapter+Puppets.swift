@@ -39,12 +39,17 @@ extension IRCAdapter {
         let suffix = mode(of: channel) == .direct ? "" : settings.nickSuffix
         let nick = IRCPuppetNick.make(from: sender.displayName, suffix: suffix, limit: isupport.nickLength)
         var client = configuration.bot
+        let identity = IRCPuppetIdentity(key, secret: configuration.identitySecret)
         client.registration = IRCRegistrationStateMachine.Configuration(
-            nick: nick, username: "trestle",
+            nick: nick, username: identity.username,
             realName: settings.realNameFormat.replacing("{name}", with: sender.displayName)
                 .replacing("{network}", with: sender.network.rawValue),
             password: configuration.bot.registration.password,
             capabilities: client.registration.capabilities.subtracting(["sasl"]))
+        if let web = configuration.webIRC {
+            client.registration.webIRC = .init(password: web.password, gateway: web.gateway, hostname: identity.hostname,
+                                               address: identity.address)
+        }
         if !settings.sourceAddresses.isEmpty {
             client.sourceAddress = settings.sourceAddresses[puppetSerial % settings.sourceAddresses.count]
         }

@@ -49,6 +49,11 @@ public struct IRCAdapterConfiguration: Sendable {
     public var maximumLines: Int
     /// The answer to CTCP VERSION, with the operator's contact.
     public var versionReply: String
+    /// WEBIRC for puppets: the password and gateway name the server trusts
+    /// (nil: puppets connect as the bridge's host).
+    public var webIRC: (password: String, gateway: String)?
+    /// The key puppets' identities (`IRCPuppetIdentity`) are derived with.
+    public var identitySecret: [UInt8]
     /// How long a netsplit QUIT is held, waiting for a rejoin, before other
     /// networks see it (zero: shown at once).
     public var netsplitGrace: Duration
@@ -58,7 +63,8 @@ public struct IRCAdapterConfiguration: Sendable {
         channelModes: [String: ChannelMode] = [:], configuredChannels: Set<String>? = nil, relayFormat: String = "<{nick}> {text}",
         relayActionFormat: String = "* {nick} {text}", puppets: PuppetSettings = PuppetSettings(),
         edits: EditPolicy = .resend, maximumLines: Int = 5, versionReply: String = "Trestle",
-        netsplitGrace: Duration = .seconds(60)
+        netsplitGrace: Duration = .seconds(60), webIRC: (password: String, gateway: String)? = nil,
+        identitySecret: [UInt8] = Array("trestle".utf8)
     ) {
         self.network = network
         self.bot = bot
@@ -72,6 +78,8 @@ public struct IRCAdapterConfiguration: Sendable {
         self.maximumLines = maximumLines
         self.versionReply = versionReply
         self.netsplitGrace = netsplitGrace
+        self.webIRC = webIRC
+        self.identitySecret = identitySecret
     }
 
     /// The mode of `channel`, folded the server's way.

@@ -51,6 +51,22 @@ public struct IRCRegistrationStateMachine: Sendable {
         }
     }
 
+    /// A WEBIRC line (`WEBIRC password gateway hostname ip`), as IRC servers
+    /// accept from gateways they trust.
+    public struct WebIRC: Sendable, Equatable {
+        public var password: String
+        public var gateway: String
+        public var hostname: String
+        public var address: String
+
+        public init(password: String, gateway: String, hostname: String, address: String) {
+            self.password = password
+            self.gateway = gateway
+            self.hostname = hostname
+            self.address = address
+        }
+    }
+
     public struct Configuration: Sendable, Equatable {
         public var nick: String
         public var username: String
@@ -63,6 +79,9 @@ public struct IRCRegistrationStateMachine: Sendable {
         public var capabilities: Set<String>
         /// How many nicks to try (the preferred one included) before giving up.
         public var maximumNickAttempts: Int
+        /// Sent first, so the server shows the person behind a gateway
+        /// connection (their host and address) instead of the gateway's.
+        public var webIRC: WebIRC?
 
         public static let defaultCapabilities: Set<String> = [
             "sasl", "server-time", "message-tags", "echo-message", "multi-prefix", "away-notify",
@@ -112,6 +131,9 @@ public struct IRCRegistrationStateMachine: Sendable {
         guard state == .awaitingConnection else { return .none }
         state = .listingCapabilities
         var lines: [IRCMessage] = []
+        if let web = configuration.webIRC {
+            lines.append(IRCMessage(command: "WEBIRC", parameters: [web.password, web.gateway, web.hostname, web.address]))
+        }
         if let password = configuration.password {
             lines.append(IRCMessage(command: "PASS", parameters: [password]))
         }

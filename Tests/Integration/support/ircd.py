@@ -26,7 +26,7 @@ _RUNNING: set["IRCServer"] = set()
 MODULES = [
     "cap", "ircv3", "ircv3_servertime", "ircv3_msgid", "ircv3_ctctags", "ircv3_echomessage", "ircv3_batch",
     "ircv3_labeledresponse", "ircv3_chghost", "ircv3_accounttag", "ircv3_capnotify", "namesx", "uhnames",
-    "samode",
+    "samode", "cgiirc",
 ]
 
 
@@ -57,9 +57,10 @@ class IRCServer:
             '<admin name="Test" nick="test" email="test@localhost">',
             f'<bind address="{self.host}" port="{self.port}" type="clients">',
             f'<pid file="{self.dir / "inspircd.pid"}">',
-            # Every 127.0.0.x may connect (source-address pools), with no flood
+            # Anyone may connect (the server listens on loopback only; WEBIRC
+            # puppets arrive with addresses of their own), with no flood
             # limits, no clone limits and no DNS or ident lookups to wait for.
-            '<connect name="loopback" allow="127.*" timeout="60" pingfreq="120" hardsendq="10485760"'
+            '<connect name="loopback" allow="*" timeout="60" pingfreq="120" hardsendq="10485760"'
             ' softsendq="10485760" recvq="10485760" threshold="1000000" commandrate="1000000000" fakelag="no"'
             ' localmax="100000" globalmax="100000" useident="no" limit="100000" maxchans="1000"'
             ' resolvehostnames="no">',
@@ -74,6 +75,8 @@ class IRCServer:
             '<oper name="admin" password="adminpw" host="*@*" type="Admin">',
         ]
         lines += [f'<module name="{name}">' for name in MODULES]
+        # Trestle's puppets may say who they are for (WEBIRC) with this password.
+        lines.append('<cgihost type="webirc" password="webpass" hash="plaintext" mask="127.0.0.0/8">')
         if self.tls:
             lines += [
                 '<module name="ssl_gnutls">',
