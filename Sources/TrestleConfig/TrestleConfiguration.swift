@@ -32,6 +32,8 @@ public struct TrestleConfiguration: Sendable {
     public var plugins: [PluginSettings]
     /// IRC servers from the `irc` section, each a network `irc.<name>`.
     public var irc: [IRCServerSettings]
+    /// The ident server for IRC connections; `nil` when off.
+    public var identd: IdentdSettings?
     /// The operator's HTTP endpoint (metrics, health); `nil` when off.
     public var http: HTTPSettings?
     public var router: RouterSettings
@@ -39,7 +41,7 @@ public struct TrestleConfiguration: Sendable {
     /// Settings built in code rather than read from a file.
     public init(sourcePath: String, component: ComponentSettings, logging: LoggingSettings = LoggingSettings(),
                 rooms: [RoomSettings] = [], store: StoreSettings = StoreSettings(), plugins: [PluginSettings] = [],
-                irc: [IRCServerSettings] = [], http: HTTPSettings? = nil, router: RouterSettings = RouterSettings()) {
+                irc: [IRCServerSettings] = [], identd: IdentdSettings? = nil, http: HTTPSettings? = nil, router: RouterSettings = RouterSettings()) {
         self.sourcePath = sourcePath
         self.component = component
         self.logging = logging
@@ -47,6 +49,7 @@ public struct TrestleConfiguration: Sendable {
         self.store = store
         self.plugins = plugins
         self.irc = irc
+        self.identd = identd
         self.http = http
         self.router = router
     }
@@ -66,6 +69,7 @@ public struct TrestleConfiguration: Sendable {
             store: try StoreSettings(reading: root.optionalTable("store"), configDirectory: directory),
             plugins: try PluginSettings.plugins(root.optionalTable("plugins"), configDirectory: directory),
             irc: try IRCServerSettings.servers(root.optionalTable("irc"), configDirectory: directory),
+            identd: try IdentdSettings(reading: root.optionalTable("identd")),
             http: try HTTPSettings(reading: root.optionalTable("http")),
             router: try RouterSettings(reading: root.optionalTable("router"))
         )

@@ -18,6 +18,8 @@ struct BridgeAssembly {
     let connection: ComponentConnection
     let router: Router
     let xmpp: XMPPAdapter
+    /// The ident server, when the `identd` section asks for one.
+    let identServer: IRCIdentServer?
 
     /// The networks this build always has adapters for; each configured
     /// plugin adds its own (`plugin.<name>`), each IRC server too (`irc.<name>`).
@@ -40,12 +42,13 @@ struct BridgeAssembly {
                     deliveryTimeout: plugin.deliveryTimeout),
                 logger: logger)
         }
+        let identRegistry = settings.identd.map { _ in IRCIdentRegistry() }
         let ircAdapters = settings.irc.map { server in
             let channels = Set(settings.rooms.flatMap(\.endpoints).filter { $0.network == server.network }.map(\.room))
             return IRCAdapter(
                 configuration: IRCAdapterConfiguration(
                     server, configuredChannels: channels, identitySecret: Self.secret(settings, purpose: "irc puppet identity"),
-                    version: TrestleVersion.string),
+                    identRegistry: identRegistry, version: TrestleVersion.string),
                 logger: logger)
         }
         let directRooms = DirectRoomResolver(settings: settings)
@@ -77,6 +80,11 @@ struct BridgeAssembly {
         self.connection = connection
         self.router = router
         self.xmpp = xmpp
+        if let identd = settings.identd, let identRegistry {
+            identServer = IRCIdentServer(host: identd.host, port: identd.port, registry: identRegistry, logger: logger)
+        } else {
+            identServer = nil
+        }
     }
 
     /// A configured room as the router knows it; its XMPP endpoints are

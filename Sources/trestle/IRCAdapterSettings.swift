@@ -6,7 +6,8 @@ import TrestleConfig
 /// revealed here and nowhere else, defaults already applied by the reader.
 extension IRCAdapterConfiguration {
     /// `configuredChannels`: the server's channels named in the config's rooms.
-    init(_ settings: IRCServerSettings, configuredChannels: Set<String>, identitySecret: [UInt8], version: String) {
+    init(_ settings: IRCServerSettings, configuredChannels: Set<String>, identitySecret: [UInt8],
+         identRegistry: IRCIdentRegistry?, version: String) {
         let sasl: IRCRegistrationStateMachine.SASL? = settings.sasl.map { sasl in
             switch sasl.mechanism {
             case .plain: .plain(account: sasl.account ?? "", password: sasl.password?.reveal() ?? "")
@@ -24,7 +25,8 @@ extension IRCAdapterConfiguration {
                                 password: settings.password?.reveal(), sasl: sasl),
             flood: IRCFloodControl(burst: settings.floodBurst, interval: settings.floodInterval),
             queueLimit: settings.queueLimit, pingInterval: settings.pingInterval, pingTimeout: settings.pingTimeout,
-            reconnectInitialDelay: settings.reconnectInitialDelay, reconnectMaxDelay: settings.reconnectMaxDelay)
+            reconnectInitialDelay: settings.reconnectInitialDelay, reconnectMaxDelay: settings.reconnectMaxDelay,
+            identRegistry: identRegistry)
         self.init(
             network: NetworkID(settings.network), bot: bot,
             defaultMode: ChannelMode(rawValue: settings.mode.rawValue) ?? .relay,

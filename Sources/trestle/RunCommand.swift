@@ -5,6 +5,7 @@ import Logging
 import ServiceLifecycle
 import TrestleConfig
 import BridgeKit
+import IRCBridge
 import XMPPCore
 
 /// `trestle run --config FILE`: the daemon. Builds every object from the
@@ -49,6 +50,9 @@ struct RunCommand: AsyncParsableCommand {
             .init(service: ReloadService(path: config, settings: settings, router: assembly.router, xmpp: assembly.xmpp,
                                          level: level, logger: logger)),
         ]
+        if let ident = assembly.identServer {
+            services.append(.init(service: IdentService(server: ident)))
+        }
         if let http = settings.http {
             services.append(.init(service: OperatorEndpoint.application(
                 host: http.host, port: http.port, registry: registry, connection: assembly.connection, logger: logger)))
@@ -90,6 +94,17 @@ extension ComponentConfiguration {
             keepaliveInterval: settings.keepaliveInterval,
             queueLimit: settings.queueLimit,
             limits: .init(maxStanzaBytes: settings.maxStanzaSize))
+    }
+}
+
+/// Runs the ident server as a service until shutdown.
+struct IdentService: Service {
+    let server: IRCIdentServer
+
+    func run() async throws {
+        try await cancelWhenGracefulShutdown {
+            try await server.run()
+        }
     }
 }
 

@@ -1,4 +1,4 @@
-import IRCBridge
+@testable import IRCBridge
 import NIOCore
 import NIOEmbedded
 import Testing
@@ -75,5 +75,20 @@ struct IRCCaseMappingTests {
         #expect(IRCISupport.CaseMapping.rfc1459Strict.fold("A[~") == "a{~")
         #expect(IRCISupport.CaseMapping.ascii.fold("NiCk[]") == "nick[]")
         #expect(IRCISupport.CaseMapping.ascii.fold("ÉTÉ") == "ÉtÉ")  // only ASCII letters fold
+    }
+}
+
+@Suite("Ident answers (RFC 1413)")
+struct IRCIdentTests {
+    @Test func knownUnknownAndMalformedQueries() {
+        let registry = IRCIdentRegistry()
+        registry.register(port: 40000, username: "t1234abcd5")
+        #expect(IRCIdentServer.reply(to: "40000 , 6667", registry: registry) == "40000 , 6667 : USERID : UNIX : t1234abcd5")
+        #expect(IRCIdentServer.reply(to: "40000,6667", registry: registry) == "40000 , 6667 : USERID : UNIX : t1234abcd5")
+        #expect(IRCIdentServer.reply(to: "40001 , 6667", registry: registry) == "40001 , 6667 : ERROR : NO-USER")
+        #expect(IRCIdentServer.reply(to: "hello", registry: registry) == "0 , 0 : ERROR : INVALID-PORT")
+        #expect(IRCIdentServer.reply(to: "70000 , 1", registry: registry) == "0 , 0 : ERROR : INVALID-PORT")
+        registry.unregister(port: 40000)
+        #expect(IRCIdentServer.reply(to: "40000 , 6667", registry: registry) == "40000 , 6667 : ERROR : NO-USER")
     }
 }

@@ -70,7 +70,7 @@ def trestle(tmp_path, prosody) -> Callable[..., TrestleProcess]:
     started: list[TrestleProcess] = []
 
     def start(rooms: list | None = None, plugins: dict | None = None, http: dict | None = None,
-              irc: dict | None = None, **settings) -> TrestleProcess:
+              irc: dict | None = None, identd: dict | None = None, **settings) -> TrestleProcess:
         settings.setdefault("secret", COMPONENT_SECRET)
         config = component_config(prosody, jid=COMPONENT_JID, **settings)
         if rooms is not None:
@@ -81,6 +81,8 @@ def trestle(tmp_path, prosody) -> Callable[..., TrestleProcess]:
             config["http"] = http
         if irc is not None:
             config["irc"] = irc
+        if identd is not None:
+            config["identd"] = identd
         directory = tmp_path / f"trestle{len(started)}"
         directory.mkdir()
         proc = TrestleProcess(config, directory=directory)

@@ -30,8 +30,8 @@ def irc_settings(ircd, **overrides) -> dict:
     return {"test": settings}
 
 
-def start_bridge(trestle, ircd, **overrides):
-    proc = trestle(rooms=rooms(), irc=irc_settings(ircd, **overrides))
+def start_bridge(trestle, ircd, identd: dict | None = None, **overrides):
+    proc = trestle(rooms=rooms(), irc=irc_settings(ircd, **overrides), identd=identd)
     proc.wait_for_log(r"component connected", timeout=10)
     proc.wait_for_log(r"IRC connection registered", timeout=10)
     return proc
@@ -369,3 +369,32 @@ def test_webirc_gives_puppets_hosts_of_their_own(prosody, ircd, trestle):
     proc.stop()
     start_bridge(trestle, ircd, mode="puppet", webirc={"password": "webpass", "gateway": "trestle"})
     assert run(scenario()) == first
+
+
+def test_identd_answers_for_puppets(prosody, ircd, trestle):
+    """The server asks Trestle's ident server who owns each connection: the
+    bot and every puppet get a verified ident (no `~`); a stranger's
+    connection gets NO-USER."""
+    ircd.stop()
+    ircd.ident = True
+    ircd.start()
+    proc = start_bridge(trestle, ircd, mode="puppet", identd={"host": "0.0.0.0", "port": 113})
+    proc.wait_for_log(r"ident server listening")
+
+    async def scenario():
+        async with IRCUser(ircd, "bob") as bob, MUCUser("alice@localhost", PASSWORD, prosody) as alice:
+            await bob.join(CHANNEL)
+            await enter(alice, LOBBY, "Alice")
+            line = await bob.wait_for(lambda l: l.command == "JOIN" and l.nick == "Alice[b]")
+            user = line.source.split("!", 1)[1].split("@", 1)[0]
+            assert re.fullmatch(r"t[0-9a-f]{9}", user), line.source  # no "~": verified by ident
+            bob.raw("WHO bridge")
+            who = await bob.wait_for(lambda l: l.command == "352" and l.params[5] == "bridge")
+            assert who.params[2] == "trestle", who.raw
+            # bob's own connection is not Trestle's: ident says NO-USER, so he is ~bob.
+            bob.raw("WHO bob")
+            who = await bob.wait_for(lambda l: l.command == "352" and l.params[5] == "bob")
+            assert who.params[2] == "~bob", who.raw
+
+    run(scenario(), timeout=60)
+    assert proc.running, proc.log_tail()

@@ -163,6 +163,9 @@ public actor IRCClient {
         flood = configuration.flood
         let nioChannel = asyncChannel.channel
         channel = nioChannel
+        let localPort = nioChannel.localAddress?.port
+        if let localPort { configuration.identRegistry?.register(port: localPort, username: configuration.registration.username) }
+        defer { if let localPort { configuration.identRegistry?.unregister(port: localPort) } }
         var closedBy = "the server closed the connection"
         do {
             try await asyncChannel.executeThenClose { inbound, outbound in

@@ -21,13 +21,15 @@ public struct IRCClientConfiguration: Sendable {
     public var reconnectMaxDelay: Duration
     /// How long connecting (TCP and TLS) may take.
     public var connectTimeout: Duration
+    /// Where the ident server learns this connection's local port.
+    public var identRegistry: IRCIdentRegistry?
 
     public init(
         host: String, port: Int, tls: IRCTLSSettings? = nil, sourceAddress: String? = nil,
         registration: IRCRegistrationStateMachine.Configuration, flood: IRCFloodControl = IRCFloodControl(),
         queueLimit: Int = 1000, pingInterval: Duration = .seconds(90), pingTimeout: Duration = .seconds(60),
         reconnectInitialDelay: Duration = .seconds(2), reconnectMaxDelay: Duration = .seconds(300),
-        connectTimeout: Duration = .seconds(20)
+        connectTimeout: Duration = .seconds(20), identRegistry: IRCIdentRegistry? = nil
     ) {
         self.host = host
         self.port = port
@@ -41,6 +43,7 @@ public struct IRCClientConfiguration: Sendable {
         self.reconnectInitialDelay = reconnectInitialDelay
         self.reconnectMaxDelay = reconnectMaxDelay
         self.connectTimeout = connectTimeout
+        self.identRegistry = identRegistry
     }
 }
 

@@ -39,6 +39,7 @@ class IRCServer:
     name = "irc.test"
 
     def __init__(self, directory: str | Path | None = None, tls: bool = False, binary: str | None = None):
+        self.ident = False  # when True (set before start), the server asks every client's identd
         self.dir = Path(directory or tempfile.mkdtemp(prefix="ircd-test-")).resolve()
         self.dir.mkdir(parents=True, exist_ok=True)
         self.binary = binary or os.environ.get("INSPIRCD_BIN", "inspircd")
@@ -62,8 +63,9 @@ class IRCServer:
             # limits, no clone limits and no DNS or ident lookups to wait for.
             '<connect name="loopback" allow="*" timeout="60" pingfreq="120" hardsendq="10485760"'
             ' softsendq="10485760" recvq="10485760" threshold="1000000" commandrate="1000000000" fakelag="no"'
-            ' localmax="100000" globalmax="100000" useident="no" limit="100000" maxchans="1000"'
-            ' resolvehostnames="no">',
+            ' localmax="100000" globalmax="100000" limit="100000" maxchans="1000"'
+            f' useident="{"yes" if self.ident else "no"}" resolvehostnames="no">',
+            '<ident timeout="2">',
             '<security hidesplits="no" runasuser="" runasgroup="">',
             '<limits maxnick="30" maxchan="64" maxmodes="20" maxident="12" maxreal="128" maxkick="255"'
             ' maxtopic="307" maxaway="200">',
@@ -74,7 +76,7 @@ class IRCServer:
             '<type name="Admin" classes="All">',
             '<oper name="admin" password="adminpw" host="*@*" type="Admin">',
         ]
-        lines += [f'<module name="{name}">' for name in MODULES]
+        lines += [f'<module name="{name}">' for name in MODULES + (["ident"] if self.ident else [])]
         # Trestle's puppets may say who they are for (WEBIRC) with this password.
         lines.append('<cgihost type="webirc" password="webpass" hash="plaintext" mask="127.0.0.0/8">')
         if self.tls:
