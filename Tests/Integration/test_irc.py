@@ -10,7 +10,7 @@ import time
 
 from conftest import COMPONENT_JID, PASSWORD, run
 from support.irc_user import IRCUser
-from support.muc import MUCUser, body, enter, is_presence, said
+from support.muc import MUCUser, body, enter, is_presence, said, stanza_id
 
 LOBBY = f"lobby@{COMPONENT_JID}"
 CHANNEL = "#lobby"
@@ -397,4 +397,32 @@ def test_identd_answers_for_puppets(prosody, ircd, trestle):
             assert who.params[2] == "~bob", who.raw
 
     run(scenario(), timeout=60)
+    assert proc.running, proc.log_tail()
+
+
+def test_reply_to_an_irc_line_carries_the_reply_tag(prosody, ircd, trestle):
+    """An XMPP reply (XEP-0461) to a line from IRC reads `bob: …` on IRC and,
+    where the server has message tags, carries `+draft/reply` with the
+    line's msgid; the reply fallback never leaks into IRC."""
+    proc = start_bridge(trestle, ircd)
+
+    async def scenario():
+        async with IRCUser(ircd, "bob") as bob, MUCUser("alice@localhost", PASSWORD, prosody) as alice:
+            bob.raw("CAP REQ :message-tags")
+            await bob.wait_for(lambda l: l.command == "CAP" and "ACK" in l.params)
+            await bob.join(CHANNEL)
+            await in_channel(bob, "bridge")
+            await enter(alice, LOBBY, "Alice")
+            bob.say(CHANNEL, "anyone there?")
+            got = await alice.wait_for(said(f"{LOBBY}/bob", "anyone there?"))
+            sid = stanza_id(got)
+            alice.say(LOBBY, "> bob: anyone there?\nyes, me",
+                      extra=f"<reply xmlns='urn:xmpp:reply:0' to='{LOBBY}/bob' id='{sid}'/>"
+                            "<fallback xmlns='urn:xmpp:fallback:0' for='urn:xmpp:reply:0'>"
+                            "<body start='0' end='21'/></fallback>")
+            line = await bob.wait_for(lambda l: l.command == "PRIVMSG" and "yes, me" in l.text)
+            assert line.text == "<Alice> bob: yes, me", line.raw
+            assert line.tags.get("+draft/reply"), line.raw
+
+    run(scenario())
     assert proc.running, proc.log_tail()

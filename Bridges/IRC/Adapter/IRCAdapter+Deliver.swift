@@ -13,7 +13,10 @@ extension IRCAdapter {
         switch delivery.event.payload {
         case .message(let content):
             let answered = content.replyTo == nil ? nil : delivery.quoted?.sender.displayName
-            try await say(content, from: sender, in: channel, replyingTo: answered, puppeted: puppeted)
+            // A reply to a line that came from IRC with a msgid also carries
+            // the IRCv3 reply tag, for clients that thread replies.
+            let replyTag = delivery.replyTo.flatMap { $0.rawValue.hasPrefix("irc:") ? nil : $0.rawValue }
+            try await say(content, from: sender, in: channel, replyingTo: answered, replyTag: replyTag, puppeted: puppeted)
             // IRC has no message ids; a synthetic one lets later
             // corrections find the message (see `EditPolicy.sed`).
             return delivery.messageID.map { RemoteMessageID("irc:\($0)") }
@@ -46,7 +49,7 @@ extension IRCAdapter {
     }
 
     private func say(_ content: MessageContent, from sender: Participant, in channel: String, replyingTo: String?,
-                     puppeted: Bool) async throws {
+                     replyTag: String? = nil, puppeted: Bool) async throws {
         let client = puppeted ? await puppet(for: sender, in: channel) : nil
         if client == nil, mode(of: channel) == .direct {
             // The bot is not in channels joined directly: there is no one to relay.
@@ -59,8 +62,11 @@ extension IRCAdapter {
             maximumLines: configuration.maximumLines, lineLength: isupport.lineLength,
             // nick!user@host: the host part is unknown to us; 64 is the longest a server shows.
             prefixLength: nick.utf8.count + 1 + speaker.configuration.registration.username.utf8.count + 1 + 64)
-        let lines = rendering.lines(for: content, from: sender.displayName, replyingTo: replyingTo, in: channel,
+        var lines = rendering.lines(for: content, from: sender.displayName, replyingTo: replyingTo, in: channel,
                                     relay: client == nil)
+        if let replyTag, !lines.isEmpty, await speaker.capabilities.contains("message-tags") {
+            lines[0].tags["+draft/reply"] = replyTag
+        }
         guard await speaker.send(lines) else {
             logger.warning("IRC message refused: send queue full", metadata: ["channel": "\(channel)", "lines": "\(lines.count)"])
             throw DeliveryError(retryable: true, "the IRC send queue is full")
