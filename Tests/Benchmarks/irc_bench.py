@@ -1,0 +1,318 @@
+#!/usr/bin/env python3
+"""IRC gateway benchmark: Trestle against biboumi, side by side, in one run.
+
+    .venv/bin/python Tests/Benchmarks/irc_bench.py [--messages 2000]
+
+One InspIRCd (flood limits off, on port 6667 where biboumi looks for a
+plain-text server) and one Prosody with two components, `trestle.localhost`
+and `biboumi.localhost` (Debian's `biboumi`). For each gateway in turn, a
+fresh process of it, one XMPP client (slixmpp) joins
+`#bench%127.0.0.1@<gateway>/benchx`, which puts `benchx` in the IRC channel
+through the gateway, and a plain IRC client (asyncio streams) joins `#bench`:
+
+1. **IRC → XMPP**: the IRC client writes N lines at once; the XMPP client
+   times each arrival (every line carries its send time).
+2. **XMPP → IRC**: the XMPP client sends N messages at once; the IRC client
+   times each arrival.
+
+Reported per gateway and direction: messages/s (first send to last arrival),
+p50/p99 latency, the gateway's CPU seconds per 1,000 messages, and its
+resident memory after the run. Trestle runs with its flood control opened up
+(`flood: {burst: 1000, interval: 0}`) so both gateways send as fast as
+they can; with its defaults it would send one line a second on purpose.
+Figures are printed, never asserted; lost or duplicated messages are listed
+as problems (exit status 1).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import math
+import re
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO_ROOT = HERE.parents[1]
+sys.path[:0] = [str(HERE), str(REPO_ROOT / "Tests" / "Integration")]
+
+from muc_bench import cpu_seconds, percentile, say, settled_cpu, trestle_binary  # noqa: E402
+from prosody_muc import MUCProsody  # noqa: E402
+from support.ircd import IRCServer  # noqa: E402
+from support.lifetime import die_with_parent  # noqa: E402
+from support.muc import MUCUser, body, enter  # noqa: E402
+from support.prosody import port_open  # noqa: E402
+from support.trestle import TrestleProcess, component_config  # noqa: E402
+
+PASSWORD = "pw"
+SECRET = "s3cret"
+CHANNEL = "#bench"
+
+
+@dataclass
+class Result:
+    gateway: str
+    direction: str
+    rate: float = 0.0
+    p50: float = 0.0
+    p99: float = 0.0
+    cpu_per_1000: float = 0.0
+    problems: list[str] = field(default_factory=list)
+
+
+class TimedMUCUser(MUCUser):
+    """A MUCUser that notes when each message body arrived."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.arrivals: list[tuple[float, str]] = []
+
+    def _keep(self, stanza) -> None:
+        now = time.time()
+        super()._keep(stanza)
+        text = body(stanza.xml)
+        if text:
+            self.arrivals.append((now, text))
+
+
+class RawIRC:
+    """A plain IRC client on asyncio streams: fast enough to load a gateway."""
+
+    def __init__(self, host: str, port: int, nick: str):
+        self.host, self.port, self.nick = host, port, nick
+        self.arrivals: list[tuple[float, str, str]] = []  # (time, nick, text)
+        self.lines: list[str] = []
+        self._changed = asyncio.Event()
+
+    async def connect(self) -> None:
+        self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        self.writer.write(f"NICK {self.nick}\r\nUSER {self.nick} 0 * :bench\r\n".encode())
+        self.task = asyncio.create_task(self._read())
+        await self.wait(lambda: any(" 376 " in l or " 422 " in l for l in self.lines), 10)
+
+    async def _read(self) -> None:
+        while line := await self.reader.readline():
+            now = time.time()
+            text = line.decode("utf-8", "replace").rstrip("\r\n")
+            if text.startswith("PING"):
+                self.writer.write(("PONG" + text[4:] + "\r\n").encode())
+            elif " PRIVMSG " in text and text.startswith(":"):
+                source, _, rest = text[1:].partition(" PRIVMSG ")
+                self.arrivals.append((now, source.split("!")[0], rest.partition(" :")[2]))
+            self.lines.append(text)
+            self._changed.set()
+
+    async def wait(self, predicate, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while not predicate():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError("\n".join(self.lines[-10:]))
+            self._changed.clear()
+            try:
+                await asyncio.wait_for(self._changed.wait(), remaining)
+            except asyncio.TimeoutError:
+                pass
+
+    def send(self, text: str) -> None:
+        self.writer.write(text.encode())
+
+    def close(self) -> None:
+        self.writer.close()
+
+
+def start_biboumi(directory: Path, prosody, log_level: int) -> subprocess.Popen:
+    config = directory / "biboumi.cfg"
+    (directory / "policy").mkdir(exist_ok=True)
+    config.write_text("\n".join([
+        "hostname=biboumi.localhost", f"password={SECRET}", "xmpp_server_ip=127.0.0.1",
+        f"port={prosody.component_port}", f"db_name={directory / 'biboumi.sqlite'}",
+        f"log_file={directory / 'biboumi.log'}", f"log_level={log_level}", "identd_port=0",
+        f"policy_directory={directory / 'policy'}", "realname_customization=true", "",
+    ]))
+    process = subprocess.Popen(["biboumi", str(config)], cwd=directory, stdin=subprocess.DEVNULL,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True,
+                               preexec_fn=die_with_parent)
+    return process
+
+
+def summary(arrivals: list[tuple[float, str]], prefix: str, count: int) -> tuple[float, float, float, list[str]]:
+    """Rate, p50 and p99 latency (ms) of the `count` messages `prefix<i> <sent>`."""
+    seen: dict[int, float] = {}
+    problems = []
+    first_sent = math.inf
+    pattern = re.compile(rf"^{re.escape(prefix)}(\d+) (\d+\.\d+)$")
+    matched = []
+    for arrived, text in arrivals:
+        found = pattern.match(text)
+        if not found:
+            continue
+        matched.append(arrived)
+        index, sent = int(found.group(1)), found.group(2)
+        if index in seen:
+            problems.append(f"{prefix}{index} arrived twice")
+        seen[index] = arrived - float(sent)
+        first_sent = min(first_sent, float(sent))
+    if len(seen) != count:
+        problems.append(f"{count - len(seen)} of {count} messages missing")
+    if not seen:
+        return 0.0, 0.0, 0.0, problems
+    last = max(matched)
+    latencies = sorted(seen.values())
+    return (len(seen) / (last - first_sent), percentile(latencies, 0.5) * 1000, percentile(latencies, 0.99) * 1000,
+            problems)
+
+
+COMMANDS = "http://jabber.org/protocol/commands"
+
+
+async def open_biboumi_throttle(xmpp: MUCUser, domain: str) -> None:
+    """biboumi paces what it sends to an IRC server (`throttle_limit`, an
+    ad-hoc setting per user and server); -1 turns that off, as Trestle's
+    flood control is opened up for the benchmark. A submitted form replaces
+    the server's settings, so the plain-text port is given too."""
+    server = f"127.0.0.1@{domain}"
+    first = await xmpp.iq(server, "set", f"<command xmlns='{COMMANDS}' node='configure' action='execute'/>")
+    command = first.xml.find(f"{{{COMMANDS}}}command")
+    session = command.get("sessionid")
+    form = ("<x xmlns='jabber:x:data' type='submit'>"
+            "<field var='ports'><value>6667</value></field><field var='tls_ports'/>"
+            "<field var='throttle_limit'><value>-1</value></field></x>")
+    done = await xmpp.iq(server, "set", f"<command xmlns='{COMMANDS}' node='configure' sessionid='{session}' "
+                                        f"action='complete'>{form}</command>")
+    status = done.xml.find(f"{{{COMMANDS}}}command").get("status")
+    if status != "completed":
+        raise RuntimeError(f"biboumi refused the throttle setting: {done}")
+
+
+async def run_gateway(label: str, domain: str, pid: int, prosody, ircd, count: int, timeout: float) -> list[Result]:
+    room = f"{CHANNEL}%127.0.0.1@{domain}"
+    xmpp = TimedMUCUser("benchx@localhost", PASSWORD, prosody)
+    irc = RawIRC(ircd.host, ircd.port, "benchirc")
+    results = []
+    try:
+        await xmpp.login()
+        if label == "biboumi":
+            await open_biboumi_throttle(xmpp, domain)
+        await irc.connect()
+        irc.send(f"JOIN {CHANNEL}\r\n")
+        await irc.wait(lambda: any(f" 366 benchirc {CHANNEL} " in l for l in irc.lines), 10)
+        await enter(xmpp, room, "benchx", timeout=30)
+        await irc.wait(lambda: any("JOIN" in l and l.startswith(":benchx!") for l in irc.lines), 30)
+        await asyncio.sleep(1)
+
+        # IRC → XMPP.
+        before = cpu_seconds(pid)
+        irc.send("".join(f"PRIVMSG {CHANNEL} :in{i} {time.time():.6f}\r\n" for i in range(count)))
+        deadline = time.monotonic() + timeout
+        while sum(1 for _, t in xmpp.arrivals if t.startswith("in")) < count and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        cpu = settled_cpu([pid])[pid] - before
+        rate, p50, p99, problems = summary(xmpp.arrivals, "in", count)
+        results.append(Result(label, "IRC → XMPP", rate, p50, p99, cpu / count * 1000, problems))
+
+        # XMPP → IRC.
+        before = cpu_seconds(pid)
+        for i in range(count):
+            xmpp.say(room, f"out{i} {time.time():.6f}")
+        deadline = time.monotonic() + timeout
+        while sum(1 for _, _, t in irc.arrivals if t.startswith("out")) < count and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        cpu = settled_cpu([pid])[pid] - before
+        rate, p50, p99, problems = summary([(a, t) for a, _, t in irc.arrivals], "out", count)
+        results.append(Result(label, "XMPP → IRC", rate, p50, p99, cpu / count * 1000, problems))
+    finally:
+        irc.close()
+        xmpp.close_now()
+    return results
+
+
+def rss_mb(pid: int) -> float:
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--messages", type=int, default=2000)
+    parser.add_argument("--timeout", type=float, default=120)
+    args = parser.parse_args()
+    for program in ("prosody", "inspircd", "biboumi"):
+        if not shutil.which(program):
+            say(f"{program} is not installed (apt-get install {program})")
+            return 2
+    if port_open("127.0.0.1", 6667):
+        say("port 6667 is in use; biboumi connects there, so it must be free")
+        return 2
+    binary = trestle_binary()
+    say(f"Trestle binary: {binary}")
+    work = Path(tempfile.mkdtemp(prefix="irc-bench-"))
+    prosody = MUCProsody(mucs={}, components={"trestle.localhost": SECRET, "biboumi.localhost": SECRET},
+                         directory=work / "prosody")
+    prosody.register_many(["benchx"], PASSWORD)
+    ircd = IRCServer(directory=work / "ircd")
+    ircd.port = 6667
+    results: list[Result] = []
+    memory: dict[str, float] = {}
+    try:
+        prosody.start()
+        ircd.start()
+        # Trestle.
+        config = component_config(prosody, jid="trestle.localhost", secret=SECRET)
+        config["logging"] = {"level": "info"}
+        config["store"] = {"path": str(work / "trestle.sqlite")}
+        config["irc"] = {"bench": {"host": "127.0.0.1", "port": 6667, "tls": False, "nick": "trestlebot",
+                                   "flood": {"burst": 1000, "interval": 0}, "queue_limit": 1000000}}
+        trestle = TrestleProcess(config, directory=work / "trestle", binary=binary).start()
+        trestle.wait_for_log(r"component connected", timeout=20)
+        results += asyncio.run(run_gateway("Trestle", "trestle.localhost", trestle.process.pid, prosody, ircd,
+                                           args.messages, args.timeout))
+        memory["Trestle"] = rss_mb(trestle.process.pid)
+        trestle.stop()
+        # biboumi.
+        biboumi = start_biboumi(work, prosody, log_level=2)
+        time.sleep(1.5)
+        if biboumi.poll() is not None:
+            raise RuntimeError(f"biboumi exited with {biboumi.returncode}: " + (work / "biboumi.log").read_text()[-2000:])
+        try:
+            results += asyncio.run(run_gateway("biboumi", "biboumi.localhost", biboumi.pid, prosody, ircd,
+                                               args.messages, args.timeout))
+            memory["biboumi"] = rss_mb(biboumi.pid)
+        finally:
+            biboumi.send_signal(signal.SIGTERM)
+            try:
+                biboumi.wait(5)
+            except subprocess.TimeoutExpired:
+                biboumi.kill()
+    finally:
+        ircd.stop()
+        prosody.stop()
+
+    print(f"\n{args.messages} messages per direction; one gateway at a time; loopback; this machine: {os.cpu_count()} cores\n")
+    print("| gateway | direction | msg/s | p50 / p99 ms | gateway CPU s per 1,000 msg |")
+    print("|---|---|---|---|---|")
+    for r in results:
+        print(f"| {r.gateway} | {r.direction} | {r.rate:,.0f} | {r.p50:,.0f} / {r.p99:,.0f} | {r.cpu_per_1000:.2f} |")
+    print("\n| gateway | resident memory after the run |\n|---|---|")
+    for gateway, mb in memory.items():
+        print(f"| {gateway} | {mb:.1f} MB |")
+    problems = [f"{r.gateway} {r.direction}: {p}" for r in results for p in r.problems]
+    for problem in problems:
+        print(f"PROBLEM: {problem}")
+    shutil.rmtree(work, ignore_errors=True)
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
