@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Installs what building and testing Trestle needs and a fresh machine may
 # lack: the C libraries (expat; SQLite, libxml2 for later parts), the real
-# servers the integration tests start (Prosody, InspIRCd) and openssl for
+# servers the integration tests start (Prosody, InspIRCd and Atheme services) and openssl for
 # their test certificates, and a Python virtualenv with the real clients
 # the tests use (slixmpp for XMPP, irc for IRC) in .venv/.
 # Safe to run again: it installs only what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(libexpat1-dev libsqlite3-dev prosody inspircd openssl python3-venv python3)
+packages=(libexpat1-dev libsqlite3-dev prosody inspircd atheme-services openssl python3-venv python3)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
@@ -21,7 +21,7 @@ if ((${#missing[@]})); then
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 # The Debian packages may start system-wide servers; the tests run their own.
-for service in prosody inspircd; do
+for service in prosody inspircd atheme-services; do
     if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet "$service" 2>/dev/null; then
         systemctl stop "$service" || true
     fi

@@ -10,6 +10,7 @@ import time
 
 from conftest import COMPONENT_JID, PASSWORD, run
 from support.irc_user import IRCUser
+from support.services import Services
 from support.muc import MUCUser, body, enter, is_presence, said, stanza_id
 
 LOBBY = f"lobby@{COMPONENT_JID}"
@@ -426,3 +427,42 @@ def test_reply_to_an_irc_line_carries_the_reply_tag(prosody, ircd, trestle):
 
     run(scenario())
     assert proc.running, proc.log_tail()
+
+
+def test_sasl_with_services(prosody, ircd, trestle, tmp_path):
+    """SASL PLAIN against real services (Atheme linked to the server): a
+    wrong password stops the bot for good with the reason in the log; the
+    right one logs it in to its account."""
+    ircd.stop()
+    services = Services(ircd, tmp_path / "atheme")
+    ircd.start()
+    services.start()
+    try:
+        async def register():
+            async with IRCUser(ircd, "owner") as owner:
+                owner.say("NickServ", "REGISTER correct-horse owner@example.org")
+                await owner.wait_for(lambda l: l.command == "NOTICE" and l.nick == "NickServ"
+                                     and "registered" in l.text.lower(), what="the account registered")
+
+        run(register())
+        sasl = {"mechanism": "plain", "account": "owner", "password": "wrong-password"}
+        refused = trestle(rooms=rooms(), irc=irc_settings(ircd, sasl=sasl))
+        line = refused.wait_for_log(r"^.*refused for good.*$", timeout=15)
+        assert "SASL PLAIN authentication failed (904)" in line.group(0), line.group(0)
+        assert "wrong-password" not in refused.log_text()
+        refused.stop()
+
+        sasl["password"] = "correct-horse"
+        proc = trestle(rooms=rooms(), irc=irc_settings(ircd, sasl=sasl))
+        proc.wait_for_log(r"IRC connection registered", timeout=15)
+
+        async def logged_in():
+            async with IRCUser(ircd, "bob") as bob:
+                bob.raw("WHOIS bridge")
+                got = await bob.wait_for(lambda l: l.command == "330", what="the bot's account in WHOIS")
+                assert got.params[1:3] == ["bridge", "owner"], got.raw
+
+        run(logged_in())
+        assert "correct-horse" not in proc.log_text()
+    finally:
+        services.stop()

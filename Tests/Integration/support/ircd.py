@@ -40,6 +40,7 @@ class IRCServer:
 
     def __init__(self, directory: str | Path | None = None, tls: bool = False, binary: str | None = None):
         self.ident = False  # when True (set before start), the server asks every client's identd
+        self.services_port: int | None = None  # set by `Services` before start: a link port for them
         self.dir = Path(directory or tempfile.mkdtemp(prefix="ircd-test-")).resolve()
         self.dir.mkdir(parents=True, exist_ok=True)
         self.binary = binary or os.environ.get("INSPIRCD_BIN", "inspircd")
@@ -79,6 +80,16 @@ class IRCServer:
         lines += [f'<module name="{name}">' for name in MODULES + (["ident"] if self.ident else [])]
         # Trestle's puppets may say who they are for (WEBIRC) with this password.
         lines.append('<cgihost type="webirc" password="webpass" hash="plaintext" mask="127.0.0.0/8">')
+        if self.services_port:
+            # Services (Atheme) link here; they handle SASL and accounts.
+            lines += [
+                '<module name="spanningtree">', '<module name="services_account">', '<module name="sasl">',
+                f'<bind address="{self.host}" port="{self.services_port}" type="servers">',
+                f'<link name="services.test" ipaddr="{self.host}" port="{self.services_port}" allowmask="127.0.0.0/8"'
+                ' sendpass="linkpass" recvpass="linkpass">',
+                '<uline server="services.test" silent="yes">',
+                '<sasl target="services.test">',
+            ]
         if self.tls:
             lines += [
                 '<module name="ssl_gnutls">',
