@@ -81,6 +81,10 @@ enum InboundLine {
             return .rename(to: try required(wire.name, "name"))
         case "topic":
             return .topic(try required(wire.text, "text"))
+        case "rank":
+            let name = try required(wire.rank, "rank")
+            guard let rank = ParticipantRank(rawValue: name) else { throw Invalid("unknown rank '\(name)'") }
+            return .rank(rank)
         case let other?:
             throw Invalid("unknown event kind '\(other)'")
         case nil:

@@ -61,6 +61,9 @@ enum OutboundLine {
         case .topic(let text):
             line.kind = "topic"
             line.text = text
+        case .rank(let rank):
+            line.kind = "rank"
+            line.rank = rank.rawValue
         }
         return line
     }

@@ -62,12 +62,13 @@ struct WireLine: Codable {
     var added: Bool?
     var name: String?
     var partKind: String?
+    var rank: String?
 
     init(type: String) { self.type = type }
 
     enum CodingKeys: String, CodingKey {
         case type, `protocol`, network, capabilities, id, retryable, reason, reflection, room, sender, timestamp,
-             kind, text, attachments, target, key, added, name
+             kind, text, attachments, target, key, added, name, rank
         case remoteID = "remote_id"
         case messageID = "message_id"
         case messageKind = "message_kind"

@@ -32,7 +32,8 @@ extension MUCRoom {
         for child in payload ?? occupant.presencePayload { presence.append(child) }
         var x = XMPPElement("x", namespace: RoomNamespace.mucUser)
         x.append(XMPPElement("item", namespace: RoomNamespace.mucUser, [
-            "affiliation": "member", "role": unavailable ? "none" : "participant",
+            "affiliation": occupant.affiliationAndRole.affiliation,
+            "role": unavailable ? "none" : occupant.affiliationAndRole.role,
             "jid": occupant.shownJID?.description, "nick": newNick,
         ]))
         for code in codes.sorted() {

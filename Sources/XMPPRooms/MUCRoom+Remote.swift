@@ -31,6 +31,16 @@ extension MUCRoom {
         return stanzas
     }
 
+    /// A remote participant's standing changed: everyone sees their new
+    /// affiliation and role. Joins them first if they were not shown yet.
+    public mutating func remoteRanked(_ participant: Participant, _ rank: ParticipantRank) -> [XMPPElement] {
+        var stanzas = remoteJoined(participant)
+        guard let index = indexOfIdentity(.remote(participant.key)), occupants[index].rank != rank else { return stanzas }
+        occupants[index].rank = rank
+        stanzas += broadcastPresence(of: occupants[index])
+        return stanzas
+    }
+
     /// A remote participant's new display name, and the nick change it
     /// brings (status 303), when the nick derived from it differs. Joins
     /// them under the new name if they were not shown yet.
@@ -91,6 +101,8 @@ extension MUCRoom {
             return RoomDelivery(stanzas: remoteRenamed(sender.key, to: name))
         case .topic(let text):
             return RoomDelivery(stanzas: remoteTopic(text, by: sender, at: event.timestamp))
+        case .rank(let rank):
+            return RoomDelivery(stanzas: remoteRanked(sender, rank))
         case .message(let content):
             var stanzas = remoteJoined(sender)
             let id = delivery.messageID ?? BridgeMessageID.random()

@@ -30,6 +30,23 @@ public struct Occupant: Sendable, Hashable {
     /// What the occupant's own presence carried (`<show/>`, `<status/>`,
     /// entity capabilities), passed on to the other occupants.
     var presencePayload: [XMPPElement]
+    /// Their standing, shown as a MUC affiliation and role (a remote
+    /// participant's comes from their network: IRC channel operators are
+    /// moderators here).
+    public internal(set) var rank: ParticipantRank = .regular
+
+    /// The MUC affiliation and role a rank is shown as (as biboumi shows
+    /// IRC's `~ & @ % +`): XMPP users are members; a remote participant
+    /// without rank has no affiliation, so that voice shows.
+    var affiliationAndRole: (affiliation: String, role: String) {
+        switch rank {
+        case .owner: ("owner", "moderator")
+        case .admin, .op: ("admin", "moderator")
+        case .halfop: ("member", "moderator")
+        case .voiced: ("member", "participant")
+        case .regular: (isRemote ? "none" : "member", "participant")
+        }
+    }
 
     /// Whether this occupant stands for someone on another network.
     public var isRemote: Bool {

@@ -34,6 +34,7 @@ struct IRCAdapterInboundTests {
             case .part(let kind, let reason): return "\(who) \(kind.rawValue): \(reason ?? "")"
             case .rename(let name): return "\(who) renamed \(name)"
             case .topic(let text): return "\(who) topic: \(text)"
+            case .rank(let rank): return "\(who) rank: \(rank.rawValue)"
             default: return "\(who) other"
             }
         }
@@ -45,7 +46,8 @@ struct IRCAdapterInboundTests {
                        ":irc.test 353 bridge = #chan :@bob +carol bridge",
                        ":irc.test 353 bridge = #chan :@+dave",
                        ":irc.test 366 bridge #chan :End of /NAMES list.")
-        #expect(summary() == ["bob(bob)@#Chan joined", "carol(carol)@#Chan joined", "dave(dave)@#Chan joined"])
+        #expect(summary() == ["bob(bob)@#Chan joined", "bob(bob)@#Chan rank: op", "carol(carol)@#Chan joined",
+                              "carol(carol)@#Chan rank: voiced", "dave(dave)@#Chan joined", "dave(dave)@#Chan rank: op"])
     }
 
     @Test func messagesActionsAndNoticesWithServerTime() async throws {
@@ -106,5 +108,50 @@ struct IRCAdapterInboundTests {
         #expect(!IRCAdapter.isNetsplit("see you.later alligator."))
         #expect(!IRCAdapter.isNetsplit("http://x.y z.w"))
         #expect(!IRCAdapter.isNetsplit(nil))
+    }
+}
+
+@Suite("Channel modes into ranks")
+struct IRCModeTests {
+    @Test func modeLinesTakeParametersByType() {
+        var isupport = IRCISupport()
+        isupport.apply(token: "PREFIX=(qaohv)~&@%+")
+        isupport.apply(token: "CHANMODES=beI,k,l,imnpst")
+        let changes = IRCModeChange.parse("+ovl-vk+b", parameters: ["alice", "bob", "10", "carol", "key", "*!*@x"],
+                                          isupport: isupport)
+        #expect(changes == [
+            IRCModeChange(adding: true, mode: "o", parameter: "alice"), IRCModeChange(adding: true, mode: "v", parameter: "bob"),
+            IRCModeChange(adding: true, mode: "l", parameter: "10"), IRCModeChange(adding: false, mode: "v", parameter: "carol"),
+            IRCModeChange(adding: false, mode: "k", parameter: "key"), IRCModeChange(adding: true, mode: "b", parameter: "*!*@x"),
+        ])
+        // -l takes no parameter (type C); n none at all (type D).
+        #expect(IRCModeChange.parse("-ln", parameters: [], isupport: isupport)
+            == [IRCModeChange(adding: false, mode: "l"), IRCModeChange(adding: false, mode: "n")])
+    }
+
+    @Test func ranksFromModes() {
+        #expect(IRCMembershipRank.rank(of: []) == .regular)
+        #expect(IRCMembershipRank.rank(of: ["v"]) == .voiced)
+        #expect(IRCMembershipRank.rank(of: ["v", "o"]) == .op)
+        #expect(IRCMembershipRank.rank(of: ["q", "v"]) == .owner)
+        #expect(ParticipantRank.voiced < .op && ParticipantRank.admin < .owner)
+    }
+
+    @Test func namesPrefixesAndModeChangesBecomeRanks() async throws {
+        let sink = RecordingSink()
+        let bot = IRCClientConfiguration(host: "127.0.0.1", port: 1, registration: .init(nick: "bridge"))
+        let adapter = IRCAdapter(configuration: IRCAdapterConfiguration(network: "irc.test", bot: bot), logger: Logger(label: "t"))
+        await adapter.attach(sink)
+        try await adapter.open("#chan")
+        for line in [":irc.test 353 bridge = #chan :@+bob carol +dave @bridge", ":irc.test 366 bridge #chan :End",
+                     ":bob!b@h MODE #chan +o-v+v carol dave carol", ":bob!b@h MODE #chan -o carol",
+                     ":carol!c@h NICK caroline", ":bob!b@h MODE #chan -v caroline"] {
+            await adapter.received(try IRCMessage(parsing: line))
+        }
+        let ranks = sink.events.compactMap { event -> String? in
+            if case .rank(let rank) = event.payload { return "\(event.sender.displayName) \(rank.rawValue)" }
+            return nil
+        }
+        #expect(ranks == ["bob op", "dave voiced", "carol op", "dave regular", "carol voiced", "caroline regular"])
     }
 }

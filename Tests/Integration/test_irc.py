@@ -11,7 +11,7 @@ import time
 from conftest import COMPONENT_JID, PASSWORD, run
 from support.irc_user import IRCUser
 from support.services import Services
-from support.muc import MUCUser, body, enter, is_presence, said, stanza_id
+from support.muc import MUCUser, body, enter, is_presence, muc_item, said, stanza_id
 
 LOBBY = f"lobby@{COMPONENT_JID}"
 CHANNEL = "#lobby"
@@ -158,6 +158,12 @@ def test_irc_side_topic_nick_kick_quit(prosody, ircd, trestle):
             await bob.wait_for(lambda l: l.command == "MODE" and l.params[1:] == ["+o", "bob"], what="bob opped")
             await enter(alice, LOBBY, "Alice")
             await alice.wait_for(occupant("carol"))
+            # A channel operator is a moderator of the room.
+            await alice.wait_for(lambda s: occupant("bob")(s) and muc_item(s) is not None
+                                 and muc_item(s).get("role") == "moderator", what="bob as a moderator")
+            bob.raw(f"MODE {CHANNEL} +v carol")
+            await alice.wait_for(lambda s: occupant("carol")(s) and muc_item(s) is not None
+                                 and muc_item(s).get("affiliation") == "member", what="carol voiced")
 
             bob.raw(f"TOPIC {CHANNEL} :bridges of all kinds")
             got = await alice.wait_for(lambda s: any(e.tag.endswith("subject") and e.text == "bridges of all kinds"

@@ -17,6 +17,25 @@ import XMPPCore
         #expect(room.nick(of: Fixture.ircDave.key) == "Dave")
     }
 
+    @Test func ranksShowAsAffiliationsAndRoles() throws {
+        var room = try Fixture.roomWithAliceAndBob()
+        let joined = room.remoteJoined(Fixture.ircDave)
+        #expect(joined[0].mucItem?.attribute("affiliation") == "none" && joined[0].mucItem?.attribute("role") == "participant")
+        let opped = room.remoteRanked(Fixture.ircDave, .op)
+        #expect(opped.count == 2)
+        #expect(opped.allSatisfy { $0.mucItem?.attribute("affiliation") == "admin" && $0.mucItem?.attribute("role") == "moderator" })
+        #expect(room.remoteRanked(Fixture.ircDave, .op).isEmpty)
+        let voiced = room.remoteRanked(Fixture.ircDave, .voiced)
+        #expect(voiced[0].mucItem?.attribute("affiliation") == "member" && voiced[0].mucItem?.attribute("role") == "participant")
+        let owner = room.remoteRanked(Fixture.ircDave, .owner)
+        #expect(owner[0].mucItem?.attribute("affiliation") == "owner")
+        // Someone not shown yet is joined with their rank.
+        let carol = Participant(network: Fixture.irc, id: "carol", displayName: "carol")
+        let both = room.remoteRanked(carol, .halfop)
+        #expect(both.count == 4)
+        #expect(both.last?.mucItem?.attribute("role") == "moderator" && both.last?.mucItem?.attribute("affiliation") == "member")
+    }
+
     @Test func clashingNicksGetTheNetworkThenACounter() throws {
         var room = try Fixture.roomWithAliceAndBob()
         _ = room.remoteJoined(Participant(network: Fixture.irc, id: "alice", displayName: "Alice"))

@@ -40,6 +40,8 @@ extension IRCAdapter {
         case "NICK":
             guard let old = message.prefix?.nick, let new = parameters.first else { return }
             await renamed(old, to: new)
+        case "MODE":
+            await modeChanged(message)
         case "TOPIC":
             guard parameters.count >= 2, let nick = message.prefix?.nick, !isOwn(nick),
                 let channel = channels[fold(parameters[0])]
@@ -55,7 +57,7 @@ extension IRCAdapter {
             // RPL_NAMREPLY <me> <symbol> <channel> :<[prefixes]nick>…
             let key = parameters.count >= 4 ? fold(parameters[2]) : ""
             guard let channel = channels[key] else { return }
-            let nicks = parameters[3].split(separator: " ").map { stripMembershipPrefixes(String($0)) }
+            let nicks = parameters[3].split(separator: " ").map(String.init)
             // (Read first: with `?.` the right side is evaluated inside the write access.)
             let names = (channel.pendingNames ?? []) + nicks
             channels[key]?.pendingNames = names
@@ -122,6 +124,7 @@ extension IRCAdapter {
         let key = fold(name)
         guard let channel = channels[key], !isOwn(nick), channel.members[fold(nick)] != nil else { return }
         channels[key]?.members[fold(nick)] = nil
+        channels[key]?.modes[fold(nick)] = nil
         await route(.part(kind, reason: reason), from: nick, in: channel.name)
         if !channels.values.contains(where: { $0.members[fold(nick)] != nil }) { identities[fold(nick)] = nil }
     }
@@ -137,6 +140,10 @@ extension IRCAdapter {
             await route(.rename(to: new), from: old, in: channel.name)
             channels[key]?.members[oldKey] = nil
             channels[key]?.members[newKey] = new
+            // (Read first: with `?.` the right side is evaluated inside the write access.)
+            let modes = channel.modes[oldKey]
+            channels[key]?.modes[oldKey] = nil
+            channels[key]?.modes[newKey] = modes
         }
         if let id = identities.removeValue(forKey: oldKey) { identities[newKey] = id }
     }
@@ -145,13 +152,43 @@ extension IRCAdapter {
         let key = fold(name)
         guard let names = channels[key]?.pendingNames else { return }
         channels[key]?.pendingNames = nil
-        for nick in names where !nick.isEmpty { await joined(nick, channel: name) }
+        for entry in names {
+            let (nick, modes) = membership(entry)
+            guard !nick.isEmpty else { continue }
+            await joined(nick, channel: name)
+            await setModes(modes, of: nick, in: key)
+        }
     }
 
-    /// `@+nick` → `nick` (with multi-prefix a member may carry several).
-    func stripMembershipPrefixes(_ entry: String) -> String {
-        let prefixes = Set(isupport.prefixes.map(\.prefix))
-        return String(entry.drop { prefixes.contains($0) })
+    /// `@+nick` → `nick` and its membership modes (`o`, `v`; with
+    /// multi-prefix a member may carry several prefixes).
+    func membership(_ entry: String) -> (nick: String, modes: Set<Character>) {
+        let byPrefix = Dictionary(isupport.prefixes.map { ($0.prefix, $0.mode) }, uniquingKeysWith: { a, _ in a })
+        let prefixes = entry.prefix { byPrefix[$0] != nil }
+        return (String(entry.dropFirst(prefixes.count)), Set(prefixes.compactMap { byPrefix[$0] }))
+    }
+
+    /// Records a member's membership modes; a change of rank becomes an event.
+    func setModes(_ modes: Set<Character>, of nick: String, in key: String) async {
+        guard let channel = channels[key], channel.members[fold(nick)] != nil, !isOwn(nick) else { return }
+        let before = IRCMembershipRank.rank(of: channel.modes[fold(nick)] ?? [])
+        channels[key]?.modes[fold(nick)] = modes
+        let after = IRCMembershipRank.rank(of: modes)
+        if after != before { await route(.rank(after), from: nick, in: channel.name) }
+    }
+
+    private func modeChanged(_ message: IRCMessage) async {
+        let parameters = message.parameters
+        guard parameters.count >= 2, channels[fold(parameters[0])] != nil else { return }
+        let key = fold(parameters[0])
+        let membership = Set(isupport.prefixes.map(\.mode))
+        for change in IRCModeChange.parse(parameters[1], parameters: Array(parameters.dropFirst(2)), isupport: isupport)
+        where membership.contains(change.mode) {
+            guard let nick = change.parameter else { continue }
+            var modes = channels[key]?.modes[fold(nick)] ?? []
+            if change.adding { modes.insert(change.mode) } else { modes.remove(change.mode) }
+            await setModes(modes, of: nick, in: key)
+        }
     }
 
     /// The IRCv3 `server-time` of a line, or now.

@@ -8,8 +8,11 @@ struct IRCChannelState: Sendable {
     var name: String
     /// Members by folded nick → nick as last seen.
     var members: [String: String] = [:]
-    /// Nicks of a NAMES reply still arriving (353 until 366).
+    /// Entries of a NAMES reply still arriving (353 until 366), with their
+    /// membership prefixes (`@+bob`).
     var pendingNames: [String]?
+    /// Membership modes (`o`, `v`…) by folded nick, for ranks.
+    var modes: [String: Set<Character>] = [:]
     var topic: String?
     /// The connection whose view of the channel becomes events.
     var reader: IRCChannelReader = .bot

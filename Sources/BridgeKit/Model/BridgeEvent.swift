@@ -58,6 +58,8 @@ public struct BridgeEvent: Hashable, Sendable, Codable {
         case rename(to: String)
         /// The room's topic was set.
         case topic(String)
+        /// The sender's standing in the room changed (or became known).
+        case rank(ParticipantRank)
     }
 
     /// Why someone left.

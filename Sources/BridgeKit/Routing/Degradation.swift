@@ -44,7 +44,7 @@ public enum Degradation {
             let what = quoted.map { " to \(quote($0))" } ?? ""
             _ = reference
             event.payload = .message(MessageContent(text: RichText(plain: "reacted \(key)\(what)"), kind: .action))
-        case .join, .part, .rename, .topic:
+        case .join, .part, .rename, .topic, .rank:
             break
         }
         return event

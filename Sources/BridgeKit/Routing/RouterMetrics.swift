@@ -47,6 +47,7 @@ extension BridgeEvent.Payload {
         case .part: "part"
         case .rename: "rename"
         case .topic: "topic"
+        case .rank: "rank"
         }
     }
 }

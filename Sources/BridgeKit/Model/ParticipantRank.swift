@@ -1,0 +1,10 @@
+/// A participant's standing in a room, in terms every network has some form
+/// of: IRC's `~ & @ % +` prefixes, MUC affiliations and roles, Matrix power
+/// levels. Ordered from the least to the most powerful.
+public enum ParticipantRank: String, Hashable, Sendable, Codable, CaseIterable, Comparable {
+    case regular, voiced, halfop, op, admin, owner
+
+    public static func < (lhs: Self, rhs: Self) -> Bool {
+        allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
+    }
+}
