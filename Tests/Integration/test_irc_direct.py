@@ -125,3 +125,42 @@ def test_two_hundred_xmpp_users_in_one_channel(prosody, ircd, trestle):
 
     run(scenario(), timeout=150)
     assert proc.running, proc.log_tail()
+
+
+def test_several_clients_of_one_user_share_one_connection(prosody, ircd, trestle):
+    """Two clients (resources) of one XMPP user in a channel joined directly:
+    one IRC connection, one JOIN; the first leaving changes nothing on IRC;
+    the last leaving ends the connection."""
+    proc = trestle(irc=irc_settings(ircd))
+    proc.wait_for_log(r"IRC connection registered", timeout=10)
+
+    async def scenario():
+        async with IRCUser(ircd, "bob") as bob, \
+                MUCUser("alice@localhost", PASSWORD, prosody, resource="phone") as phone, \
+                MUCUser("alice@localhost", PASSWORD, prosody, resource="laptop") as laptop:
+            await bob.join("#direct")
+            await enter(phone, ROOM, "alice")
+            await in_channel(bob, "alice", channel="#direct")
+            await enter(laptop, ROOM, "alice")
+            phone.say(ROOM, "from the phone")
+            laptop.say(ROOM, "from the laptop")
+            await bob.wait_for(lambda l: l.command == "PRIVMSG" and l.text == "from the laptop")
+            bob.say("#direct", "both of you?")
+            await phone.wait_for(said(f"{ROOM}/bob", "both of you?"))
+            await laptop.wait_for(said(f"{ROOM}/bob", "both of you?"))
+
+            phone.send_raw(f"<presence to='{ROOM}/alice' type='unavailable'/>")
+            await asyncio.sleep(1.0)
+            bob.say("#direct", "laptop still here?")
+            await laptop.wait_for(said(f"{ROOM}/bob", "laptop still here?"))
+
+            laptop.send_raw(f"<presence to='{ROOM}/alice' type='unavailable'/>")
+            await bob.wait_for(lambda l: l.command in ("QUIT", "PART") and l.nick == "alice")
+            alice_lines = [l.command for l in bob.lines if l.nick == "alice"]
+            assert alice_lines.count("JOIN") == 1, alice_lines
+            assert alice_lines.count("NICK") == 0, alice_lines
+            assert alice_lines[-1] in ("QUIT", "PART") and alice_lines[:-1].count("QUIT") + alice_lines[:-1].count("PART") == 0, \
+                alice_lines
+
+    run(scenario())
+    assert len(proc.log_matches(r"puppet connecting")) == 1, proc.log_tail()
