@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import subprocess
 import tempfile
 import time
 from pathlib import Path
 
-from .lifetime import die_with_parent
+from .lifetime import die_with_parent, terminate
 from .prosody import free_port, port_open
 
 _RUNNING: set["IRCServer"] = set()
@@ -146,14 +145,7 @@ class IRCServer:
     def stop(self, timeout: float = 10.0) -> None:
         process, self.process = self.process, None
         _RUNNING.discard(self)
-        if process is None or process.poll() is not None:
-            return
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(5)
+        terminate(process, timeout)
 
     def restart(self, pause: float = 0.0) -> None:
         self.stop()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ctypes
 import signal
+import subprocess
 import sys
 
 _PR_SET_PDEATHSIG = 1
@@ -19,3 +20,15 @@ def die_with_parent() -> None:
     if sys.platform.startswith("linux"):
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def terminate(process, timeout: float = 10.0) -> None:
+    """SIGTERM, wait, then SIGKILL; a no-op for None or a process that has exited."""
+    if process is None or process.poll() is not None:
+        return
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(5)

@@ -18,14 +18,13 @@ import atexit
 import os
 import re
 import shutil
-import signal
 import socket
 import subprocess
 import tempfile
 import time
 from pathlib import Path
 
-from .lifetime import die_with_parent
+from .lifetime import die_with_parent, terminate
 
 DOMAIN = "localhost"
 
@@ -185,14 +184,7 @@ class ProsodyServer:
         """SIGTERM, wait, then SIGKILL; a no-op when not running."""
         process, self.process = self.process, None
         _RUNNING.discard(self)
-        if process is None or process.poll() is not None:
-            return
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(5)
+        terminate(process, timeout)
 
     def restart(self, pause: float = 0.0, timeout: float = 20.0) -> None:
         """Stop, optionally stay down for `pause` seconds, start again on the

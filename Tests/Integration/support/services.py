@@ -6,12 +6,11 @@ module (InspIRCd) and the uplink set for the test server."""
 
 from __future__ import annotations
 
-import signal
 import subprocess
 import time
 from pathlib import Path
 
-from .lifetime import die_with_parent
+from .lifetime import die_with_parent, terminate
 from .prosody import free_port
 
 EXAMPLE = Path("/usr/share/doc/atheme-services/examples/atheme.conf.example")
@@ -78,11 +77,4 @@ class Services:
 
     def stop(self) -> None:
         process, self.process = self.process, None
-        if process is None or process.poll() is not None:
-            return
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(5)
+        terminate(process, 10)
