@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import signal
 import time
 
 from conftest import COMPONENT_JID, PASSWORD, run
@@ -472,3 +473,17 @@ def test_sasl_with_services(prosody, ircd, trestle, tmp_path):
         assert "correct-horse" not in proc.log_text()
     finally:
         services.stop()
+
+
+def test_silent_server_is_given_up_and_reconnected(prosody, ircd, trestle):
+    """A server that stops answering (frozen, a dead route) is pinged after
+    ping_interval, given up after ping_timeout more, and reconnected to."""
+    proc = start_bridge(trestle, ircd, ping_interval="1s", ping_timeout="2s")
+    ircd.process.send_signal(signal.SIGSTOP)
+    try:
+        lost = proc.wait_for_log(r"^.*IRC connection lost.*$", timeout=15)
+        assert "no answer from the server" in lost.group(0), lost.group(0)
+    finally:
+        ircd.process.send_signal(signal.SIGCONT)
+    proc.wait_for_log(r"IRC connection registered", count=2, timeout=20)
+    assert proc.running, proc.log_tail()
