@@ -26,7 +26,7 @@ extension IRCAdapterConfiguration {
             flood: IRCFloodControl(burst: settings.floodBurst, interval: settings.floodInterval),
             queueLimit: settings.queueLimit, pingInterval: settings.pingInterval, pingTimeout: settings.pingTimeout,
             reconnectInitialDelay: settings.reconnectInitialDelay, reconnectMaxDelay: settings.reconnectMaxDelay,
-            identRegistry: identRegistry)
+            identRegistry: identRegistry, metricsNetwork: settings.network)
         self.init(
             network: NetworkID(settings.network), bot: bot,
             defaultMode: ChannelMode(rawValue: settings.mode.rawValue) ?? .relay,

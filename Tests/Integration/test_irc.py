@@ -8,9 +8,11 @@ import asyncio
 import re
 import signal
 import time
+import urllib.request
 
 from conftest import COMPONENT_JID, PASSWORD, run
 from support.irc_user import IRCUser
+from support.prosody import free_port
 from support.services import Services
 from support.muc import MUCUser, body, enter, is_presence, muc_item, said, stanza_id
 
@@ -52,7 +54,10 @@ def occupant(nick: str):
 
 
 def test_relay_both_ways(prosody, ircd, trestle):
-    proc = start_bridge(trestle, ircd)
+    port = free_port()
+    proc = trestle(rooms=rooms(), irc=irc_settings(ircd), http={"host": "127.0.0.1", "port": port})
+    proc.wait_for_log(r"component connected", timeout=10)
+    proc.wait_for_log(r"IRC connection registered", timeout=10)
 
     async def scenario():
         async with IRCUser(ircd, "bob") as bob, MUCUser("alice@localhost", PASSWORD, prosody) as alice:
@@ -88,6 +93,11 @@ def test_relay_both_ways(prosody, ircd, trestle):
 
     run(scenario())
     assert proc.running, proc.log_tail()
+    # The operator sees the IRC side in the metrics.
+    metrics = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
+    sent = re.search(r'^trestle_irc_lines_sent_total\{network="irc.test"\} (\d+)', metrics, re.M)
+    assert sent and int(sent.group(1)) >= 3, metrics
+    assert re.search(r'^trestle_irc_connections\{network="irc.test"\} 1(\.0)?$', metrics, re.M), metrics
 
 
 def left(nick: str):

@@ -86,6 +86,7 @@ public actor IRCClient {
                 continuation.yield(.stopped(reason: outcome.reason, permanent: true))
                 break
             }
+            IRCMetrics.disconnected(configuration.metricsNetwork)
             let delay = backoff.nextDelay()
             logger.warning("IRC connection lost", metadata: [
                 "reason": "\(outcome.reason)", "retry_in": "\(delay)", "queued": "\(queue.count)"])
@@ -104,6 +105,7 @@ public actor IRCClient {
         guard queue.count + lines.count <= configuration.queueLimit else {
             logger.warning("IRC send queue full; lines refused", metadata: [
                 "queued": "\(queue.count)", "refused": "\(lines.count)"])
+            IRCMetrics.refused(configuration.metricsNetwork, lines: lines.count)
             return false
         }
         for line in lines { queue.append(line) }
@@ -190,6 +192,7 @@ public actor IRCClient {
         }
         writer = nil
         channel = nil
+        if isRegistered { IRCMetrics.connections(configuration.metricsNetwork, change: -1) }
         isRegistered = false
         wake()
         if failure == nil, case .fail(let reason, let permanent) = machine.connectionLost(closedBy) {
@@ -243,6 +246,7 @@ public actor IRCClient {
                 queue.prepend(IRCMessage(command: "JOIN", parameters: [name]))
             }
             isRegistered = true
+            IRCMetrics.connections(configuration.metricsNetwork, change: 1)
             logger.info("IRC connection registered", metadata: [
                 "nick": "\(nick)", "capabilities": "\(capabilities.sorted().joined(separator: " "))",
                 "queued": "\(queue.count)"])
@@ -259,6 +263,7 @@ public actor IRCClient {
         logger.trace("IRC line sent", metadata: ["command": "\(line.command)"])
         guard let writer, let bytes = Self.encode(line) else { return }
         try? await writer.write(bytes)
+        IRCMetrics.sent(configuration.metricsNetwork)
     }
 
     /// Sends queued lines while registered, paced by the flood control.
@@ -279,6 +284,7 @@ public actor IRCClient {
             }
             do {
                 try await writer.write(bytes)
+                IRCMetrics.sent(configuration.metricsNetwork)
                 // Still the same line at the head: nothing was queued in front of it meanwhile.
                 if queue.first == line { queue.removeFirst() }
             } catch {

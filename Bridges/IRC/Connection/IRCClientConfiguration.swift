@@ -23,13 +23,15 @@ public struct IRCClientConfiguration: Sendable {
     public var connectTimeout: Duration
     /// Where the ident server learns this connection's local port.
     public var identRegistry: IRCIdentRegistry?
+    /// The network this connection's metrics are counted under.
+    public var metricsNetwork: String
 
     public init(
         host: String, port: Int, tls: IRCTLSSettings? = nil, sourceAddress: String? = nil,
         registration: IRCRegistrationStateMachine.Configuration, flood: IRCFloodControl = IRCFloodControl(),
         queueLimit: Int = 1000, pingInterval: Duration = .seconds(90), pingTimeout: Duration = .seconds(60),
         reconnectInitialDelay: Duration = .seconds(2), reconnectMaxDelay: Duration = .seconds(300),
-        connectTimeout: Duration = .seconds(20), identRegistry: IRCIdentRegistry? = nil
+        connectTimeout: Duration = .seconds(20), identRegistry: IRCIdentRegistry? = nil, metricsNetwork: String = "irc"
     ) {
         self.host = host
         self.port = port
@@ -44,6 +46,7 @@ public struct IRCClientConfiguration: Sendable {
         self.reconnectMaxDelay = reconnectMaxDelay
         self.connectTimeout = connectTimeout
         self.identRegistry = identRegistry
+        self.metricsNetwork = metricsNetwork
     }
 }
 
