@@ -43,13 +43,17 @@ struct BridgeAssembly {
                 logger: logger)
         }
         let identRegistry = settings.identd.map { _ in IRCIdentRegistry() }
+        // Private messages from IRC go to the relay, made once the connection exists.
+        let privateMessages = Mutex<PrivateMessageRelay?>(nil)
         let ircAdapters = settings.irc.map { server in
             let channels = Set(settings.rooms.flatMap(\.endpoints).filter { $0.network == server.network }.map(\.room))
+            let network = NetworkID(server.network)
             return IRCAdapter(
                 configuration: IRCAdapterConfiguration(
                     server, configuredChannels: channels, identitySecret: Self.secret(settings, purpose: "irc puppet identity"),
                     identRegistry: identRegistry, version: TrestleVersion.string),
-                logger: logger)
+                logger: logger,
+                privateMessages: { message in privateMessages.withLock { $0 }?.deliver(message, from: network) })
         }
         let directRooms = DirectRoomResolver(settings: settings)
         let store = try SQLiteBridgeStore(path: settings.store.path)
@@ -70,8 +74,19 @@ struct BridgeAssembly {
             domain: component.jid, extraFeatures: ["http://jabber.org/protocol/muc"],
             softwareVersion: TrestleVersion.string,
             items: { xmpp.roomJIDs.map { ComponentResponder.Item(jid: $0, name: $0.local) } })
+        var servers: [String: IRCAdapter] = [:]
+        var hosts: [NetworkID: String] = [:]
+        for (server, adapter) in zip(settings.irc, ircAdapters) where server.directRooms {
+            servers[server.host.lowercased()] = adapter
+            servers[server.name.lowercased()] = adapter
+            hosts[adapter.network] = server.host.lowercased()
+        }
+        let relay = PrivateMessageRelay(
+            domain: component.jid, servers: servers, hosts: hosts,
+            send: { stanza in outgoing.withLock { $0 }?.send(stanza) }, logger: logger)
+        privateMessages.withLock { $0 = relay }
         let dispatcher = ComponentDispatcher(
-            rooms: xmpp, responder: responder,
+            rooms: xmpp, privateMessages: relay, responder: responder,
             notifier: AdminNotifier(component: JID(domain: component.jid), admins: component.admins.compactMap(JID.init)),
             logger: logger)
         let connection = ComponentConnection(

@@ -164,3 +164,30 @@ def test_several_clients_of_one_user_share_one_connection(prosody, ircd, trestle
 
     run(scenario())
     assert len(proc.log_matches(r"puppet connecting")) == 1, proc.log_tail()
+
+
+def test_private_messages_both_ways(prosody, ircd, trestle):
+    """A chat to `nick%server@component` reaches `nick` through the user's
+    own IRC connection; what `nick` writes back comes from that address."""
+    proc = trestle(irc=irc_settings(ircd))
+    proc.wait_for_log(r"IRC connection registered", timeout=10)
+
+    async def scenario():
+        async with IRCUser(ircd, "bob") as bob, MUCUser("alice@localhost", PASSWORD, prosody) as alice:
+            alice.send_raw(f"<message type='chat' to='bob%127.0.0.1@{COMPONENT_JID}'><body>psst, bob</body></message>")
+            line = await bob.wait_for(lambda l: l.command == "PRIVMSG" and l.params[0] == "bob", timeout=15)
+            assert line.nick == "alice" and line.text == "psst, bob", line.raw
+
+            bob.say("alice", "hi alice")
+            bob.act("alice", "waves")
+            got = await alice.wait_for_message(lambda m: m["type"] == "chat" and m["body"] == "hi alice")
+            assert str(got["from"]) == f"bob%127.0.0.1@{COMPONENT_JID}", got
+            await alice.wait_for_message(lambda m: m["body"] == "/me waves")
+
+            # An unknown server is an error, not a silent drop.
+            alice.send_raw(f"<message type='chat' id='e1' to='bob%irc.nowhere.example@{COMPONENT_JID}'><body>x</body></message>")
+            error = await alice.wait_for(lambda s: s.get("type") == "error" and s.get("id") == "e1")
+            assert any(e.tag.endswith("item-not-found") for e in error.iter()), error
+
+    run(scenario())
+    assert proc.running, proc.log_tail()

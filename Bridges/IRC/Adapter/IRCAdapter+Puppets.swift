@@ -15,14 +15,15 @@ extension IRCAdapter {
         var lastActive: ContinuousClock.Instant
     }
 
-    /// The puppet of `sender`, in `channel`; nil when it must be relayed.
-    func puppet(for sender: Participant, in channel: String) async -> IRCClient? {
+    /// The puppet of `sender`, in `channel` (none: for private messages,
+    /// under their own nick); nil when it must be relayed.
+    func puppet(for sender: Participant, in channel: String?) async -> IRCClient? {
         let key = sender.key
         if var existing = puppets[key] {
             existing.lastActive = .now
-            let inserted = existing.channels.insert(fold(channel)).inserted
+            let inserted = channel.map { existing.channels.insert(fold($0)).inserted } ?? false
             puppets[key] = existing
-            if inserted {
+            if let channel, inserted {
                 becomeReaderIfNone(key, of: channel)
                 await existing.client.join(channel)
             }
@@ -31,12 +32,12 @@ extension IRCAdapter {
         guard !refusedPuppets.contains(key) else { return nil }
         guard puppets.count < configuration.puppets.maximumConnections else {
             logger.warning("puppet connection cap reached; relaying through the bot", metadata: [
-                "participant": "\(key)", "channel": "\(channel)", "cap": "\(configuration.puppets.maximumConnections)"])
+                "participant": "\(key)", "channel": "\(channel ?? "-")", "cap": "\(configuration.puppets.maximumConnections)"])
             return nil
         }
         let settings = configuration.puppets
-        // In a channel joined directly, people are themselves: no suffix.
-        let suffix = mode(of: channel) == .direct ? "" : settings.nickSuffix
+        // In a channel joined directly, and in private, people are themselves: no suffix.
+        let suffix = channel.map { mode(of: $0) == .direct } ?? true ? "" : settings.nickSuffix
         let nick = IRCPuppetNick.make(from: sender.displayName, suffix: suffix, limit: isupport.nickLength)
         var client = configuration.bot
         let identity = IRCPuppetIdentity(key, secret: configuration.identitySecret)
@@ -67,12 +68,12 @@ extension IRCAdapter {
                 }
             }
         }
-        puppets[key] = Puppet(client: puppet, task: task, channels: [fold(channel)], lastActive: .now)
-        becomeReaderIfNone(key, of: channel)
+        puppets[key] = Puppet(client: puppet, task: task, channels: channel.map { [fold($0)] } ?? [], lastActive: .now)
+        if let channel { becomeReaderIfNone(key, of: channel) }
         logger.info("puppet connecting", metadata: [
-            "participant": "\(key)", "nick": "\(nick)", "channel": "\(channel)",
+            "participant": "\(key)", "nick": "\(nick)", "channel": "\(channel ?? "-")",
             "source": "\(client.sourceAddress ?? "default")", "puppets": "\(puppets.count)"])
-        await puppet.join(channel)
+        if let channel { await puppet.join(channel) }
         return puppet
     }
 
@@ -83,6 +84,10 @@ extension IRCAdapter {
         case .disconnected(let reason, _):
             await everyoneLeft(readBy: .puppet(key), because: "IRC connection lost: \(reason)")
         case .message(let message):
+            if await isPrivate(message, to: client) {
+                await receivedPrivate(message, for: key, through: client)
+                return
+            }
             if isForReader(message, .puppet(key)) { await received(message) }
             if message.command == "KICK", message.parameters.count >= 2, await client.isOwnNick(message.parameters[1]) {
                 logger.warning("puppet kicked from an IRC channel", metadata: [

@@ -35,8 +35,12 @@ public actor IRCAdapter: BridgeAdapter {
     /// Folded nicks of every puppet, for telling echoes from people. Written
     /// by the puppets' connections as soon as the server accepts a nick.
     let puppetNicks = IRCPuppetNickRegistry()
+    /// Where private messages to puppets go (`IRCAdapter+Private.swift`).
+    let privateMessageHandler: (@Sendable (IRCPrivateMessage) async -> Void)?
 
-    public init(configuration: IRCAdapterConfiguration, logger: Logger) {
+    public init(configuration: IRCAdapterConfiguration, logger: Logger,
+                privateMessages: (@Sendable (IRCPrivateMessage) async -> Void)? = nil) {
+        self.privateMessageHandler = privateMessages
         self.network = configuration.network
         self.configuration = configuration
         var logger = logger
