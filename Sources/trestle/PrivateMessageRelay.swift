@@ -46,10 +46,12 @@ struct PrivateMessageRelay: Sendable {
         return true
     }
 
-    /// A private message from IRC, shown to the XMPP user its puppet stands for.
+    /// A private message from IRC, shown to the XMPP user its puppet stands
+    /// for: from `nick%server@component`, or from `server@component` for
+    /// the server's own notices.
     func deliver(_ message: IRCPrivateMessage, from network: NetworkID) {
         guard message.recipient.network == "xmpp", let user = JID(message.recipient.id), let host = hosts[network],
-              let from = JID("\(message.from.lowercased())%\(host)@\(domain)")
+              let from = JID(message.from.map { "\($0.lowercased())%\(host)@\(domain)" } ?? "\(host)@\(domain)")
         else { return }
         let text = message.content.text.plainText
         let body = message.content.kind == .action ? "/me \(text)" : text

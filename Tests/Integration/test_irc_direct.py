@@ -168,7 +168,11 @@ def test_several_clients_of_one_user_share_one_connection(prosody, ircd, trestle
 
 def test_private_messages_both_ways(prosody, ircd, trestle):
     """A chat to `nick%server@component` reaches `nick` through the user's
-    own IRC connection; what `nick` writes back comes from that address."""
+    own IRC connection; what `nick` writes back comes from that address;
+    the server's notices to the connection come from `server@component`."""
+    ircd.stop()
+    ircd.lookups = True  # the server then greets every connection with notices
+    ircd.start()
     proc = trestle(irc=irc_settings(ircd))
     proc.wait_for_log(r"IRC connection registered", timeout=10)
 
@@ -183,6 +187,10 @@ def test_private_messages_both_ways(prosody, ircd, trestle):
             got = await alice.wait_for_message(lambda m: m["type"] == "chat" and m["body"] == "hi alice")
             assert str(got["from"]) == f"bob%127.0.0.1@{COMPONENT_JID}", got
             await alice.wait_for_message(lambda m: m["body"] == "/me waves")
+
+            # The server's own notices to the connection come from the server's address.
+            notice = await alice.wait_for_message(lambda m: str(m["from"]) == f"127.0.0.1@{COMPONENT_JID}")
+            assert notice["body"].startswith("***"), notice
 
             # An unknown server is an error, not a silent drop.
             alice.send_raw(f"<message type='chat' id='e1' to='bob%irc.nowhere.example@{COMPONENT_JID}'><body>x</body></message>")

@@ -5,8 +5,8 @@ import BridgeKit
 public struct IRCPrivateMessage: Sendable, Equatable {
     /// Whom the puppet stands for.
     public var recipient: ParticipantKey
-    /// The IRC nick that wrote.
-    public var from: String
+    /// The IRC nick that wrote; nil for the server itself (its notices).
+    public var from: String?
     public var content: MessageContent
 }
 
@@ -29,13 +29,21 @@ extension IRCAdapter {
     /// Whether a line a puppet received is a private message to it.
     func isPrivate(_ message: IRCMessage, to client: IRCClient) async -> Bool {
         guard message.command == "PRIVMSG" || message.command == "NOTICE", message.parameters.count >= 2,
-              let nick = message.prefix?.nick, !message.prefix!.isServer, !isOwn(nick)
+              let nick = message.prefix?.nick, message.prefix!.isServer || !isOwn(nick)
         else { return false }
+        if message.prefix!.isServer, message.parameters[0] == "*" { return true }
         return await client.isOwnNick(message.parameters[0])
     }
 
     func receivedPrivate(_ message: IRCMessage, for key: ParticipantKey, through client: IRCClient) async {
-        guard let nick = message.prefix?.nick else { return }
+        guard let prefix = message.prefix else { return }
+        if prefix.isServer {
+            // The server's notices to this connection, for its person to read.
+            let content = MessageContent(text: RichText(ircFormatted: message.parameters[1]), kind: .notice)
+            await privateMessageHandler?(IRCPrivateMessage(recipient: key, from: nil, content: content))
+            return
+        }
+        let nick = prefix.nick
         let body = message.parameters[1]
         let isNotice = message.command == "NOTICE"
         var content = MessageContent(text: RichText(ircFormatted: body), kind: isNotice ? .notice : .normal)

@@ -212,7 +212,9 @@ public actor IRCClient {
             return
         }
         await perform(machine.received(message))
-        guard isRegistered else { return }
+        // Before registration only the server's notices are passed on
+        // ("*** Looking up your hostname…"): a person may want to read them.
+        guard isRegistered || (message.command == "NOTICE" && message.prefix?.isServer == true) else { return }
         switch message.command {
         case "PING", "PONG":
             return

@@ -40,6 +40,7 @@ class IRCServer:
     def __init__(self, directory: str | Path | None = None, tls: bool = False, binary: str | None = None):
         self.ident = False  # when True (set before start), the server asks every client's identd
         self.services_port: int | None = None  # set by `Services` before start: a link port for them
+        self.lookups = False  # when True, host lookups (and their "*** Looking up…" notices) are on
         self.dir = Path(directory or tempfile.mkdtemp(prefix="ircd-test-")).resolve()
         self.dir.mkdir(parents=True, exist_ok=True)
         self.binary = binary or os.environ.get("INSPIRCD_BIN", "inspircd")
@@ -64,12 +65,14 @@ class IRCServer:
             '<connect name="loopback" allow="*" timeout="60" pingfreq="120" hardsendq="10485760"'
             ' softsendq="10485760" recvq="10485760" threshold="1000000" commandrate="1000000000" fakelag="no"'
             ' localmax="100000" globalmax="100000" limit="100000" maxchans="1000"'
-            f' useident="{"yes" if self.ident else "no"}" resolvehostnames="no">',
+            f' useident="{"yes" if self.ident else "no"}" resolvehostnames="{"yes" if self.lookups else "no"}">',
+            '<dns timeout="1">',
             '<ident timeout="2">',
             '<security hidesplits="no" runasuser="" runasgroup="">',
             '<limits maxnick="30" maxchan="64" maxmodes="20" maxident="12" maxreal="128" maxkick="255"'
             ' maxtopic="307" maxaway="200">',
-            '<performance softlimit="100000" clonesonconnect="no" quietbursts="yes" nouserdns="yes">',
+            '<performance softlimit="100000" clonesonconnect="no" quietbursts="yes"'
+            f' nouserdns="{"no" if self.lookups else "yes"}">',
             f'<log method="file" type="* -USERINPUT -USEROUTPUT" level="default" target="{self.log_path}">',
             # The oper used by tests to kill connections (and to K-line).
             '<class name="All" commands="*" privs="*" usermodes="*" chanmodes="*">',
