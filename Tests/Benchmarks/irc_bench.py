@@ -11,7 +11,9 @@ fresh process of it, one XMPP client (slixmpp) joins
 through the gateway, and a plain IRC client (asyncio streams) joins `#bench`:
 
 1. **IRC → XMPP**: the IRC client writes N lines at once; the XMPP client
-   times each arrival (every line carries its send time).
+   times each arrival (every line carries its send time). The reference,
+   measured first in the same run: the same N lines from one plain IRC
+   client to another through the same server, no gateway.
 2. **XMPP → IRC**: the XMPP client sends N messages at once; the IRC client
    times each arrival.
 
@@ -235,6 +237,26 @@ async def run_gateway(label: str, domain: str, pid: int, prosody, ircd, count: i
     return results
 
 
+async def irc_reference(ircd, count: int, timeout: float) -> Result:
+    """The IRC server's own rate, no gateway: one plain client to another
+    through the same channel, measured like the IRC → XMPP direction."""
+    sender, receiver = RawIRC(ircd.host, ircd.port, "refsend"), RawIRC(ircd.host, ircd.port, "refrecv")
+    try:
+        for client in (sender, receiver):
+            await client.connect()
+            client.send(f"JOIN {CHANNEL}\r\n")
+            await client.wait(lambda c=client: any(f" 366 {c.nick} {CHANNEL} " in l for l in c.lines), 10)
+        sender.send("".join(f"PRIVMSG {CHANNEL} :in{i} {time.time():.6f}\r\n" for i in range(count)))
+        deadline = time.monotonic() + timeout
+        while sum(1 for _, _, t in receiver.arrivals if t.startswith("in")) < count and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        rate, p50, p99, problems = summary([(a, t) for a, _, t in receiver.arrivals], "in", count)
+        return Result("(reference) InspIRCd alone", "IRC → IRC", rate, p50, p99, 0.0, problems)
+    finally:
+        sender.close()
+        receiver.close()
+
+
 def rss_mb(pid: int) -> float:
     with open(f"/proc/{pid}/status") as status:
         for line in status:
@@ -268,6 +290,7 @@ def main() -> int:
     try:
         prosody.start()
         ircd.start()
+        results.append(asyncio.run(irc_reference(ircd, args.messages, args.timeout)))
         # Trestle.
         config = component_config(prosody, jid="trestle.localhost", secret=SECRET)
         config["logging"] = {"level": "info"}
@@ -303,7 +326,8 @@ def main() -> int:
     print("| gateway | direction | msg/s | p50 / p99 ms | gateway CPU s per 1,000 msg |")
     print("|---|---|---|---|---|")
     for r in results:
-        print(f"| {r.gateway} | {r.direction} | {r.rate:,.0f} | {r.p50:,.0f} / {r.p99:,.0f} | {r.cpu_per_1000:.2f} |")
+        cpu = f"{r.cpu_per_1000:.2f}" if r.cpu_per_1000 else "—"
+        print(f"| {r.gateway} | {r.direction} | {r.rate:,.0f} | {r.p50:,.0f} / {r.p99:,.0f} | {cpu} |")
     print("\n| gateway | resident memory after the run |\n|---|---|")
     for gateway, mb in memory.items():
         print(f"| {gateway} | {mb:.1f} MB |")
