@@ -28,6 +28,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         // expat, the XML parser every byte from the XMPP server goes through.
@@ -93,6 +94,24 @@ let package = Package(
         // The IRC adapter, so far its protocol layer (messages, tags, CTCP,
         // formatting, splitting) and registration state machine.
         .target(name: "IRCBridge", dependencies: ["BridgeKit"], path: "Bridges/IRC", swiftSettings: swiftSettings),
+        // Slack-style webhooks: incoming hooks (HTTP POST into a room, served
+        // with Hummingbird) and outgoing hooks (every message POSTed out with
+        // AsyncHTTPClient, retried from a queue kept in the store).
+        .target(
+            name: "WebhookBridge",
+            dependencies: [
+                "BridgeKit",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Bridges/Webhook",
+            swiftSettings: swiftSettings
+        ),
         // Helpers for testing adapters and stores: a recording adapter, the
         // store conformance checks.
         .target(name: "BridgeTesting", dependencies: ["BridgeKit"], swiftSettings: swiftSettings),
@@ -106,7 +125,7 @@ let package = Package(
         .executableTarget(
             name: "trestle",
             dependencies: [
-                "XMPPCore", "TrestleConfig", "BridgeKit", "XMPPRooms", "SQLiteStore", "ProcessPlugins",
+                "XMPPCore", "TrestleConfig", "BridgeKit", "XMPPRooms", "SQLiteStore", "ProcessPlugins", "WebhookBridge",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -134,6 +153,15 @@ let package = Package(
         .testTarget(name: "BridgeKitTests", dependencies: ["BridgeKit", "BridgeTesting"], swiftSettings: swiftSettings),
         .testTarget(name: "XMPPRoomsTests", dependencies: ["XMPPRooms", "BridgeTesting"], swiftSettings: swiftSettings),
         .testTarget(name: "ProcessPluginsTests", dependencies: ["ProcessPlugins", "BridgeTesting"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "WebhookBridgeTests",
+            dependencies: [
+                "WebhookBridge", "BridgeTesting", "SQLiteStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "IRCBridgeTests", dependencies: ["IRCBridge"], swiftSettings: swiftSettings),
         .testTarget(name: "SQLiteStoreTests", dependencies: ["SQLiteStore", "BridgeTesting"], swiftSettings: swiftSettings),
         .testTarget(name: "TrestleConfigTests", dependencies: ["TrestleConfig"], swiftSettings: swiftSettings),
