@@ -71,6 +71,9 @@ public final class WebhookAdapter: BridgeAdapter {
         var clientConfiguration = HTTPClient.Configuration()
         clientConfiguration.redirectConfiguration = .disallow
         clientConfiguration.timeout = .init(connect: .seconds(5))
+        // The outbox retries with its own backoff; a post to a receiver that
+        // is down should fail at once rather than wait out the connect timeout.
+        clientConfiguration.connectionPool.retryConnectionEstablishment = false
         let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: clientConfiguration)
         let workers = configuration.outgoing.map { hook in
             OutboxWorker(hook: hook, configuration: configuration, store: store, client: client,
@@ -125,10 +128,14 @@ public final class WebhookAdapter: BridgeAdapter {
 
     public func open(_ room: String) async throws {
         state.withLock { _ = $0.rooms.insert(room) }
+        let incoming = configuration.incoming.filter { $0.room == room }.map(\.name)
+        let outgoing = configuration.outgoing.filter { $0.room == room }.map(\.name)
+        logger.info("webhook room open", metadata: ["room": "\(room)", "incoming": "\(incoming)", "outgoing": "\(outgoing)"])
     }
 
     public func close(_ room: String) async {
         state.withLock { _ = $0.rooms.remove(room) }
+        logger.info("webhook room closed", metadata: ["room": "\(room)"])
     }
 
     /// Queues the message for every outgoing hook of the room (that it

@@ -48,7 +48,8 @@ def prosody(tmp_path) -> ProsodyServer:
 
 @pytest.fixture
 def trestle(tmp_path, prosody) -> Callable[..., TrestleProcess]:
-    """Factory: `trestle(rooms=[...], plugins={...}, **component_settings)`
+    """Factory: `trestle(rooms=[...], plugins={...}, http={...}, webhooks={...}, environment={...},
+    **component_settings)`
     starts Trestle against the test Prosody. Fails when the binary has not been built: a skipped
     integration test would hide a broken build."""
     if not trestle_binary().exists():
@@ -56,7 +57,7 @@ def trestle(tmp_path, prosody) -> Callable[..., TrestleProcess]:
     started: list[TrestleProcess] = []
 
     def start(rooms: list | None = None, plugins: dict | None = None, http: dict | None = None,
-              **settings) -> TrestleProcess:
+              webhooks: dict | None = None, environment: dict | None = None, **settings) -> TrestleProcess:
         settings.setdefault("secret", COMPONENT_SECRET)
         config = component_config(prosody, jid=COMPONENT_JID, **settings)
         if rooms is not None:
@@ -65,9 +66,11 @@ def trestle(tmp_path, prosody) -> Callable[..., TrestleProcess]:
             config["plugins"] = plugins
         if http is not None:
             config["http"] = http
+        if webhooks is not None:
+            config["webhooks"] = webhooks
         directory = tmp_path / f"trestle{len(started)}"
         directory.mkdir()
-        proc = TrestleProcess(config, directory=directory)
+        proc = TrestleProcess(config, directory=directory, environment=environment)
         started.append(proc)
         return proc.start()
 
