@@ -146,6 +146,13 @@ let package = Package(
             dependencies: ["XMLStream", "CExpatBaseline", "BridgeKit", "SQLiteStore", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
+        // Hummingbird answering `POST /hooks/{token}` with nothing behind it:
+        // the reference for the webhook benchmark.
+        .executableTarget(
+            name: "webhook-ceiling",
+            dependencies: [.product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(name: "xml-fuzz", dependencies: ["XMLStream"], swiftSettings: swiftSettings),
 
         .testTarget(name: "XMLStreamTests", dependencies: ["XMLStream"], swiftSettings: swiftSettings),
