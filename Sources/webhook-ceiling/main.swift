@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import Logging
 
@@ -20,6 +21,10 @@ var logger = Logger(label: "webhook-ceiling")
 logger.logLevel = .warning
 let application = Application(
     router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)),
-    onServerRunning: { channel in print("listening on \(channel.localAddress?.port ?? port)") },
+    onServerRunning: { channel in
+        // Flushed at once: the benchmark waits for this line on a pipe.
+        print("listening on \(channel.localAddress?.port ?? port)")
+        fflush(nil)
+    },
     logger: logger)
 try await application.runService()

@@ -45,6 +45,7 @@ sys.path[:0] = [str(HERE), str(REPO_ROOT / "Tests" / "Integration")]
 
 from muc_bench import BenchError, percentile, say, shown, trestle_binary  # noqa: E402
 from prosody_muc import MUCProsody  # noqa: E402
+from support.lifetime import die_with_parent  # noqa: E402
 from support.muc import MUC_USER, MUCUser  # noqa: E402
 from support.trestle import TrestleProcess, component_config  # noqa: E402
 
@@ -123,7 +124,7 @@ async def load(port: int, requests: int, connections: int) -> dict:
             writer.close()
 
     await asyncio.gather(*(connection() for _ in range(connections)))
-    return {"statuses": statuses, "latencies": latencies, "first": first_send, "last": last_answer}
+    return {"statuses": statuses, "latencies": sorted(latencies), "first": first_send, "last": last_answer}
 
 
 def wrk(port: int, connections: int, seconds: int, workdir: Path) -> dict | None:
@@ -210,7 +211,7 @@ def main(argv: list[str] | None = None) -> int:
         accepted = result["statuses"].get(200, 0)
         span = (result["last"] - result["first"]) / 1e9
         arrivals = occupant.arrivals.values()
-        end_to_end = [(arrived - sent) / 1e6 for sent, arrived in arrivals]
+        end_to_end = sorted((arrived - sent) / 1e6 for sent, arrived in arrivals)
         delivered_span = (max(a for _, a in arrivals) - result["first"]) / 1e9 if arrivals else None
         rows.append(("Trestle hook → XMPP occupant", "python", f"{accepted / span:.0f}",
                      f"{len(end_to_end) / delivered_span:.0f}" if delivered_span else "-",
@@ -220,7 +221,8 @@ def main(argv: list[str] | None = None) -> int:
                      f"{occupant.duplicates} twice; answers {result['statuses']}"))
 
         empty_port = free_port()
-        empty = subprocess.Popen([str(ceiling), str(empty_port)], stdout=subprocess.PIPE, stdin=subprocess.DEVNULL)
+        empty = subprocess.Popen([str(ceiling), str(empty_port)], stdout=subprocess.PIPE, stdin=subprocess.DEVNULL,
+                                 preexec_fn=die_with_parent)
         assert empty.stdout.readline().startswith(b"listening")
         say(f"webhook-ceiling: {args.requests} posts over {args.connections} connections")
         ceiling_result = asyncio.run(load(empty_port, args.requests, args.connections))
