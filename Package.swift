@@ -29,6 +29,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         // expat, the XML parser every byte from the XMPP server goes through.
@@ -108,6 +109,24 @@ let package = Package(
             path: "Bridges/IRC",
             swiftSettings: swiftSettings
         ),
+        // Slack-style webhooks: incoming hooks (HTTP POST into a room, served
+        // with Hummingbird) and outgoing hooks (every message POSTed out with
+        // AsyncHTTPClient, retried from a queue kept in the store).
+        .target(
+            name: "WebhookBridge",
+            dependencies: [
+                "BridgeKit",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Bridges/Webhook",
+            swiftSettings: swiftSettings
+        ),
         // Helpers for testing adapters and stores: a recording adapter, the
         // store conformance checks.
         .target(name: "BridgeTesting", dependencies: ["BridgeKit"], swiftSettings: swiftSettings),
@@ -121,7 +140,7 @@ let package = Package(
         .executableTarget(
             name: "trestle",
             dependencies: [
-                "XMPPCore", "TrestleConfig", "BridgeKit", "XMPPRooms", "SQLiteStore", "ProcessPlugins", "IRCBridge",
+                "XMPPCore", "TrestleConfig", "BridgeKit", "XMPPRooms", "SQLiteStore", "ProcessPlugins", "IRCBridge", "WebhookBridge",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -142,6 +161,13 @@ let package = Package(
             dependencies: ["XMLStream", "CExpatBaseline", "BridgeKit", "SQLiteStore", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
+        // Hummingbird answering `POST /hooks/{token}` with nothing behind it:
+        // the reference for the webhook benchmark.
+        .executableTarget(
+            name: "webhook-ceiling",
+            dependencies: [.product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(name: "xml-fuzz", dependencies: ["XMLStream"], swiftSettings: swiftSettings),
         .executableTarget(name: "irc-fuzz", dependencies: ["IRCBridge", "BridgeKit"], swiftSettings: swiftSettings),
 
@@ -156,6 +182,15 @@ let package = Package(
                 "IRCBridge", "BridgeTesting",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "WebhookBridgeTests",
+            dependencies: [
+                "WebhookBridge", "BridgeTesting", "SQLiteStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -2,9 +2,9 @@ import BridgeKit
 
 extension StoreConformance {
     /// For durable stores: what one instance wrote (rooms, the message map,
-    /// the archive with its edits, retractions and order, puppets), a new
-    /// instance on the same storage still has, and what the new instance
-    /// archives goes after it.
+    /// the archive with its edits, retractions and order, puppets, the
+    /// outbox), a new instance on the same storage still has, and what the
+    /// new instance archives goes after it.
     ///
     /// `open` is called twice and must open the same storage each time;
     /// `close` is given the first instance before the second is opened
@@ -50,6 +50,11 @@ extension StoreConformance {
         for (participant, network, puppet) in samplePuppets {
             try await store.savePuppet(puppet, for: participant, on: network)
         }
+        for (index, id) in ["o1", "o2", "o3"].enumerated() {
+            _ = try await store.enqueueOutbox(outboxEntry(id, at: Double(index)), limit: 10)
+        }
+        try await store.rescheduleOutbox("o2", attempts: 2, nextAttempt: Fixture.at(60))
+        try await store.removeOutbox("o1")
     }
 
     private static func compareEverything(_ store: some BridgeStore, _ reference: MemoryBridgeStore,
@@ -73,6 +78,8 @@ extension StoreConformance {
             try expect.equal(try await store.remoteIDs(for: id), try await reference.remoteIDs(for: id),
                              "remote ids of \(id)")
         }
+        try expect.equal(try await store.outbox("ci", limit: 10), try await reference.outbox("ci", limit: 10),
+                         "the outbox queue ci")
         let compare = ArchiveComparison(store: store, reference: reference, expect: expect)
         for room in ArchiveDataset.rooms {
             let all = try await compare.compare(ArchiveQuery(room: room, limit: .max))

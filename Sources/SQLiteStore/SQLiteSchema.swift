@@ -23,8 +23,27 @@ enum SQLiteSchema {
         migrator.registerMigration("2-archive-origin-id") { db in
             try db.execute(sql: "ALTER TABLE archive ADD COLUMN origin_remote TEXT")
         }
+        migrator.registerMigration("3-webhook-outbox") { db in
+            try db.execute(sql: version3)
+        }
         return migrator
     }
+
+    /// The outbox: requests waiting to be posted (outgoing webhooks), in
+    /// queues; seq is the order within a queue.
+    private static let version3 = """
+        CREATE TABLE outbox (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            id TEXT NOT NULL UNIQUE,
+            queue TEXT NOT NULL,
+            body TEXT NOT NULL,
+            content_type TEXT NOT NULL,
+            created REAL NOT NULL,
+            attempts INTEGER NOT NULL,
+            next_attempt REAL NOT NULL
+        );
+        CREATE INDEX outbox_by_queue ON outbox(queue, seq);
+        """
 
     private static let version1 = """
         CREATE TABLE room (

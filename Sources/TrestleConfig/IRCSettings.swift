@@ -22,12 +22,12 @@
 ///     webirc: { password_env: LIBERA_WEBIRC, gateway: trestle }   # puppets show a host of their own
 ///     puppets: { nick_suffix: "[b]", max_connections: 50, idle_timeout: 24h }
 /// ```
-public struct IRCServerSettings: Sendable {
+public struct IRCServerSettings: Sendable, Equatable {
     public enum Mode: String, Sendable, CaseIterable { case relay, puppet }
     public enum EditPolicy: String, Sendable, CaseIterable { case resend, drop, sed }
     public enum SASLMechanism: String, Sendable, CaseIterable { case plain, external }
 
-    public struct SASL: Sendable {
+    public struct SASL: Sendable, Equatable {
         public var mechanism: SASLMechanism
         public var account: String?
         public var password: Secret?

@@ -51,3 +51,9 @@ public struct Secret: Sendable, CustomStringConvertible, CustomDebugStringConver
         Mirror(self, children: [], displayStyle: .struct)
     }
 }
+
+/// Two secrets are equal when their values are, wherever each came from:
+/// what a reload compares to tell whether a section changed.
+extension Secret: Equatable {
+    public static func == (lhs: Secret, rhs: Secret) -> Bool { lhs.reveal() == rhs.reveal() }
+}

@@ -37,11 +37,14 @@ public struct TrestleConfiguration: Sendable {
     /// The operator's HTTP endpoint (metrics, health); `nil` when off.
     public var http: HTTPSettings?
     public var router: RouterSettings
+    /// Slack-style webhooks from the `webhooks` section; `nil` when off.
+    public var webhooks: WebhookSettings?
 
     /// Settings built in code rather than read from a file.
     public init(sourcePath: String, component: ComponentSettings, logging: LoggingSettings = LoggingSettings(),
                 rooms: [RoomSettings] = [], store: StoreSettings = StoreSettings(), plugins: [PluginSettings] = [],
-                irc: [IRCServerSettings] = [], identd: IdentdSettings? = nil, http: HTTPSettings? = nil, router: RouterSettings = RouterSettings()) {
+                irc: [IRCServerSettings] = [], identd: IdentdSettings? = nil, http: HTTPSettings? = nil,
+                router: RouterSettings = RouterSettings(), webhooks: WebhookSettings? = nil) {
         self.sourcePath = sourcePath
         self.component = component
         self.logging = logging
@@ -52,26 +55,32 @@ public struct TrestleConfiguration: Sendable {
         self.identd = identd
         self.http = http
         self.router = router
+        self.webhooks = webhooks
     }
 
-    /// Reads the core's sections (`component`, `logging`, `store`, `rooms`, `plugins`) from `document`.
+    /// Reads the core's sections (`component`, `logging`, `store`, `rooms`,
+    /// `plugins`, `irc`, `identd`, `http`, `router`, `webhooks`) from `document`.
     ///
     /// This does not check for unknown keys: call `document.finish()` once
     /// every other section has been read too.
     public init(_ document: ConfigDocument) throws(ConfigError) {
         let root = document.root
         let directory = (document.path as NSString).deletingLastPathComponent
+        let component = try ComponentSettings(reading: root.table("component"))
+        let logging = try LoggingSettings(reading: root.optionalTable("logging"))
+        let rooms = try Self.rooms(root.optionalTableList("rooms") ?? [])
         self.init(
             sourcePath: document.path,
-            component: try ComponentSettings(reading: root.table("component")),
-            logging: try LoggingSettings(reading: root.optionalTable("logging")),
-            rooms: try Self.rooms(root.optionalTableList("rooms") ?? []),
+            component: component,
+            logging: logging,
+            rooms: rooms,
             store: try StoreSettings(reading: root.optionalTable("store"), configDirectory: directory),
             plugins: try PluginSettings.plugins(root.optionalTable("plugins"), configDirectory: directory),
             irc: try IRCServerSettings.servers(root.optionalTable("irc"), configDirectory: directory),
             identd: try IdentdSettings(reading: root.optionalTable("identd")),
             http: try HTTPSettings(reading: root.optionalTable("http")),
-            router: try RouterSettings(reading: root.optionalTable("router"))
+            router: try RouterSettings(reading: root.optionalTable("router")),
+            webhooks: try WebhookSettings(reading: root.optionalTable("webhooks"), rooms: rooms)
         )
     }
 

@@ -6,6 +6,7 @@ import ProcessPlugins
 import SQLiteStore
 import Synchronization
 import TrestleConfig
+import WebhookBridge
 import XMLStream
 import XMPPCore
 import XMPPRooms
@@ -57,6 +58,9 @@ struct BridgeAssembly {
         }
         let directRooms = DirectRoomResolver(settings: settings)
         let store = try SQLiteBridgeStore(path: settings.store.path)
+        let webhooks = try settings.webhooks.map { webhooks in
+            try WebhookAdapter(configuration: Self.webhookConfiguration(webhooks), store: store, logger: logger)
+        }
         let outgoing = Mutex<ComponentConnection?>(nil)
         let xmpp = XMPPAdapter(
             domain: component.jid, store: store, occupantIDSecret: Self.occupantIDSecret(settings),
@@ -68,7 +72,8 @@ struct BridgeAssembly {
             })
         let rooms = settings.rooms.map { Self.bridgedRoom($0, xmpp: xmpp) }
         let router = Router(instanceID: "trestle:\(component.jid)", adapters: [xmpp as any BridgeAdapter] + plugins.map { $0 as any BridgeAdapter }
-                                + ircAdapters.map { $0 as any BridgeAdapter }, store: store, rooms: rooms,
+                                + ircAdapters.map { $0 as any BridgeAdapter }
+                                + (webhooks.map { [$0 as any BridgeAdapter] } ?? []), store: store, rooms: rooms,
                             logger: logger, queueLimit: settings.router.queueLimit)
         let responder = ComponentResponder(
             domain: component.jid, extraFeatures: ["http://jabber.org/protocol/muc"],
@@ -122,9 +127,31 @@ struct BridgeAssembly {
         return bridged
     }
 
-    /// The networks `settings` may name in rooms: the built-in ones and its plugins.
+    /// The networks `settings` may name in rooms: the built-in ones, its
+    /// plugins and IRC servers, and `webhook` when it has a `webhooks` section.
     static func networks(_ settings: TrestleConfiguration) -> Set<String> {
         networks.union(settings.plugins.map(\.network)).union(settings.irc.map(\.network))
+            .union(settings.webhooks == nil ? [] : [WebhookSettings.network])
+    }
+
+    /// The `webhooks` section as the adapter takes it (secrets revealed here only).
+    static func webhookConfiguration(_ settings: WebhookSettings) -> WebhookConfiguration {
+        WebhookConfiguration(
+            network: NetworkID(WebhookSettings.network), host: settings.host, port: settings.port,
+            maxBodyBytes: settings.maxBodySize,
+            incoming: settings.incoming.map { hook in
+                IncomingHook(name: hook.name, token: hook.token.reveal(), room: hook.room,
+                             allowChannelOverride: hook.allowChannelOverride, rate: hook.rateLimit, burst: hook.burst)
+            },
+            outgoing: settings.outgoing.map { hook in
+                OutgoingHook(name: hook.name, room: hook.room, url: hook.url,
+                             format: hook.format == .form ? .form : .json, token: hook.token?.reveal(),
+                             signingSecret: hook.signingSecret?.reveal(), triggerWords: hook.triggerWords,
+                             triggerPattern: hook.triggerRegex)
+            },
+            queueLimit: settings.queueLimit, retryInitialDelay: settings.retryInitialDelay,
+            retryMaxDelay: settings.retryMaxDelay, giveUpAfter: settings.giveUpAfter,
+            requestTimeout: settings.requestTimeout)
     }
 
     /// XEP-0421 ids must stay the same for the bridge's whole life and be

@@ -8,7 +8,8 @@ import XMPPRooms
 
 /// SIGHUP: reads the configuration again and applies what can change while
 /// running: rooms added, removed or changed, and the log level. What needs a
-/// restart (the component, the store, plugins, the HTTP endpoint) is named in
+/// restart (the component, the store, plugins, the HTTP endpoint, webhooks,
+/// IRC servers, the ident server) is named in
 /// the same log line. A configuration with a mistake is refused whole, with
 /// the file, line and key, and the running one stays.
 final class ReloadService: Service, Sendable {
@@ -78,6 +79,9 @@ final class ReloadService: Service, Sendable {
         if next.plugins != previous.plugins { restart.append("plugins") }
         if next.http != previous.http { restart.append("http") }
         if next.router != previous.router { restart.append("router") }
+        if next.webhooks != previous.webhooks { restart.append("webhooks") }
+        if next.irc != previous.irc { restart.append("irc") }
+        if next.identd != previous.identd { restart.append("identd") }
         current.withLock { $0 = next }
         logger.notice("configuration reloaded", metadata: [
             "rooms_added": "\(added)", "rooms_removed": "\(removed)", "rooms_changed": "\(changed)",

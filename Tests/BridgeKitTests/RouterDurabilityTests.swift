@@ -1,4 +1,5 @@
 import BridgeKit
+import struct Foundation.Date
 import BridgeTesting
 import Logging
 import Synchronization
@@ -65,6 +66,15 @@ final class GatedStore: BridgeStore {
     func savePuppet(_ puppetID: String, for participant: ParticipantKey, on network: NetworkID) async throws {
         try await inner.savePuppet(puppetID, for: participant, on: network)
     }
+    func enqueueOutbox(_ entry: OutboxEntry, limit: Int) async throws -> OutboxAdmission {
+        try await inner.enqueueOutbox(entry, limit: limit)
+    }
+    func outbox(_ queue: String, limit: Int) async throws -> [OutboxEntry] { try await inner.outbox(queue, limit: limit) }
+    func outboxCount(_ queue: String) async throws -> Int { try await inner.outboxCount(queue) }
+    func rescheduleOutbox(_ id: String, attempts: Int, nextAttempt: Date) async throws {
+        try await inner.rescheduleOutbox(id, attempts: attempts, nextAttempt: nextAttempt)
+    }
+    func removeOutbox(_ id: String) async throws { try await inner.removeOutbox(id) }
 }
 
 /// Rooms added and removed while the router runs (a configuration reload).

@@ -62,7 +62,8 @@ def ircd(tmp_path) -> IRCServer:
 
 @pytest.fixture
 def trestle(tmp_path, prosody) -> Callable[..., TrestleProcess]:
-    """Factory: `trestle(rooms=[...], plugins={...}, **component_settings)`
+    """Factory: `trestle(rooms=[...], plugins={...}, http={...}, irc={...}, identd={...}, webhooks={...},
+    environment={...}, **component_settings)`
     starts Trestle against the test Prosody. Fails when the binary has not been built: a skipped
     integration test would hide a broken build."""
     if not trestle_binary().exists():
@@ -70,7 +71,8 @@ def trestle(tmp_path, prosody) -> Callable[..., TrestleProcess]:
     started: list[TrestleProcess] = []
 
     def start(rooms: list | None = None, plugins: dict | None = None, http: dict | None = None,
-              irc: dict | None = None, identd: dict | None = None, **settings) -> TrestleProcess:
+              irc: dict | None = None, identd: dict | None = None, webhooks: dict | None = None,
+              environment: dict | None = None, **settings) -> TrestleProcess:
         settings.setdefault("secret", COMPONENT_SECRET)
         config = component_config(prosody, jid=COMPONENT_JID, **settings)
         if rooms is not None:
@@ -83,9 +85,11 @@ def trestle(tmp_path, prosody) -> Callable[..., TrestleProcess]:
             config["irc"] = irc
         if identd is not None:
             config["identd"] = identd
+        if webhooks is not None:
+            config["webhooks"] = webhooks
         directory = tmp_path / f"trestle{len(started)}"
         directory.mkdir()
-        proc = TrestleProcess(config, directory=directory)
+        proc = TrestleProcess(config, directory=directory, environment=environment)
         started.append(proc)
         return proc.start()
 

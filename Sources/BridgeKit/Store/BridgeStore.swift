@@ -32,6 +32,20 @@ public protocol BridgeStore: Sendable {
     /// The id of the puppet Trestle uses for `participant` on `network`.
     func puppet(for participant: ParticipantKey, on network: NetworkID) async throws -> String?
     func savePuppet(_ puppetID: String, for participant: ParticipantKey, on network: NetworkID) async throws
+
+    /// Adds `entry` at the end of its queue, in one transaction with the
+    /// check that the queue holds fewer than `limit` entries and none with
+    /// the same id (see `OutboxEntry`).
+    func enqueueOutbox(_ entry: OutboxEntry, limit: Int) async throws -> OutboxAdmission
+    /// The oldest `limit` entries of `queue`, in the order they were added.
+    func outbox(_ queue: String, limit: Int) async throws -> [OutboxEntry]
+    /// How many entries wait in `queue`.
+    func outboxCount(_ queue: String) async throws -> Int
+    /// Records a failed attempt of the entry `id`: its attempt count and
+    /// when to try next. Nothing happens if it is gone.
+    func rescheduleOutbox(_ id: String, attempts: Int, nextAttempt: Date) async throws
+    /// Removes the entry `id` (delivered, refused or given up), if present.
+    func removeOutbox(_ id: String) async throws
 }
 
 /// A bridged room: its endpoints and how it treats what they cannot show.

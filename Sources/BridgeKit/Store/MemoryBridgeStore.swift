@@ -13,6 +13,10 @@ public final class MemoryBridgeStore: BridgeStore {
         var byRemote: [Endpoint: [RemoteMessageID: BridgeMessageID]] = [:]
         var remotes: [BridgeMessageID: [Endpoint: RemoteMessageID]] = [:]
         var puppets: [NetworkID: [ParticipantKey: String]] = [:]
+        /// Outbox entries per queue, oldest first.
+        var outbox: [String: [OutboxEntry]] = [:]
+        /// Which queue holds each outbox entry id.
+        var outboxQueueOf: [String: String] = [:]
     }
 
     private let state = Mutex(State())
@@ -86,6 +90,40 @@ public final class MemoryBridgeStore: BridgeStore {
 
     public func savePuppet(_ puppetID: String, for participant: ParticipantKey, on network: NetworkID) async throws {
         state.withLock { $0.puppets[network, default: [:]][participant] = puppetID }
+    }
+
+    public func enqueueOutbox(_ entry: OutboxEntry, limit: Int) async throws -> OutboxAdmission {
+        state.withLock { state in
+            if state.outboxQueueOf[entry.id] != nil { return .duplicate }
+            if state.outbox[entry.queue, default: []].count >= limit { return .full }
+            state.outbox[entry.queue, default: []].append(entry)
+            state.outboxQueueOf[entry.id] = entry.queue
+            return .queued
+        }
+    }
+
+    public func outbox(_ queue: String, limit: Int) async throws -> [OutboxEntry] {
+        state.withLock { Array(($0.outbox[queue] ?? []).prefix(max(0, limit))) }
+    }
+
+    public func outboxCount(_ queue: String) async throws -> Int {
+        state.withLock { $0.outbox[queue]?.count ?? 0 }
+    }
+
+    public func rescheduleOutbox(_ id: String, attempts: Int, nextAttempt: Date) async throws {
+        state.withLock { state in
+            guard let queue = state.outboxQueueOf[id],
+                  let index = state.outbox[queue]?.firstIndex(where: { $0.id == id }) else { return }
+            state.outbox[queue]?[index].attempts = attempts
+            state.outbox[queue]?[index].nextAttempt = nextAttempt
+        }
+    }
+
+    public func removeOutbox(_ id: String) async throws {
+        state.withLock { state in
+            guard let queue = state.outboxQueueOf.removeValue(forKey: id) else { return }
+            state.outbox[queue]?.removeAll { $0.id == id }
+        }
     }
 }
 

@@ -50,7 +50,8 @@ def restarted(proc: TrestleProcess) -> TrestleProcess:
     """A new Trestle on the same config and directory (same store), started
     and ready. The caller stops it."""
     start = len(proc.log_text())
-    again = TrestleProcess(proc.config, directory=proc.dir, binary=proc.binary).start()
+    again = TrestleProcess(proc.config, directory=proc.dir, binary=proc.binary,
+                           environment=proc.environment).start()
     try:
         return wait_ready(again, start=start)
     except BaseException:

@@ -1,0 +1,49 @@
+import struct Foundation.Date
+
+/// One request waiting to go out to a network that is reached by posting
+/// to it (an outgoing webhook), kept in the store so that neither the
+/// receiver being down nor Trestle restarting loses it.
+///
+/// An outbox is a set of named queues (one per outgoing hook), each in the
+/// order entries were added; the adapter sends the oldest first and removes
+/// an entry once it is delivered (or given up).
+public struct OutboxEntry: Hashable, Sendable {
+    /// Stable across retries and restarts: the receiver's delivery id, so it
+    /// can drop a retry it already has. Unique in the whole outbox.
+    public var id: String
+    /// The queue it waits in (an outgoing hook's name).
+    public var queue: String
+    /// The request body, ready to send.
+    public var body: String
+    /// The body's media type (`application/json`, …).
+    public var contentType: String
+    /// When it was queued; give-up times are counted from here.
+    public var created: Date
+    /// Failed attempts so far.
+    public var attempts: Int
+    /// Not to be sent before this time (the backoff after a failure).
+    public var nextAttempt: Date
+
+    public init(id: String, queue: String, body: String, contentType: String, created: Date,
+                attempts: Int = 0, nextAttempt: Date? = nil) {
+        self.id = id
+        self.queue = queue
+        self.body = body
+        self.contentType = contentType
+        self.created = created
+        self.attempts = attempts
+        self.nextAttempt = nextAttempt ?? created
+    }
+}
+
+/// What became of an entry offered to the outbox.
+public enum OutboxAdmission: Hashable, Sendable {
+    /// Added at the end of its queue.
+    case queued
+    /// An entry with the same id is already waiting (a delivery handed over
+    /// twice); nothing was added.
+    case duplicate
+    /// The queue holds its limit already; nothing was added. The caller
+    /// logs and counts it: the outbox never drops anything by itself.
+    case full
+}
