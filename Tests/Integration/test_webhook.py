@@ -247,3 +247,31 @@ def test_outgoing_posts_survive_a_receiver_outage_and_a_restart(prosody, trestle
         proc.stop()
     finally:
         receiver.stop()
+
+
+def test_incoming_hook_reaches_irc_too(prosody, ircd, trestle):
+    """A room spanning XMPP, IRC and a webhook: a post shows in the MUC room
+    and, relayed by the IRC bot, in the channel."""
+    from support.irc_user import IRCUser
+    from test_irc import in_channel, irc_settings
+
+    rooms = [{"name": "builds", "endpoints": [{"xmpp": "builds"}, {"webhook": "builds"}, {"irc.test": "#builds"}]}]
+    proc = trestle(rooms=rooms, webhooks=webhooks(), irc=irc_settings(ircd), environment={"TRESTLE_HOOK_CI": TOKEN})
+    wait_ready(proc)
+    proc.wait_for_log(r"IRC connection registered", timeout=10)
+    url = hook_url(proc)
+
+    async def scenario():
+        async with IRCUser(ircd, "bob") as bob, users(prosody, PASSWORD, "alice") as (alice,):
+            await bob.join("#builds")
+            await in_channel(bob, "bridge", channel="#builds")
+            await enter(alice, BUILDS, "Alice")
+            payload = {"text": "Build 8 *passed*", "username": "CI"}
+            status, answer, _ = await in_thread(http_post, url + TOKEN, json.dumps(payload).encode())
+            assert (status, answer) == (200, "ok")
+            await alice.wait_for(lambda s: is_message(s) and s.get("from") == f"{BUILDS}/CI", what="the post in the MUC")
+            line = await bob.wait_for(lambda l: l.command == "PRIVMSG" and "Build 8" in l.text, what="the post on IRC")
+            assert line.nick == "bridge" and line.text == "<CI> Build 8 \x02passed\x02", line.raw
+
+    run(scenario())
+    assert proc.running, proc.log_tail()
