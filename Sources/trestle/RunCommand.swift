@@ -51,7 +51,14 @@ struct RunCommand: AsyncParsableCommand {
                                          level: level, logger: logger)),
         ]
         if let ident = assembly.identServer {
-            services.append(.init(service: IdentService(server: ident)))
+            // Bound before anything connects to IRC: the bot's own ident lookup comes at once.
+            do {
+                services.append(.init(service: IdentService(listener: try await ident.bind())))
+            } catch {
+                logger.critical("cannot listen for ident queries", metadata: [
+                    "address": "\(ident.host):\(ident.port)", "error": "\(error)"])
+                throw ExitCode(78)  // EX_CONFIG
+            }
         }
         if let http = settings.http {
             services.append(.init(service: OperatorEndpoint.application(
@@ -99,11 +106,11 @@ extension ComponentConfiguration {
 
 /// Runs the ident server as a service until shutdown.
 struct IdentService: Service {
-    let server: IRCIdentServer
+    let listener: IRCIdentServer.Listener
 
     func run() async throws {
         try await cancelWhenGracefulShutdown {
-            try await server.run()
+            try await listener.run()
         }
     }
 }

@@ -39,8 +39,9 @@ public struct IRCIdentServer: Sendable {
         self.logger = logger
     }
 
-    /// Serves until cancelled.
-    public func run() async throws {
+    /// Binds the listening socket. Done before any IRC connection is made,
+    /// so that the first lookups (the bot's, at start) find it listening.
+    public func bind() async throws -> Listener {
         let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .bind(host: host, port: port) { channel in
@@ -51,21 +52,42 @@ public struct IRCIdentServer: Sendable {
                 }
             }
         logger.info("ident server listening", metadata: ["address": "\(host):\(port)"])
-        try await withThrowingDiscardingTaskGroup { group in
-            try await server.executeThenClose { connections in
-                for try await connection in connections {
-                    group.addTask { await answer(connection) }
+        return Listener(server: server, registry: registry)
+    }
+
+    /// A bound ident server; `run` answers queries until cancelled.
+    public struct Listener: Sendable {
+        let server: NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never>
+        let registry: IRCIdentRegistry
+        /// How long an unknown port is given to appear before NO-USER.
+        static let registrationGrace = Duration.milliseconds(1000)
+
+        public func run() async throws {
+            try await withThrowingDiscardingTaskGroup { group in
+                try await server.executeThenClose { connections in
+                    for try await connection in connections {
+                        group.addTask { await answer(connection) }
+                    }
                 }
             }
         }
-    }
 
-    private func answer(_ connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>) async {
-        try? await connection.executeThenClose { inbound, outbound in
-            for try await line in inbound {
-                let reply = Self.reply(to: String(buffer: line), registry: registry)
-                try await outbound.write(ByteBuffer(string: reply + "\r\n"))
-                break
+        private func answer(_ connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>) async {
+            try? await connection.executeThenClose { inbound, outbound in
+                for try await line in inbound {
+                    let query = String(buffer: line)
+                    var reply = IRCIdentServer.reply(to: query, registry: registry)
+                    // The server may ask the moment our connection is accepted,
+                    // before the client has noted its port: allow it a moment.
+                    var waited = Duration.zero
+                    while reply.hasSuffix("NO-USER"), waited < Self.registrationGrace {
+                        try await Task.sleep(for: .milliseconds(20))
+                        waited += .milliseconds(20)
+                        reply = IRCIdentServer.reply(to: query, registry: registry)
+                    }
+                    try await outbound.write(ByteBuffer(string: reply + "\r\n"))
+                    break
+                }
             }
         }
     }
