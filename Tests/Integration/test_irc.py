@@ -497,3 +497,24 @@ def test_silent_server_is_given_up_and_reconnected(prosody, ircd, trestle):
         ircd.process.send_signal(signal.SIGCONT)
     proc.wait_for_log(r"IRC connection registered", count=2, timeout=20)
     assert proc.running, proc.log_tail()
+
+
+def test_a_puppet_says_everything_before_it_quits(prosody, ircd, trestle):
+    """Someone says three things and leaves at once: the puppet, paced by
+    flood control, sends all three before its QUIT."""
+    proc = start_bridge(trestle, ircd, mode="puppet", flood={"burst": 1, "interval": "400ms"})
+
+    async def scenario():
+        async with IRCUser(ircd, "bob") as bob, MUCUser("alice@localhost", PASSWORD, prosody) as alice:
+            await bob.join(CHANNEL)
+            await enter(alice, LOBBY, "Alice")
+            await in_channel(bob, "Alice[b]")
+            for text in ("one", "two", "three"):
+                alice.say(LOBBY, text)
+            alice.send_raw(f"<presence to='{LOBBY}/Alice' type='unavailable'/>")
+            await bob.wait_for(lambda l: l.command in ("QUIT", "PART") and l.nick == "Alice[b]", timeout=15)
+            said_by_alice = [l.text for l in bob.lines if l.command == "PRIVMSG" and l.nick == "Alice[b]"]
+            assert said_by_alice == ["one", "two", "three"], said_by_alice
+
+    run(scenario())
+    assert proc.running, proc.log_tail()

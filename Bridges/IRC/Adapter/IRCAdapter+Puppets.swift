@@ -115,8 +115,7 @@ extension IRCAdapter {
         guard var puppet = puppets[key], puppet.channels.remove(fold(channel)) != nil else { return }
         await handOver(from: key, channels: [fold(channel)])
         if puppet.channels.isEmpty {
-            forget(key, puppet)
-            await puppet.client.stop(reason: reason ?? "left")
+            await end(key, puppet, reason: reason ?? "left")
         } else {
             puppets[key] = puppet
             await puppet.client.part(channel, reason: reason)
@@ -152,13 +151,24 @@ extension IRCAdapter {
         await puppet.client.send([IRCMessage(command: "NICK", parameters: [nick])])
     }
 
+    /// A puppet whose connection has ended: forgotten at once.
     private func forget(_ key: ParticipantKey, _ puppet: Puppet) {
-        puppets[key] = nil
+        if puppets[key]?.client === puppet.client { puppets[key] = nil }
         puppet.task.cancel()
         Task { [registry = puppetNicks] in
             let nick = await puppet.client.nick
             registry.remove(nick)
         }
+    }
+
+    /// Ends a puppet on purpose: it is forgotten at once (a new join makes a
+    /// new one), but first sends what it still has queued, then QUITs; only
+    /// then is its connection's task ended and its nick no longer ours.
+    private func end(_ key: ParticipantKey, _ puppet: Puppet, reason: String) async {
+        if puppets[key]?.client === puppet.client { puppets[key] = nil }
+        await puppet.client.stop(reason: reason)
+        puppet.task.cancel()
+        puppetNicks.remove(await puppet.client.nick)
     }
 
     func stopAllPuppets(reason: String) async {
@@ -182,9 +192,8 @@ extension IRCAdapter {
             let now = ContinuousClock.now
             for (key, puppet) in puppets where now - puppet.lastActive >= timeout {
                 logger.info("idle puppet disconnected", metadata: ["participant": "\(key)"])
-                forget(key, puppet)
                 await handOver(from: key, channels: puppet.channels)
-                await puppet.client.stop(reason: "idle")
+                await end(key, puppet, reason: "idle")
             }
         }
     }

@@ -137,8 +137,22 @@ public actor IRCClient {
         isupport.caseMapping.fold(other) == isupport.caseMapping.fold(nick)
     }
 
-    /// Sends QUIT (after what is queued, if the connection is up) and stops.
+    /// How long `stop` waits for queued lines to go out before quitting.
+    public static let drainTimeout = Duration.seconds(10)
+
+    /// Sends what is queued (waiting at most `drainTimeout`, at the flood
+    /// control's pace), then QUIT, and stops. Lines still queued after that
+    /// are logged as unsent, never dropped silently.
     public func stop(reason: String) async {
+        guard stopReason == nil else { return }
+        let deadline = ContinuousClock.now + Self.drainTimeout
+        while isRegistered, !queue.isEmpty, ContinuousClock.now < deadline, !Task.isCancelled {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        if !queue.isEmpty {
+            logger.warning("IRC connection stopped with lines unsent", metadata: [
+                "unsent": "\(queue.count)", "registered": "\(isRegistered)"])
+        }
         guard stopReason == nil else { return }
         stopReason = reason
         if let writer, isRegistered, let bytes = Self.encode(IRCMessage(command: "QUIT", parameters: [reason])) {
