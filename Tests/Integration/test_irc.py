@@ -113,7 +113,12 @@ def status_text(stanza) -> str:
 
 def test_puppets_speak_for_xmpp_users(prosody, ircd, trestle):
     """Puppet mode: an XMPP user gets an IRC connection of their own, which
-    joins, talks, acts, changes nick and quits as they do."""
+    joins, talks, acts, changes nick and quits as they do. The server's
+    notices to that connection are not the user's business: they never
+    reach them (a user of a channel joined directly gets them)."""
+    ircd.stop()
+    ircd.lookups = True  # the server greets every connection with notices
+    ircd.start()
     proc = start_bridge(trestle, ircd, mode="puppet")
 
     async def scenario():
@@ -147,6 +152,8 @@ def test_puppets_speak_for_xmpp_users(prosody, ircd, trestle):
             start = len(bob.lines)
             alice.send_raw(f"<presence to='{LOBBY}/Alicia' type='unavailable'/>")
             line = await bob.wait_for(lambda l: l.command in ("QUIT", "PART") and l.nick == "Alicia[b]", start=start)
+            notices = [s for s in alice.stanzas if s.get("from", "").startswith(f"127.0.0.1@{COMPONENT_JID}")]
+            assert notices == [], notices
 
     run(scenario())
     assert proc.running, proc.log_tail()

@@ -38,7 +38,9 @@ extension IRCAdapter {
     func receivedPrivate(_ message: IRCMessage, for key: ParticipantKey, through client: IRCClient) async {
         guard let prefix = message.prefix else { return }
         if prefix.isServer {
-            // The server's notices to this connection, for its person to read.
+            // The server's notices to this connection, for its person to read
+            // when they use it themselves (not for a puppet in a bridged room).
+            guard puppets[key]?.personal == true else { return }
             let content = MessageContent(text: RichText(ircFormatted: message.parameters[1]), kind: .notice)
             await privateMessageHandler?(IRCPrivateMessage(recipient: key, from: nil, content: content))
             return

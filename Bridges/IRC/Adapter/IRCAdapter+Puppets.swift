@@ -13,14 +13,19 @@ extension IRCAdapter {
         /// Folded names of the channels it is in.
         var channels: Set<String>
         var lastActive: ContinuousClock.Instant
+        /// Whether its person uses it themselves (channels joined directly,
+        /// private messages): only then do the server's notices reach them.
+        var personal: Bool
     }
 
     /// The puppet of `sender`, in `channel` (none: for private messages,
     /// under their own nick); nil when it must be relayed.
     func puppet(for sender: Participant, in channel: String?) async -> IRCClient? {
         let key = sender.key
+        let personal = channel.map { mode(of: $0) == .direct } ?? true
         if var existing = puppets[key] {
             existing.lastActive = .now
+            existing.personal = existing.personal || personal
             let inserted = channel.map { existing.channels.insert(fold($0)).inserted } ?? false
             puppets[key] = existing
             if let channel, inserted {
@@ -37,7 +42,7 @@ extension IRCAdapter {
         }
         let settings = configuration.puppets
         // In a channel joined directly, and in private, people are themselves: no suffix.
-        let suffix = channel.map { mode(of: $0) == .direct } ?? true ? "" : settings.nickSuffix
+        let suffix = personal ? "" : settings.nickSuffix
         let nick = IRCPuppetNick.make(from: sender.displayName, suffix: suffix, limit: isupport.nickLength)
         var client = configuration.bot
         let identity = IRCPuppetIdentity(key, secret: configuration.identitySecret)
@@ -68,7 +73,8 @@ extension IRCAdapter {
                 }
             }
         }
-        puppets[key] = Puppet(client: puppet, task: task, channels: channel.map { [fold($0)] } ?? [], lastActive: .now)
+        puppets[key] = Puppet(client: puppet, task: task, channels: channel.map { [fold($0)] } ?? [], lastActive: .now,
+                              personal: personal)
         if let channel { becomeReaderIfNone(key, of: channel) }
         logger.info("puppet connecting", metadata: [
             "participant": "\(key)", "nick": "\(nick)", "channel": "\(channel ?? "-")",
