@@ -117,7 +117,8 @@ def test_puppets_speak_for_xmpp_users(prosody, ircd, trestle):
     notices to that connection are not the user's business: they never
     reach them (a user of a channel joined directly gets them)."""
     ircd.stop()
-    ircd.lookups = True  # the server greets every connection with notices
+    ircd.lookups = True  # the server greets every connection with notices…
+    ircd.motd = "Welcome to the test network."  # …and its message of the day
     ircd.start()
     proc = start_bridge(trestle, ircd, mode="puppet")
 

@@ -172,6 +172,7 @@ def test_private_messages_both_ways(prosody, ircd, trestle):
     the server's notices to the connection come from `server@component`."""
     ircd.stop()
     ircd.lookups = True  # the server then greets every connection with notices
+    ircd.motd = "Welcome to the test network.\nBe nice."
     ircd.start()
     proc = trestle(irc=irc_settings(ircd))
     proc.wait_for_log(r"IRC connection registered", timeout=10)
@@ -189,8 +190,12 @@ def test_private_messages_both_ways(prosody, ircd, trestle):
             await alice.wait_for_message(lambda m: m["body"] == "/me waves")
 
             # The server's own notices to the connection come from the server's address.
-            notice = await alice.wait_for_message(lambda m: str(m["from"]) == f"127.0.0.1@{COMPONENT_JID}")
-            assert notice["body"].startswith("***"), notice
+            notice = await alice.wait_for_message(lambda m: str(m["from"]) == f"127.0.0.1@{COMPONENT_JID}"
+                                                  and m["body"].startswith("***"))
+            # So does its message of the day, in one message.
+            motd = await alice.wait_for_message(lambda m: str(m["from"]) == f"127.0.0.1@{COMPONENT_JID}"
+                                                and "Be nice." in m["body"])
+            assert "Welcome to the test network." in motd["body"], motd
 
             # An unknown server is an error, not a silent drop.
             alice.send_raw(f"<message type='chat' id='e1' to='bob%irc.nowhere.example@{COMPONENT_JID}'><body>x</body></message>")

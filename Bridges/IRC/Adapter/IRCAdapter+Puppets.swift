@@ -87,6 +87,11 @@ extension IRCAdapter {
         switch event {
         case .registered:
             break
+        case .motd(let lines):
+            // As a client shows it, for people who use the connection themselves.
+            guard puppets[key]?.personal == true else { return }
+            let text = RichText(ircFormatted: lines.joined(separator: "\n"))
+            await privateMessageHandler?(IRCPrivateMessage(recipient: key, from: nil, content: MessageContent(text: text, kind: .notice)))
         case .disconnected(let reason, _):
             await everyoneLeft(readBy: .puppet(key), because: "IRC connection lost: \(reason)")
         case .message(let message):

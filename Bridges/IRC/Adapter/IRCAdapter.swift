@@ -112,6 +112,8 @@ public actor IRCAdapter: BridgeAdapter {
             self.isupport = isupport
             // Channels and identities were keyed before the server said how it folds case.
             channels = Dictionary(channels.values.map { (isupport.caseMapping.fold($0.name), $0) }, uniquingKeysWith: { a, _ in a })
+        case .motd:
+            break
         case .message(let message):
             if isForReader(message, .bot) { await received(message) }
         case .disconnected(let reason, _):

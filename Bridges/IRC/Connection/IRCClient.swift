@@ -17,6 +17,9 @@ public actor IRCClient {
     public enum Event: Sendable {
         /// Registered, first time or after a reconnect.
         case registered(nick: String, capabilities: Set<String>, isupport: IRCISupport)
+        /// The server's message of the day, sent just before `registered`
+        /// when the server has one.
+        case motd([String])
         /// A line from the server after registration (PINGs are answered here).
         case message(IRCMessage)
         /// The connection was lost; the client reconnects after `retryIn`.
@@ -45,6 +48,8 @@ public actor IRCClient {
     private var waiter: CheckedContinuation<Void, Never>?
     private var lastReceived = ContinuousClock.now
     private var failure: (reason: String, permanent: Bool)?
+    /// The MOTD lines of this registration (375, 372…, 376).
+    private var motd: [String] = []
     private var stopReason: String?
     private let nickChanged: (@Sendable (_ old: String, _ new: String) -> Void)?
 
@@ -175,6 +180,7 @@ public actor IRCClient {
         logger.debug("IRC connected; registering")
         machine = IRCRegistrationStateMachine(configuration: configuration.registration)
         failure = nil
+        motd = []
         lastReceived = .now
         flood = configuration.flood
         let nioChannel = asyncChannel.channel
@@ -225,6 +231,9 @@ public actor IRCClient {
             logger.debug("unparsable IRC line ignored", metadata: ["error": "\(error)"])
             return
         }
+        if !isRegistered, message.command == "372", let line = message.parameters.last {
+            motd.append(line.hasPrefix("- ") ? String(line.dropFirst(2)) : line)
+        }
         await perform(machine.received(message))
         // Before registration only the server's notices are passed on
         // ("*** Looking up your hostname…"): a person may want to read them.
@@ -266,6 +275,7 @@ public actor IRCClient {
             logger.info("IRC connection registered", metadata: [
                 "nick": "\(nick)", "capabilities": "\(capabilities.sorted().joined(separator: " "))",
                 "queued": "\(queue.count)"])
+            if !motd.isEmpty { continuation.yield(.motd(motd)) }
             continuation.yield(.registered(nick: nick, capabilities: capabilities, isupport: isupport))
             wake()
         case .fail(let reason, let permanent):

@@ -41,6 +41,7 @@ class IRCServer:
         self.ident = False  # when True (set before start), the server asks every client's identd
         self.services_port: int | None = None  # set by `Services` before start: a link port for them
         self.lookups = False  # when True, host lookups (and their "*** Looking up…" notices) are on
+        self.motd: str | None = None  # the message of the day, when set before start
         self.dir = Path(directory or tempfile.mkdtemp(prefix="ircd-test-")).resolve()
         self.dir.mkdir(parents=True, exist_ok=True)
         self.binary = binary or os.environ.get("INSPIRCD_BIN", "inspircd")
@@ -80,6 +81,9 @@ class IRCServer:
             '<oper name="admin" password="adminpw" host="*@*" type="Admin">',
         ]
         lines += [f'<module name="{name}">' for name in MODULES + (["ident"] if self.ident else [])]
+        if self.motd is not None:
+            (self.dir / "motd.txt").write_text(self.motd + "\n")
+            lines.append(f'<files motd="{self.dir / "motd.txt"}">')
         # Trestle's puppets may say who they are for (WEBIRC) with this password.
         lines.append('<cgihost type="webirc" password="webpass" hash="plaintext" mask="127.0.0.0/8">')
         if self.services_port:
