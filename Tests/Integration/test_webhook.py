@@ -14,7 +14,6 @@ import asyncio
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -29,6 +28,7 @@ from conftest import COMPONENT_JID, PASSWORD, run
 from support.bridge import in_thread, restarted, users, wait_ready
 from support.lifetime import die_with_parent
 from support.muc import body, enter, is_message
+from support.prosody import free_port
 
 BUILDS = f"builds@{COMPONENT_JID}"
 ROOMS = [{"name": "builds", "endpoints": [{"xmpp": "builds"}, {"webhook": "builds"}]}]
@@ -36,12 +36,6 @@ TOKEN = "integration-token-3f9c2a71d04e"
 SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 RECEIVER = Path(__file__).resolve().parent / "support" / "webhook_receiver.py"
 WEBHOOK_OUTAGE = float(os.environ.get("TRESTLE_WEBHOOK_OUTAGE", "60"))
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def webhooks(receiver_port: int | None = None, rate_limit: float = 50, burst: int = 50) -> dict:

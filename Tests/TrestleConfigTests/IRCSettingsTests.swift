@@ -4,23 +4,9 @@ import TrestleConfig
 /// The `irc` section.
 @Suite struct IRCSettingsTests {
     let files = TemporaryFiles()
-    let component = "component:\n  jid: t.localhost\n  secret: s\n"
-
-    func load(_ yaml: String, environment: [String: String] = [:]) throws(ConfigError) -> TrestleConfiguration {
-        try TrestleConfiguration.load(path: files.write(component + yaml), environment: environment)
-    }
-
-    func loadError(_ yaml: String) -> ConfigError? {
-        do {
-            _ = try load(yaml)
-            return nil
-        } catch {
-            return error
-        }
-    }
 
     @Test func aServerWithDefaults() throws {
-        let configuration = try load("""
+        let configuration = try files.load("""
             irc:
               libera:
                 host: irc.libera.chat
@@ -35,7 +21,7 @@ import TrestleConfig
     }
 
     @Test func everythingSet() throws {
-        let configuration = try load("""
+        let configuration = try files.load("""
             irc:
               local:
                 host: 127.0.0.1
@@ -64,15 +50,15 @@ import TrestleConfig
     }
 
     @Test func mistakesNameTheKey() throws {
-        let badNick = try #require(loadError("irc:\n  x:\n    host: h\n    nick: 9lives\n"))
+        let badNick = try #require(files.loadError("irc:\n  x:\n    host: h\n    nick: 9lives\n"))
         #expect("\(badNick)".contains("irc.x.nick") && "\(badNick)".contains("digit"))
-        let badMode = try #require(loadError("irc:\n  x:\n    host: h\n    mode: ghost\n"))
+        let badMode = try #require(files.loadError("irc:\n  x:\n    host: h\n    mode: ghost\n"))
         #expect("\(badMode)".contains("irc.x.mode"))
-        let external = try #require(loadError("irc:\n  x:\n    host: h\n    sasl: { mechanism: external }\n"))
+        let external = try #require(files.loadError("irc:\n  x:\n    host: h\n    sasl: { mechanism: external }\n"))
         #expect("\(external)".contains("client_certificate"))
-        let format = try #require(loadError("irc:\n  x:\n    host: h\n    relay_format: \"<{nick}>\"\n"))
+        let format = try #require(files.loadError("irc:\n  x:\n    host: h\n    relay_format: \"<{nick}>\"\n"))
         #expect("\(format)".contains("{text}"))
-        let unknown = try #require(loadError("irc:\n  x:\n    host: h\n    flod: {}\n"))
+        let unknown = try #require(files.loadError("irc:\n  x:\n    host: h\n    flod: {}\n"))
         #expect("\(unknown)".contains("flod"))
     }
 }

@@ -4,23 +4,9 @@ import TrestleConfig
 /// The `rooms` and `store` sections.
 @Suite struct RoomSettingsTests {
     let files = TemporaryFiles()
-    let component = "component:\n  jid: t.localhost\n  secret: s\n"
-
-    func load(_ yaml: String) throws(ConfigError) -> TrestleConfiguration {
-        try TrestleConfiguration.load(path: files.write(component + yaml), environment: [:])
-    }
-
-    func loadError(_ yaml: String) -> ConfigError? {
-        do {
-            _ = try load(yaml)
-            return nil
-        } catch {
-            return error
-        }
-    }
 
     @Test func roomsWithEndpointsAndPolicies() throws {
-        let configuration = try load("""
+        let configuration = try files.load("""
             rooms:
               - name: lobby
                 endpoints:
@@ -41,20 +27,20 @@ import TrestleConfig
     }
 
     @Test func defaultsWithoutTheSections() throws {
-        let configuration = try load("")
+        let configuration = try files.load("")
         #expect(configuration.rooms.isEmpty)
         #expect(configuration.store.path == files.directory + "/trestle.sqlite")
         #expect(configuration.store.historyOnJoin == 20)
     }
 
     @Test func mistakesAreNamedWithTheirLine() {
-        let twoPairs = loadError("rooms:\n  - name: a\n    endpoints:\n      - {xmpp: a, irc: b}\n")
+        let twoPairs = files.loadError("rooms:\n  - name: a\n    endpoints:\n      - {xmpp: a, irc: b}\n")
         #expect(twoPairs?.line == 7 && twoPairs?.message.contains("one 'network: room' pair") == true)
-        let duplicate = loadError("rooms:\n  - name: a\n    endpoints: [{xmpp: a}]\n  - name: a\n    endpoints: [{xmpp: b}]\n")
+        let duplicate = files.loadError("rooms:\n  - name: a\n    endpoints: [{xmpp: a}]\n  - name: a\n    endpoints: [{xmpp: b}]\n")
         #expect(duplicate?.line == 7 && duplicate?.keyPath == "rooms[1].name")
-        let badPolicy = loadError("rooms:\n  - name: a\n    endpoints: [{xmpp: a}]\n    edits: sometimes\n")
+        let badPolicy = files.loadError("rooms:\n  - name: a\n    endpoints: [{xmpp: a}]\n    edits: sometimes\n")
         #expect(badPolicy?.line == 7 && badPolicy?.keyPath == "rooms[0].edits")
-        let typo = loadError("rooms:\n  - name: a\n    endpoint: [{xmpp: a}]\n")
+        let typo = files.loadError("rooms:\n  - name: a\n    endpoint: [{xmpp: a}]\n")
         #expect(typo != nil)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import TrestleConfig
 
 /// A fresh directory under the system's temporary directory for one test's
 /// files, removed when the value goes away.
@@ -22,5 +23,24 @@ final class TemporaryFiles {
         let path = directory + "/" + name
         try! contents.write(toFile: path, atomically: true, encoding: .utf8)
         return path
+    }
+}
+
+extension TemporaryFiles {
+    /// Writes `yaml` after a minimal `component` section and loads it the
+    /// way `trestle run` does.
+    func load(_ yaml: String, environment: [String: String] = [:]) throws(ConfigError) -> TrestleConfiguration {
+        try TrestleConfiguration.load(path: write("component:\n  jid: t.localhost\n  secret: s\n" + yaml),
+                                      environment: environment)
+    }
+
+    /// The error loading `yaml` gives, or nil when it loads.
+    func loadError(_ yaml: String) -> ConfigError? {
+        do {
+            _ = try load(yaml)
+            return nil
+        } catch {
+            return error
+        }
     }
 }

@@ -1,4 +1,5 @@
 import BridgeKit
+import Foundation
 
 /// Turns a message from another network into the IRC lines that show it:
 /// relayed by the bot (`<nick> text`) or said by a puppet, as PRIVMSG,
@@ -81,20 +82,11 @@ public struct IRCOutboundRendering: Sendable {
             endB += 1
         }
         let removed = String(a[start..<endA]), added = String(b[start..<endB])
-        guard !removed.trimmingCharacters(in: " ").isEmpty, removed.count < old.count || old.count <= 12 else { return nil }
+        guard !removed.trimmingCharacters(in: .whitespaces).isEmpty, removed.count < old.count || old.count <= 12 else { return nil }
         return "s/\(escape(removed))/\(escape(added))/"
     }
 
     private static func escape(_ text: String) -> String {
         text.replacing("\\", with: "\\\\").replacing("/", with: "\\/")
-    }
-}
-
-extension String {
-    fileprivate func trimmingCharacters(in set: String) -> String {
-        var scalars = Substring(self)
-        while let first = scalars.first, set.contains(first) { scalars.removeFirst() }
-        while let last = scalars.last, set.contains(last) { scalars.removeLast() }
-        return String(scalars)
     }
 }

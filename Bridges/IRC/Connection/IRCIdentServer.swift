@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import NIOCore
 import NIOPosix
@@ -95,7 +96,7 @@ public struct IRCIdentServer: Sendable {
     /// The answer to one query line.
     static func reply(to query: String, registry: IRCIdentRegistry) -> String {
         let parts = query.split(separator: ",", omittingEmptySubsequences: false)
-            .map { $0.trimmingCharacters(in: " \t") }
+            .map { $0.trimmingCharacters(in: .whitespaces) }
         guard parts.count == 2, let local = Int(parts[0]), let remote = Int(parts[1]),
               (1...65_535).contains(local), (1...65_535).contains(remote)
         else { return "0 , 0 : ERROR : INVALID-PORT" }
@@ -103,14 +104,5 @@ public struct IRCIdentServer: Sendable {
             return "\(local) , \(remote) : ERROR : NO-USER"
         }
         return "\(local) , \(remote) : USERID : UNIX : \(username)"
-    }
-}
-
-extension Substring {
-    fileprivate func trimmingCharacters(in set: String) -> String {
-        var text = self
-        while let first = text.first, set.contains(first) { text.removeFirst() }
-        while let last = text.last, set.contains(last) { text.removeLast() }
-        return String(text)
     }
 }
