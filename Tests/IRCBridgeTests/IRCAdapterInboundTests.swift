@@ -155,3 +155,18 @@ struct IRCModeTests {
         #expect(ranks == ["bob op", "dave voiced", "carol op", "dave regular", "carol voiced", "caroline regular"])
     }
 }
+
+@Suite("Channel modes by channel")
+struct IRCChannelModeTableTests {
+    @Test func configuredChannelsFollowTheirModesAndOthersAreDirect() {
+        let bot = IRCClientConfiguration(host: "h", port: 1, registration: .init(nick: "b"))
+        let table = IRCChannelModeTable(IRCAdapterConfiguration(
+            network: "irc.test", bot: bot, defaultMode: .relay, channelModes: ["#Puppets[1]": .puppet],
+            configuredChannels: ["#Lobby", "#puppets[1]"]))
+        #expect(table.mode(of: "#lobby") == .relay)
+        #expect(table.mode(of: "#PUPPETS{1}") == .puppet)
+        #expect(table.mode(of: "#elsewhere") == .direct)
+        let open = IRCChannelModeTable(IRCAdapterConfiguration(network: "irc.test", bot: bot, defaultMode: .puppet))
+        #expect(open.mode(of: "#anything") == .puppet)
+    }
+}

@@ -15,6 +15,7 @@ import Logging
 public actor IRCAdapter: BridgeAdapter {
     public nonisolated let network: NetworkID
     nonisolated let configuration: IRCAdapterConfiguration
+    let channelModes: IRCChannelModeTable
     let logger: Logger
     let bot: IRCClient
     var sink: (any EventSink)?
@@ -43,6 +44,7 @@ public actor IRCAdapter: BridgeAdapter {
         self.privateMessageHandler = privateMessages
         self.network = configuration.network
         self.configuration = configuration
+        self.channelModes = IRCChannelModeTable(configuration)
         var logger = logger
         logger[metadataKey: "network"] = "\(configuration.network)"
         self.logger = logger
@@ -100,7 +102,7 @@ public actor IRCAdapter: BridgeAdapter {
     }
 
     func mode(of channel: String) -> IRCAdapterConfiguration.ChannelMode {
-        configuration.mode(of: channel, fold: isupport.caseMapping.fold)
+        channelModes.mode(of: channel)
     }
 
     // MARK: - The bot's connection

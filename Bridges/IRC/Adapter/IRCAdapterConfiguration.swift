@@ -81,12 +81,29 @@ public struct IRCAdapterConfiguration: Sendable {
         self.webIRC = webIRC
         self.identitySecret = identitySecret
     }
+}
 
-    /// The mode of `channel`, folded the server's way.
-    func mode(of channel: String, fold: (String) -> String) -> ChannelMode {
-        let key = fold(channel)
-        if let configuredChannels, !configuredChannels.contains(where: { fold($0) == key }) { return .direct }
-        return channelModes.first { fold($0.key) == key }?.value ?? defaultMode
+/// Each channel's mode, looked up once per delivery without folding every
+/// configured name each time. Names are folded with rfc1459 rules, which
+/// fold at least as much as any CASEMAPPING in use, since the table is
+/// made before the server says which one it uses.
+struct IRCChannelModeTable: Sendable {
+    private let modes: [String: IRCAdapterConfiguration.ChannelMode]
+    private let configured: Set<String>?
+    private let defaultMode: IRCAdapterConfiguration.ChannelMode
+
+    init(_ configuration: IRCAdapterConfiguration) {
+        modes = Dictionary(configuration.channelModes.map { (Self.fold($0.key), $0.value) }, uniquingKeysWith: { a, _ in a })
+        configured = configuration.configuredChannels.map { Set($0.map(Self.fold)) }
+        defaultMode = configuration.defaultMode
+    }
+
+    static func fold(_ name: String) -> String { IRCISupport.CaseMapping.rfc1459.fold(name) }
+
+    func mode(of channel: String) -> IRCAdapterConfiguration.ChannelMode {
+        let key = Self.fold(channel)
+        if let configured, !configured.contains(key) { return .direct }
+        return modes[key] ?? defaultMode
     }
 }
 
