@@ -56,7 +56,8 @@ struct BridgeAssembly {
                 logger: logger,
                 privateMessages: { message in privateMessages.withLock { $0 }?.deliver(message, from: network) })
         }
-        let directRooms = DirectRoomResolver(settings: settings)
+        let addresses = IRCAddressBook(settings: settings)
+        let directRooms = DirectRoomResolver(settings: settings, addresses: addresses)
         let store = try SQLiteBridgeStore(path: settings.store.path)
         let webhooks = try settings.webhooks.map { webhooks in
             try WebhookAdapter(configuration: Self.webhookConfiguration(webhooks), store: store, logger: logger)
@@ -79,15 +80,9 @@ struct BridgeAssembly {
             domain: component.jid, extraFeatures: ["http://jabber.org/protocol/muc"],
             softwareVersion: TrestleVersion.string,
             items: { xmpp.roomJIDs.map { ComponentResponder.Item(jid: $0, name: $0.local) } })
-        var servers: [String: IRCAdapter] = [:]
-        var hosts: [NetworkID: String] = [:]
-        for (server, adapter) in zip(settings.irc, ircAdapters) where server.directRooms {
-            servers[server.host.lowercased()] = adapter
-            servers[server.name.lowercased()] = adapter
-            hosts[adapter.network] = server.host.lowercased()
-        }
         let relay = PrivateMessageRelay(
-            domain: component.jid, servers: servers, hosts: hosts,
+            domain: component.jid, addresses: addresses,
+            adapters: Dictionary(ircAdapters.map { ($0.network, $0) }, uniquingKeysWith: { a, _ in a }),
             send: { stanza in outgoing.withLock { $0 }?.send(stanza) }, logger: logger)
         privateMessages.withLock { $0 = relay }
         let dispatcher = ComponentDispatcher(

@@ -12,19 +12,12 @@ import XMPPRooms
 /// so the new MUC room becomes one more endpoint of it; any other channel
 /// gets a bridged room of its own, named after the MUC room.
 struct DirectRoomResolver: Sendable {
-    struct Server: Sendable {
-        var names: Set<String>
-        var network: NetworkID
-    }
-
-    let servers: [Server]
+    let addresses: IRCAddressBook
     /// Configured rooms' IRC endpoints, by network and lower-cased channel.
     let configured: [String: (room: BridgedRoomID, endpoint: Endpoint)]
 
-    init(settings: TrestleConfiguration) {
-        servers = settings.irc.filter(\.directRooms).map { server in
-            Server(names: [server.host.lowercased(), server.name.lowercased()], network: NetworkID(server.network))
-        }
+    init(settings: TrestleConfiguration, addresses: IRCAddressBook) {
+        self.addresses = addresses
         var configured: [String: (BridgedRoomID, Endpoint)] = [:]
         for room in settings.rooms {
             for endpoint in room.endpoints where endpoint.network.hasPrefix("irc.") {
@@ -36,13 +29,10 @@ struct DirectRoomResolver: Sendable {
     }
 
     func resolve(_ local: String) -> RoomOnDemand? {
-        guard let percent = local.lastIndex(of: "%") else { return nil }
-        let channel = String(local[..<percent]).lowercased()
-        let server = String(local[local.index(after: percent)...]).lowercased()
-        guard channel.count > 1, let first = channel.first, first == "#" || first == "&",
-              !channel.contains(where: { $0 == " " || $0 == "," || $0 == "\u{7}" }),
-              let match = servers.first(where: { $0.names.contains(server) })
+        guard let (name, server) = IRCAddressBook.split(local), IRCAddressBook.isChannel(name), name.count > 1,
+              let match = addresses.server(named: server)
         else { return nil }
+        let channel = name.lowercased()
         if let existing = configured["\(match.network) \(channel)"] {
             return RoomOnDemand(id: existing.room, otherEndpoints: [existing.endpoint])
         }

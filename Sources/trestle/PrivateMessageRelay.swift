@@ -14,10 +14,8 @@ import XMPPCore
 /// be reached, as with channels.
 struct PrivateMessageRelay: Sendable {
     let domain: String
-    /// IRC adapters by every name their server answers to (host, name), lower-cased.
-    let servers: [String: IRCAdapter]
-    /// The name each network is shown under in addresses (its host).
-    let hosts: [NetworkID: String]
+    let addresses: IRCAddressBook
+    let adapters: [NetworkID: IRCAdapter]
     let send: @Sendable (XMPPElement) -> Void
     let logger: Logger
 
@@ -26,9 +24,9 @@ struct PrivateMessageRelay: Sendable {
     func handle(_ stanza: XMPPElement) async -> Bool {
         guard let message = Message(stanza), message.type == .chat || message.type == .normal,
               let to = message.to, to.domain == domain, to.resource == nil, let local = to.local,
-              let from = message.from, let (nick, server) = Self.split(local)
+              let from = message.from, let (nick, server) = IRCAddressBook.split(local), !IRCAddressBook.isChannel(nick)
         else { return false }
-        guard let adapter = servers[server] else {
+        guard let adapter = addresses.server(named: server).flatMap({ adapters[$0.network] }) else {
             if let reply = StanzaError(.itemNotFound, text: "no IRC server \(server) here").reply(to: stanza) { send(reply) }
             return true
         }
@@ -50,21 +48,12 @@ struct PrivateMessageRelay: Sendable {
     /// for: from `nick%server@component`, or from `server@component` for
     /// the server's own notices.
     func deliver(_ message: IRCPrivateMessage, from network: NetworkID) {
-        guard message.recipient.network == "xmpp", let user = JID(message.recipient.id), let host = hosts[network],
+        guard message.recipient.network == "xmpp", let user = JID(message.recipient.id),
+              let host = addresses.hosts[network],
               let from = JID(message.from.map { "\($0.lowercased())%\(host)@\(domain)" } ?? "\(host)@\(domain)")
         else { return }
         let text = message.content.text.plainText
         let body = message.content.kind == .action ? "/me \(text)" : text
         send(Message.make(type: .chat, from: from, to: user, body: body))
-    }
-
-    /// `nick%server` → (nick, server): not a channel, both parts present.
-    static func split(_ local: String) -> (nick: String, server: String)? {
-        guard let percent = local.lastIndex(of: "%") else { return nil }
-        let nick = String(local[..<percent]), server = String(local[local.index(after: percent)...]).lowercased()
-        guard !nick.isEmpty, !server.isEmpty, let first = nick.first, first != "#", first != "&",
-              !nick.contains(where: { $0 == " " || $0 == "," })
-        else { return nil }
-        return (nick, server)
     }
 }
