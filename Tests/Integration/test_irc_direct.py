@@ -204,3 +204,30 @@ def test_private_messages_both_ways(prosody, ircd, trestle):
 
     run(scenario())
     assert proc.running, proc.log_tail()
+
+
+def test_past_the_connection_cap_a_direct_join_gets_no_connection(prosody, ircd, trestle):
+    """In a channel joined directly there is no bot to relay for those past
+    the per-server cap: their messages are refused (and logged), never
+    said under someone else's name."""
+    proc = trestle(irc=irc_settings(ircd, puppets={"max_connections": 1}))
+    proc.wait_for_log(r"IRC connection registered", timeout=10)
+
+    async def scenario():
+        async with IRCUser(ircd, "bob") as bob, MUCUser("alice@localhost", PASSWORD, prosody) as alice, \
+                MUCUser("admin@localhost", PASSWORD, prosody) as admin:
+            await bob.join("#direct")
+            await enter(alice, ROOM, "alice")
+            await in_channel(bob, "alice", channel="#direct")
+            await enter(admin, ROOM, "admin")
+            admin.say(ROOM, "over the cap")
+            alice.say(ROOM, "within the cap")
+            await bob.wait_for(lambda l: l.command == "PRIVMSG" and l.text == "within the cap")
+            await asyncio.sleep(0.5)
+            assert not [l for l in bob.lines if "over the cap" in l.raw], [l.raw for l in bob.lines[-5:]]
+            assert "admin" not in bob.names("#direct") and not [l for l in bob.lines if l.nick == "admin"]
+
+    run(scenario())
+    proc.wait_for_log(r"puppet connection cap reached")
+    refused = proc.wait_for_log(r"^.*no IRC connection for admin.*$")
+    assert "#direct" in refused.group(0), refused.group(0)
