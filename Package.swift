@@ -38,6 +38,12 @@ let package = Package(
             pkgConfig: "expat",
             providers: [.apt(["libexpat1-dev"])]
         ),
+        // libxml2's HTML parser, for the HTML of Matrix messages.
+        .systemLibrary(
+            name: "CLibXML2",
+            pkgConfig: "libxml-2.0",
+            providers: [.apt(["libxml2-dev"])]
+        ),
         // Incremental, namespace-aware XMPP stream parsing and serialisation.
         .target(name: "XMLStream", dependencies: ["CExpat"], swiftSettings: swiftSettings),
         // JIDs, stanzas, stanza errors, the XEP-0114 component connection and
@@ -127,6 +133,24 @@ let package = Package(
             path: "Bridges/Webhook",
             swiftSettings: swiftSettings
         ),
+        // The Matrix adapter: Trestle as an application service. The
+        // application service API (served with Hummingbird), the client-server
+        // API as puppets (AsyncHTTPClient), HTML <-> rich text (libxml2).
+        .target(
+            name: "MatrixBridge",
+            dependencies: [
+                "BridgeKit", "CLibXML2",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Bridges/Matrix",
+            swiftSettings: swiftSettings
+        ),
         // Helpers for testing adapters and stores: a recording adapter, the
         // store conformance checks.
         .target(name: "BridgeTesting", dependencies: ["BridgeKit"], swiftSettings: swiftSettings),
@@ -141,6 +165,7 @@ let package = Package(
             name: "trestle",
             dependencies: [
                 "XMPPCore", "TrestleConfig", "BridgeKit", "XMPPRooms", "SQLiteStore", "ProcessPlugins", "IRCBridge", "WebhookBridge",
+                "MatrixBridge",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -192,6 +217,11 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "MatrixBridgeTests",
+            dependencies: ["MatrixBridge", "BridgeTesting", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "SQLiteStoreTests", dependencies: ["SQLiteStore", "BridgeTesting"], swiftSettings: swiftSettings),

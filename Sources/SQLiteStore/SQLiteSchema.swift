@@ -26,6 +26,9 @@ enum SQLiteSchema {
         migrator.registerMigration("3-webhook-outbox") { db in
             try db.execute(sql: version3)
         }
+        migrator.registerMigration("5-matrix-transactions") { db in
+            try db.execute(sql: version5)
+        }
         return migrator
     }
 
@@ -43,6 +46,16 @@ enum SQLiteSchema {
             next_attempt REAL NOT NULL
         );
         CREATE INDEX outbox_by_queue ON outbox(queue, seq);
+        """
+
+    /// Incoming transactions already processed (a Matrix homeserver's
+    /// pushes to the application service), by a key the adapter scopes.
+    private static let version5 = """
+        CREATE TABLE incoming_transaction (
+            key TEXT NOT NULL PRIMARY KEY,
+            done REAL NOT NULL
+        ) WITHOUT ROWID;
+        CREATE INDEX incoming_transaction_by_time ON incoming_transaction(done);
         """
 
     private static let version1 = """

@@ -39,12 +39,15 @@ public struct TrestleConfiguration: Sendable {
     public var router: RouterSettings
     /// Slack-style webhooks from the `webhooks` section; `nil` when off.
     public var webhooks: WebhookSettings?
+    /// Matrix from the `matrix` section; `nil` when off.
+    public var matrix: MatrixSettings?
 
     /// Settings built in code rather than read from a file.
     public init(sourcePath: String, component: ComponentSettings, logging: LoggingSettings = LoggingSettings(),
                 rooms: [RoomSettings] = [], store: StoreSettings = StoreSettings(), plugins: [PluginSettings] = [],
                 irc: [IRCServerSettings] = [], identd: IdentdSettings? = nil, http: HTTPSettings? = nil,
-                router: RouterSettings = RouterSettings(), webhooks: WebhookSettings? = nil) {
+                router: RouterSettings = RouterSettings(), webhooks: WebhookSettings? = nil,
+                matrix: MatrixSettings? = nil) {
         self.sourcePath = sourcePath
         self.component = component
         self.logging = logging
@@ -56,10 +59,11 @@ public struct TrestleConfiguration: Sendable {
         self.http = http
         self.router = router
         self.webhooks = webhooks
+        self.matrix = matrix
     }
 
     /// Reads the core's sections (`component`, `logging`, `store`, `rooms`,
-    /// `plugins`, `irc`, `identd`, `http`, `router`, `webhooks`) from `document`.
+    /// `plugins`, `irc`, `identd`, `http`, `router`, `webhooks`, `matrix`) from `document`.
     ///
     /// This does not check for unknown keys: call `document.finish()` once
     /// every other section has been read too.
@@ -80,7 +84,8 @@ public struct TrestleConfiguration: Sendable {
             identd: try IdentdSettings(reading: root.optionalTable("identd")),
             http: try HTTPSettings(reading: root.optionalTable("http")),
             router: try RouterSettings(reading: root.optionalTable("router")),
-            webhooks: try WebhookSettings(reading: root.optionalTable("webhooks"), rooms: rooms)
+            webhooks: try WebhookSettings(reading: root.optionalTable("webhooks"), rooms: rooms),
+            matrix: try MatrixSettings(reading: root.optionalTable("matrix"), configDirectory: directory)
         )
     }
 

@@ -1,6 +1,7 @@
 import BridgeKit
 import Crypto
 import IRCBridge
+import MatrixBridge
 import Logging
 import ProcessPlugins
 import SQLiteStore
@@ -23,7 +24,8 @@ struct BridgeAssembly {
     let identServer: IRCIdentServer?
 
     /// The networks this build always has adapters for; each configured
-    /// plugin adds its own (`plugin.<name>`), each IRC server too (`irc.<name>`).
+    /// plugin adds its own (`plugin.<name>`), each IRC server too (`irc.<name>`),
+    /// the `matrix` section `matrix`.
     static let networks: Set<String> = ["xmpp"]
 
     init(settings: TrestleConfiguration, logger: Logger) throws {
@@ -72,10 +74,18 @@ struct BridgeAssembly {
                 for stanza in stanzas { connection.send(stanza) }
             })
         let rooms = settings.rooms.map { Self.bridgedRoom($0, xmpp: xmpp) }
+        let portals = MatrixPortalResolver(settings: settings, xmpp: xmpp)
+        let matrix = try settings.matrix.map { matrix in
+            MatrixAdapter(
+                configuration: Self.matrixConfiguration(matrix, tokens: try MatrixTokenFile.load(matrix.tokensFile)),
+                store: store, logger: logger, portals: { portals.resolve($0) })
+        }
         let router = Router(instanceID: "trestle:\(component.jid)", adapters: [xmpp as any BridgeAdapter] + plugins.map { $0 as any BridgeAdapter }
                                 + ircAdapters.map { $0 as any BridgeAdapter }
-                                + (webhooks.map { [$0 as any BridgeAdapter] } ?? []), store: store, rooms: rooms,
+                                + (webhooks.map { [$0 as any BridgeAdapter] } ?? [])
+                                + (matrix.map { [$0 as any BridgeAdapter] } ?? []), store: store, rooms: rooms,
                             logger: logger, queueLimit: settings.router.queueLimit)
+        portals.rooms.withLock { $0 = router }
         let responder = ComponentResponder(
             domain: component.jid, extraFeatures: ["http://jabber.org/protocol/muc"],
             softwareVersion: TrestleVersion.string,
@@ -127,6 +137,16 @@ struct BridgeAssembly {
     static func networks(_ settings: TrestleConfiguration) -> Set<String> {
         networks.union(settings.plugins.map(\.network)).union(settings.irc.map(\.network))
             .union(settings.webhooks == nil ? [] : [WebhookSettings.network])
+            .union(settings.matrix == nil ? [] : [MatrixSettings.network])
+    }
+
+    /// The `matrix` section and its tokens as the adapter takes them.
+    static func matrixConfiguration(_ settings: MatrixSettings, tokens: MatrixTokenFile) -> MatrixConfiguration {
+        MatrixConfiguration(
+            network: NetworkID(MatrixSettings.network), homeserverURL: settings.homeserver,
+            serverName: settings.serverName, host: settings.host, port: settings.port, registrationID: settings.id,
+            botLocalpart: settings.bot, prefix: settings.prefix, asToken: tokens.asToken, hsToken: tokens.hsToken,
+            maxBodyBytes: settings.maxBodySize, requestTimeout: settings.requestTimeout, mediaBaseURL: settings.mediaURL)
     }
 
     /// The `webhooks` section as the adapter takes it (secrets revealed here only).

@@ -1,13 +1,13 @@
 import ArgumentParser
 
-/// The `trestle` command line: `run`, `check-config`, `--version`.
+/// The `trestle` command line: `run`, `check-config`, `matrix-registration`, `--version`.
 @main
 struct TrestleCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "trestle",
         abstract: "A multi-protocol chat bridge that runs as an XMPP server component.",
         version: TrestleVersion.string,
-        subcommands: [RunCommand.self, CheckConfigCommand.self]
+        subcommands: [RunCommand.self, CheckConfigCommand.self, MatrixRegistrationCommand.self]
     )
 }
 

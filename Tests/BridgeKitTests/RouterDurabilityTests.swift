@@ -75,6 +75,10 @@ final class GatedStore: BridgeStore {
         try await inner.rescheduleOutbox(id, attempts: attempts, nextAttempt: nextAttempt)
     }
     func removeOutbox(_ id: String) async throws { try await inner.removeOutbox(id) }
+    func isTransactionDone(_ key: String) async throws -> Bool { try await inner.isTransactionDone(key) }
+    func markTransactionDone(_ key: String, at date: Date, forgetBefore: Date) async throws {
+        try await inner.markTransactionDone(key, at: date, forgetBefore: forgetBefore)
+    }
 }
 
 /// Rooms added and removed while the router runs (a configuration reload).

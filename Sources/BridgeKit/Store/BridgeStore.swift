@@ -46,6 +46,17 @@ public protocol BridgeStore: Sendable {
     func rescheduleOutbox(_ id: String, attempts: Int, nextAttempt: Date) async throws
     /// Removes the entry `id` (delivered, refused or given up), if present.
     func removeOutbox(_ id: String) async throws
+
+    /// Whether the incoming transaction `key` was recorded as processed
+    /// (`markTransactionDone`). A network that pushes batches and retries
+    /// them until acknowledged (a Matrix homeserver's transactions to an
+    /// application service) is answered from here, so a retried batch is
+    /// acknowledged without being processed twice, also after a restart.
+    func isTransactionDone(_ key: String) async throws -> Bool
+    /// Records the incoming transaction `key` as processed at `date`, and
+    /// forgets every transaction recorded before `forgetBefore` (a retry
+    /// comes within minutes; the table must not grow forever).
+    func markTransactionDone(_ key: String, at date: Date, forgetBefore: Date) async throws
 }
 
 /// A bridged room: its endpoints and how it treats what they cannot show.

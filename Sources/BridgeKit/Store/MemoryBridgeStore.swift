@@ -17,6 +17,8 @@ public final class MemoryBridgeStore: BridgeStore {
         var outbox: [String: [OutboxEntry]] = [:]
         /// Which queue holds each outbox entry id.
         var outboxQueueOf: [String: String] = [:]
+        /// Processed incoming transactions, with when they were recorded.
+        var transactions: [String: Date] = [:]
     }
 
     private let state = Mutex(State())
@@ -123,6 +125,17 @@ public final class MemoryBridgeStore: BridgeStore {
         state.withLock { state in
             guard let queue = state.outboxQueueOf.removeValue(forKey: id) else { return }
             state.outbox[queue]?.removeAll { $0.id == id }
+        }
+    }
+
+    public func isTransactionDone(_ key: String) async throws -> Bool {
+        state.withLock { $0.transactions[key] != nil }
+    }
+
+    public func markTransactionDone(_ key: String, at date: Date, forgetBefore: Date) async throws {
+        state.withLock { state in
+            state.transactions = state.transactions.filter { $0.value >= forgetBefore }
+            state.transactions[key] = date
         }
     }
 }

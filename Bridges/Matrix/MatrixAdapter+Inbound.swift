@@ -1,0 +1,146 @@
+import BridgeKit
+import Foundation
+
+/// What the homeserver pushes: a transaction's events into the router,
+/// and its questions about users and aliases in Trestle's namespace.
+extension MatrixAdapter {
+    /// Handles a transaction's events in order and returns once everything
+    /// routed is stored, so that acknowledging the transaction loses nothing.
+    func handle(_ events: [MatrixJSON], sink: any EventSink) async {
+        var receipts: [Receipt] = []
+        for event in events {
+            guard let room = event["room_id"].string, let type = event["type"].string else { continue }
+            if type == "m.room.member" { await noteMembership(event, room: room) }
+            guard state.withLock({ $0.rooms.contains(room) }) else {
+                logger.debug("matrix event in a room that is not bridged", metadata: ["room": "\(room)", "type": "\(type)"])
+                continue
+            }
+            let sender = event["sender"].string ?? ""
+            if names.isOwn(sender) { continue }
+            let displayName = await displayName(of: sender, in: room)
+            switch translator.translate(event, displayName: displayName, reaction: { reactions.reaction(of: $0) }) {
+            case .ignored(let why):
+                logger.debug("matrix event not bridged", metadata: ["room": "\(room)", "type": "\(type)", "why": "\(why)"])
+            case .event(let bridged):
+                receipts.append(await sink.route(bridged))
+                remember(event, type: type)
+                logger.info("matrix event received", metadata: [
+                    "room": "\(room)", "type": "\(type)", "sender": "\(sender)",
+                    "event": "\(event["event_id"].string ?? "")"])
+            }
+        }
+        for receipt in receipts { await receipt.durable() }
+    }
+
+    /// Keeps the reaction ledger in step with reactions and their redactions.
+    private func remember(_ event: MatrixJSON, type: String) {
+        switch type {
+        case "m.reaction":
+            let relation = event["content"]["m.relates_to"]
+            if let id = event["event_id"].string, let target = relation["event_id"].string, let key = relation["key"].string,
+               let sender = event["sender"].string {
+                reactions.record(id, .init(target: target, user: sender, key: key))
+            }
+        case "m.room.redaction":
+            if let redacted = event["content"]["redacts"].string ?? event["redacts"].string {
+                reactions.remove(redacted)
+            }
+        default:
+            break
+        }
+    }
+
+    /// Membership bookkeeping: display names per room, where puppets are,
+    /// and the bot answering an invitation into a bridged room.
+    private func noteMembership(_ event: MatrixJSON, room: String) async {
+        guard let user = event["state_key"].string else { return }
+        let membership = event["content"]["membership"].string
+        if membership == "join" {
+            members.set(event["content"]["displayname"].string, of: user, in: room)
+            if names.isOwn(user) { puppets.noteJoined(user, in: room) }
+        } else if membership == "leave" || membership == "ban" {
+            if names.isOwn(user) { puppets.noteLeft(user, from: room) }
+            if user == names.botUserID { state.withLock { _ = $0.prepared.remove(room) } }
+        } else if membership == "invite", user == names.botUserID {
+            guard state.withLock({ $0.rooms.contains(room) }) else {
+                logger.info("matrix bot invited to a room that is not bridged; not joining", metadata: [
+                    "room": "\(room)", "inviter": "\(event["sender"].string ?? "")"])
+                return
+            }
+            do {
+                try await puppets.join(names.botUserID, to: room)
+            } catch {
+                logger.warning("matrix bot cannot join after an invitation", metadata: ["room": "\(room)", "error": "\(error)"])
+            }
+        }
+    }
+
+    /// The sender's display name in `room`: from membership events seen,
+    /// else asked from the homeserver once; the localpart when there is none.
+    func displayName(of user: String, in room: String) async -> String? {
+        if let known = members.name(of: user, in: room) { return known }
+        let path = "/_matrix/client/v3/rooms/\(MatrixClient.encode(room))/state/m.room.member/\(MatrixClient.encode(user))"
+        guard let member = try? await client.request(.GET, path, as: names.botUserID),
+              let name = member["displayname"].string, !name.isEmpty
+        else { return nil }
+        members.set(name, of: user, in: room)
+        return name
+    }
+
+    /// `GET /users/{userId}`: a puppet's id is made to exist.
+    func queriedUser(_ userID: String) async -> Bool {
+        guard names.participant(forPuppet: userID) != nil else { return false }
+        do {
+            try await puppets.register(userID)
+            return true
+        } catch {
+            logger.error("cannot register a queried matrix puppet", metadata: ["user": "\(userID)", "error": "\(error)"])
+            return false
+        }
+    }
+
+    /// `GET /rooms/{alias}`: a portal alias creates its room, linked to the
+    /// other network's room it names.
+    func queriedAlias(_ alias: String, sink: any EventSink) async -> Bool {
+        guard let name = names.portalName(ofAlias: alias), let portal = portals(name) else {
+            logger.info("matrix alias queried that names no room", metadata: ["alias": "\(alias)"])
+            return false
+        }
+        do {
+            let created = try await client.request(.POST, "/_matrix/client/v3/createRoom", as: names.botUserID, body: [
+                "room_alias_name": .string(names.prefix + name),
+                "name": .string(portal.title),
+                "preset": "public_chat",
+                "visibility": "private",
+                "initial_state": [Self.bridgeState(portal.room, bot: names.botUserID)],
+            ])
+            guard let roomID = created["room_id"].string else { return false }
+            state.withLock { _ = $0.prepared.insert(roomID) }
+            puppets.noteJoined(names.botUserID, in: roomID)
+            try await sink.bridge(portal.room, endpoints: [Endpoint(network: network, room: roomID), portal.endpoint])
+            logger.notice("matrix portal room created", metadata: [
+                "alias": "\(alias)", "room": "\(roomID)", "bridged": "\(portal.room)", "endpoint": "\(portal.endpoint)"])
+            return true
+        } catch {
+            logger.error("cannot create a matrix portal room", metadata: ["alias": "\(alias)", "error": "\(error)"])
+            return false
+        }
+    }
+
+    /// The MSC2346 `m.bridge` state event saying which bridged room a Matrix room belongs to.
+    static func bridgeState(_ room: BridgedRoomID, bot: String) -> MatrixJSON {
+        [
+            "type": "m.bridge",
+            "state_key": .string("trestle/\(room.rawValue)"),
+            "content": bridgeContent(room, bot: bot),
+        ]
+    }
+
+    static func bridgeContent(_ room: BridgedRoomID, bot: String) -> MatrixJSON {
+        [
+            "bridgebot": .string(bot),
+            "protocol": ["id": "trestle", "displayname": "Trestle"],
+            "channel": ["id": .string(room.rawValue), "displayname": .string(room.rawValue)],
+        ]
+    }
+}

@@ -1,0 +1,192 @@
+import AsyncHTTPClient
+import BridgeKit
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// Matrix as a network, with Trestle as an application service: Matrix
+/// rooms become endpoints of bridged rooms, everyone from other networks
+/// appears in them as a puppet Matrix user of Trestle's namespace, and
+/// Matrix users appear elsewhere by their (per-room) display names.
+///
+/// The homeserver pushes events to Trestle's own listener (the application
+/// service API, `MatrixAppServiceServer`); Trestle acts in rooms through
+/// the client-server API as its bot or as a puppet (`MatrixClient`).
+/// Rooms are plumbed (an existing room named in the configuration, which
+/// the bot joins) or portals (a room created when someone looks up an
+/// alias `#<prefix><network>_<room>:server`).
+public final class MatrixAdapter: BridgeAdapter {
+    public let network: NetworkID
+    let configuration: MatrixConfiguration
+    let names: MatrixNames
+    let store: any BridgeStore
+    let logger: Logger
+    let http: HTTPClient
+    let client: MatrixClient
+    let puppets: MatrixPuppets
+    let reactions = MatrixReactionLedger()
+    let members = MatrixMemberDirectory()
+    let builder: MatrixContentBuilder
+    /// The room a portal alias's name (after the prefix) stands for, if any.
+    let portals: @Sendable (String) -> MatrixPortal?
+    let state = Mutex(State())
+    let translator: MatrixEventTranslator
+    /// Where media links point; its port is known once the listener runs.
+    let mediaLinks: MatrixMediaLinks
+
+    struct State {
+        var rooms: Set<String> = []
+        var sink: (any EventSink)?
+        /// Rooms where the bot is in and the `m.bridge` event is set.
+        var prepared: Set<String> = []
+    }
+
+    public init(configuration: MatrixConfiguration, store: any BridgeStore, logger: Logger,
+                portals: @escaping @Sendable (String) -> MatrixPortal? = { _ in nil }) {
+        network = configuration.network
+        self.configuration = configuration
+        names = configuration.names
+        self.store = store
+        var logger = logger
+        logger[metadataKey: "network"] = "\(configuration.network)"
+        self.logger = logger
+        var clientConfiguration = HTTPClient.Configuration()
+        clientConfiguration.redirectConfiguration = .disallow
+        clientConfiguration.timeout = .init(connect: .seconds(5))
+        // Deliveries are retried by the router with backoff; a homeserver
+        // that is down should fail a request at once.
+        clientConfiguration.connectionPool.retryConnectionEstablishment = false
+        http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: clientConfiguration)
+        client = MatrixClient(http: http, baseURL: configuration.homeserverURL, asToken: configuration.asToken,
+                              timeout: configuration.requestTimeout, logger: logger)
+        puppets = MatrixPuppets(client: client, names: configuration.names, logger: logger)
+        builder = MatrixContentBuilder(writer: MatrixHTMLWriter(userID: { [names = configuration.names, network = configuration.network] key in
+            key.network == network ? key.id : names.puppetUserID(for: key)
+        }))
+        self.portals = portals
+        let mediaLinks = MatrixMediaLinks(configuration: configuration)
+        self.mediaLinks = mediaLinks
+        translator = MatrixEventTranslator(network: configuration.network, names: configuration.names,
+                                           mediaLink: { server, id in mediaLinks.link(server, id) })
+    }
+
+    /// Everything but typing notifications and attachments (sent as links).
+    public func capabilities(in room: String) -> Capabilities {
+        [.edits, .retractions, .reactions, .replies, .formatting]
+    }
+
+    public func isPuppet(_ participant: Participant) -> Bool {
+        participant.network == network && names.isOwn(participant.id)
+    }
+
+    /// The Matrix rooms that are endpoints of bridged rooms now.
+    public var openRooms: Set<String> { state.withLock { $0.rooms } }
+
+    /// The port the application service API listens on, once listening.
+    public var listeningPort: Int? { mediaLinks.port }
+
+    public func run(sink: any EventSink) async throws {
+        state.withLock { $0.sink = sink }
+        let api = MatrixAppServiceAPI(
+            hsToken: configuration.hsToken, registrationID: configuration.registrationID, store: store,
+            handlers: .init(
+                events: { [self] events in await handle(events, sink: sink) },
+                user: { [self] user in await queriedUser(user) },
+                alias: { [self] alias in await queriedAlias(alias, sink: sink) }),
+            logger: logger)
+        let application = MatrixAppServiceServer.application(
+            api: api, media: MatrixMediaProxy(client: client, logger: logger), host: configuration.host,
+            port: configuration.port, maxBodyBytes: configuration.maxBodyBytes, logger: logger,
+            onRunning: { [self] port in
+                mediaLinks.listening(on: port)
+                logger.notice("matrix application service listening", metadata: [
+                    "address": "http://\(configuration.host):\(port)", "homeserver": "\(configuration.homeserverURL)",
+                    "bot": "\(names.botUserID)"])
+            })
+        do {
+            try await Self.serve(application, logger: logger)
+        } catch {
+            logger.critical("matrix application service listener failed", metadata: ["error": "\(error)"])
+            try? await http.shutdown()
+            throw error
+        }
+        try? await http.shutdown()
+    }
+
+    /// Runs the HTTP server until the task is cancelled, then shuts it down
+    /// gracefully (requests in flight are answered, for up to 3 s).
+    private static func serve(_ application: some Service, logger: Logger) async throws {
+        var configuration = ServiceGroupConfiguration(services: [application], logger: logger)
+        configuration.maximumGracefulShutdownDuration = .seconds(3)
+        let group = ServiceGroup(configuration: configuration)
+        let running = Task.detached { try await group.run() }
+        try await withTaskCancellationHandler {
+            try await running.value
+        } onCancel: {
+            Task { await group.triggerGracefulShutdown() }
+        }
+    }
+
+    public func open(_ room: String) async throws {
+        state.withLock { _ = $0.rooms.insert(room) }
+        logger.info("matrix room open", metadata: ["room": "\(room)"])
+        do {
+            try await puppets.join(names.botUserID, to: room)
+        } catch {
+            // Tried again before the first delivery into the room.
+            logger.warning("matrix bot cannot join the room yet", metadata: ["room": "\(room)", "error": "\(error)"])
+        }
+    }
+
+    public func close(_ room: String) async {
+        state.withLock { state in
+            state.rooms.remove(room)
+            state.prepared.remove(room)
+        }
+        logger.info("matrix room closed", metadata: ["room": "\(room)"])
+    }
+}
+
+/// A room of another network that a portal alias stands for.
+public struct MatrixPortal: Sendable, Hashable {
+    /// The bridged room the Matrix room joins (an existing one, or a new one).
+    public var room: BridgedRoomID
+    /// The other network's room.
+    public var endpoint: Endpoint
+    /// The Matrix room's name.
+    public var title: String
+
+    public init(room: BridgedRoomID, endpoint: Endpoint, title: String) {
+        self.room = room
+        self.endpoint = endpoint
+        self.title = title
+    }
+}
+
+/// The links other networks get for Matrix media: under the configured
+/// public base URL, or the application service listener's own address.
+final class MatrixMediaLinks: Sendable {
+    let base: String?
+    let host: String
+    private let actualPort: Mutex<Int?> = Mutex(nil)
+    let configuredPort: Int
+
+    init(configuration: MatrixConfiguration) {
+        base = configuration.mediaBaseURL.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
+        host = configuration.host
+        configuredPort = configuration.port
+    }
+
+    var port: Int? { actualPort.withLock { $0 } }
+
+    func listening(on port: Int) {
+        actualPort.withLock { $0 = port }
+    }
+
+    /// The link for `mxc://server/id`.
+    func link(_ server: String, _ id: String) -> String {
+        let prefix = base ?? "http://\(host):\(port ?? configuredPort)"
+        return prefix + MatrixAppServiceServer.mediaPathPrefix + MatrixClient.encode(server) + "/" + MatrixClient.encode(id)
+    }
+}

@@ -1,0 +1,302 @@
+"""Matrix end to end: a real Synapse (SQLite, loopback, started by
+support/synapse.py with Trestle's registration file), a Matrix user as a
+plain HTTP client, and a real XMPP client through Prosody, in one bridged
+room `lobby` = the MUC room lobby@ + a Matrix room (plumbed: made by the
+Matrix user, named in the config).
+
+Everything crosses both ways: messages (with HTML), emotes, edits,
+replies, reactions, redactions; a portal room made by looking up an alias;
+Synapse restarted mid-conversation; a replayed transaction processed once;
+wrong hs_tokens refused."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+import urllib.parse
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from conftest import COMPONENT_JID, PASSWORD, run
+from support.bridge import CORRECTION, HINTS, REACTIONS, REPLY, RETRACTION, FALLBACK, in_thread, users
+from support.matrix_user import MatrixUser, message_from, quote
+from support.muc import body, enter, is_message, said, stanza_id, xml
+from support.prosody import free_port
+from support.synapse import SynapseServer, request, synapse_available
+from support.trestle import component_config, to_yaml, trestle_binary
+
+LOBBY = f"lobby@{COMPONENT_JID}"
+PUPPET_PREFIX = "@trestle_xmpp_"
+
+
+def child(stanza: ET.Element, namespace: str, name: str) -> ET.Element | None:
+    return stanza.find(f"{{{namespace}}}{name}")
+
+
+def frm(stanza: ET.Element) -> str:
+    return stanza.get("from", "")
+
+
+class MatrixSetup:
+    """Synapse with Trestle's registration, a Matrix user `mxalice` and her
+    public room, ready for Trestle to start on."""
+
+    def __init__(self, tmp_path, prosody):
+        if not synapse_available():
+            pytest.fail("matrix-synapse is not installed: run Scripts/install-dependencies.sh")
+        self.dir = tmp_path
+        self.synapse = SynapseServer(tmp_path / "synapse", registration=tmp_path / "registration.yaml")
+        self.port = free_port()
+        self.section = {
+            "homeserver": self.synapse.url, "server_name": self.synapse.server_name, "port": self.port,
+            "tokens_file": str(tmp_path / "matrix-tokens.json"), "request_timeout": "5s",
+        }
+        config = component_config(prosody, jid=COMPONENT_JID)
+        config["matrix"] = self.section
+        config_path = tmp_path / "registration-config.yaml"
+        config_path.write_text(to_yaml(config) + "\n")
+        subprocess.run([str(trestle_binary()), "matrix-registration", "--config", str(config_path),
+                        "--output", str(tmp_path / "registration.yaml")], check=True, timeout=30,
+                       capture_output=True)
+        tokens = json.loads((tmp_path / "matrix-tokens.json").read_text())
+        self.hs_token = tokens["hs_token"]
+        self.synapse.start()
+        self.alice = MatrixUser(self.synapse.url, "@mxalice:localhost", self.synapse.register("mxalice"))
+        # Plumbing a room: its admin lets the bot set the room's m.bridge state.
+        self.room = self.alice.create_room("lobby", power={"@trestle:localhost": 50})
+
+    def start_trestle(self, trestle, rooms=None):
+        proc = trestle(rooms=rooms if rooms is not None else
+                       [{"name": "lobby", "endpoints": [{"xmpp": "lobby"}, {"matrix": self.room}]}],
+                       matrix=self.section)
+        proc.wait_for_log(r"component connected", timeout=20)
+        proc.wait_for_log(r"matrix application service listening", timeout=20)
+        if rooms is None:
+            proc.wait_for_log(r"matrix room open", timeout=20)
+        return proc
+
+    def stop(self):
+        self.synapse.stop()
+
+
+@pytest.fixture
+def matrix(tmp_path, prosody):
+    setup = MatrixSetup(tmp_path, prosody)
+    yield setup
+    setup.stop()
+    print(f"--- synapse ---\n{setup.synapse.log_tail(30)}")
+
+
+def test_plumbed_room_both_ways(prosody, trestle, matrix):
+    """Messages, HTML, emotes, edits, replies, reactions and redactions cross
+    between a Matrix room and a MUC room, each side seeing the other's
+    people as its own: puppets in Matrix, occupants in XMPP."""
+    proc = matrix.start_trestle(trestle)
+    mx = matrix.alice
+
+    async def scenario():
+        async with users(prosody, PASSWORD, "alice") as (xa,):
+            await enter(xa, LOBBY, "Xena")
+            # The bot marks the room as bridged (MSC2346) once it delivers there.
+            xa.say(LOBBY, "hello from xmpp")
+            got = await in_thread(mx.wait_for, lambda e: e.get("type") == "m.room.message"
+                                  and e["content"].get("body") == "hello from xmpp", what="XMPP message in Matrix")
+            puppet = got["sender"]
+            assert puppet.startswith(PUPPET_PREFIX) and puppet.endswith(":localhost"), got
+            status, profile = request("GET", f"{matrix.synapse.url}/_matrix/client/v3/profile/{quote(puppet)}/displayname",
+                                      token=mx.token)
+            assert status == 200 and profile["displayname"] == "Xena", profile
+            status, bridge = await in_thread(mx.state, matrix.room, "m.bridge", "trestle/lobby")
+            assert status == 200 and bridge["bridgebot"] == "@trestle:localhost", bridge
+
+            # Matrix → XMPP, plain and HTML with a pill to the puppet: no Matrix id leaks.
+            first = await in_thread(mx.say, matrix.room, "hello from matrix")
+            await xa.wait_for(said(f"{LOBBY}/mxalice", "hello from matrix"), what="Matrix message in the MUC")
+            await in_thread(mx.say, matrix.room, "**bold** and Xena", format="org.matrix.custom.html",
+                            formatted_body=f"<b>bold</b> and <a href=\"https://matrix.to/#/{puppet}\">Xena</a>")
+            html = await xa.wait_for(lambda s: frm(s) == f"{LOBBY}/mxalice" and "bold" in (body(s) or ""),
+                                     what="HTML message")
+            # XEP-0393 styling for the bold; the pill is the puppet's name, no Matrix id.
+            assert body(html) == "*bold* and Xena", xml(html)
+
+            # Emotes both ways.
+            await in_thread(mx.send, matrix.room, {"msgtype": "m.emote", "body": "waves"})
+            await xa.wait_for(said(f"{LOBBY}/mxalice", "/me waves"), what="Matrix emote")
+            xa.say(LOBBY, "/me dances")
+            emote = await in_thread(mx.wait_for, lambda e: e.get("sender") == puppet
+                                    and e["content"].get("msgtype") == "m.emote", what="XMPP action as m.emote")
+            assert emote["content"]["body"] == "dances", emote
+
+            # Edits both ways.
+            original = await xa.wait_for(said(f"{LOBBY}/mxalice", "hello from matrix"))
+            await in_thread(mx.send, matrix.room, {
+                "msgtype": "m.text", "body": "* hello again", "m.new_content": {"msgtype": "m.text", "body": "hello again"},
+                "m.relates_to": {"rel_type": "m.replace", "event_id": first}})
+            corrected = await xa.wait_for(lambda s: frm(s) == f"{LOBBY}/mxalice" and child(s, CORRECTION, "replace") is not None,
+                                          what="Matrix edit as a correction")
+            assert body(corrected) == "hello again", xml(corrected)
+            xmpp_id = xa.say(LOBBY, "typo heer")
+            typo = await in_thread(mx.wait_for, message_from(puppet, "typo heer"))
+            xa.say(LOBBY, "typo here", extra=f"<replace xmlns='{CORRECTION}' id='{xmpp_id}'/>")
+            edit = await in_thread(mx.wait_for, lambda e: e.get("sender") == puppet
+                                   and e["content"].get("m.relates_to", {}).get("rel_type") == "m.replace",
+                                   what="XMPP correction as m.replace")
+            assert edit["content"]["m.relates_to"]["event_id"] == typo["event_id"], edit
+            assert edit["content"]["m.new_content"]["body"] == "typo here", edit
+
+            # Replies both ways; Matrix's reply fallback does not reach XMPP.
+            await in_thread(mx.send, matrix.room, {
+                "msgtype": "m.text", "body": f"> <{puppet}> typo heer\n\nanswer from matrix",
+                "m.relates_to": {"m.in_reply_to": {"event_id": typo["event_id"]}}})
+            reply = await xa.wait_for(lambda s: frm(s) == f"{LOBBY}/mxalice" and "answer from matrix" in (body(s) or ""),
+                                      what="Matrix reply")
+            assert child(reply, REPLY, "reply") is not None, xml(reply)
+            assert "@" not in (body(reply) or "") and "typo heer" not in (body(reply) or ""), xml(reply)
+            sid = stanza_id(original)
+            xa.say(LOBBY, "answer from xmpp", extra=f"<reply xmlns='{REPLY}' to='{LOBBY}/mxalice' id='{sid}'/>")
+            answer = await in_thread(mx.wait_for, lambda e: e.get("sender") == puppet
+                                     and e["content"].get("body") == "answer from xmpp", what="XMPP reply")
+            assert answer["content"]["m.relates_to"]["m.in_reply_to"]["event_id"] == first, answer
+
+            # Reactions: Matrix's one event per reaction, XMPP's full sets.
+            reaction = await in_thread(mx.send, matrix.room, {"m.relates_to": {
+                "rel_type": "m.annotation", "event_id": first, "key": "👍"}}, "m.reaction")
+            got = await xa.wait_for(lambda s: frm(s) == f"{LOBBY}/mxalice" and child(s, REACTIONS, "reactions") is not None,
+                                    what="Matrix reaction")
+            assert {r.text for r in child(got, REACTIONS, "reactions")} == {"👍"}, xml(got)
+            start = len(xa.stanzas)
+            await in_thread(mx.redact, matrix.room, reaction)
+            await xa.wait_for(lambda s: xa.stanzas.index(s) >= start and frm(s) == f"{LOBBY}/mxalice"
+                              and child(s, REACTIONS, "reactions") is not None
+                              and len(list(child(s, REACTIONS, "reactions"))) == 0, what="Matrix reaction withdrawn")
+            xa.send_raw(f"<message to='{LOBBY}' type='groupchat' id='r1'><reactions xmlns='{REACTIONS}' id='{sid}'>"
+                        f"<reaction>🎉</reaction><reaction>❤️</reaction></reactions><store xmlns='{HINTS}'/></message>")
+            for key in ("🎉", "❤️"):
+                await in_thread(mx.wait_for, lambda e, key=key: e.get("type") == "m.reaction" and e.get("sender") == puppet
+                                and e["content"].get("m.relates_to", {}).get("key") == key, what=f"XMPP reaction {key}")
+            party = next(e for e in mx.events if e.get("type") == "m.reaction"
+                         and e["content"].get("m.relates_to", {}).get("key") == "🎉")
+            assert party["content"]["m.relates_to"]["event_id"] == first, party
+            xa.send_raw(f"<message to='{LOBBY}' type='groupchat' id='r2'><reactions xmlns='{REACTIONS}' id='{sid}'>"
+                        f"<reaction>❤️</reaction></reactions><store xmlns='{HINTS}'/></message>")
+            await in_thread(mx.wait_for, lambda e: e.get("type") == "m.room.redaction"
+                            and (e.get("redacts") or e["content"].get("redacts")) == party["event_id"],
+                            what="XMPP reaction removed as a redaction")
+
+            # Redactions both ways.
+            gone = await in_thread(mx.say, matrix.room, "regrettable")
+            regrettable = await xa.wait_for(said(f"{LOBBY}/mxalice", "regrettable"))
+            await in_thread(mx.redact, matrix.room, gone)
+            retracted = await xa.wait_for(lambda s: frm(s) == f"{LOBBY}/mxalice" and child(s, RETRACTION, "retract") is not None,
+                                          what="Matrix redaction as a retraction")
+            assert child(retracted, RETRACTION, "retract").get("id") == stanza_id(regrettable), xml(retracted)
+            own = await xa.wait_for(said(f"{LOBBY}/Xena", "typo heer"))
+            xa.send_raw(f"<message to='{LOBBY}' type='groupchat' id='d1'><retract xmlns='{RETRACTION}' "
+                        f"id='{stanza_id(own)}'/><fallback xmlns='{FALLBACK}' for='{RETRACTION}'/>"
+                        f"<body>retracted</body><store xmlns='{HINTS}'/></message>")
+            await in_thread(mx.wait_for, lambda e: e.get("type") == "m.room.redaction"
+                            and (e.get("redacts") or e["content"].get("redacts")) == typo["event_id"],
+                            what="XMPP retraction as a redaction")
+
+            # Nothing Trestle sent to Matrix came back to XMPP.
+            echoes = [xml(s) for s in xa.stanzas if is_message(s) and "trestle_" in frm(s)]
+            assert echoes == [], echoes
+
+    run(scenario(), timeout=110)
+    assert proc.running, proc.log_tail()
+
+
+def test_portal_room_by_alias(prosody, trestle, matrix):
+    """Looking up #trestle_xmpp_portal:localhost creates a Matrix room
+    bridged to the MUC room portal@; both sides then talk."""
+    proc = matrix.start_trestle(trestle, rooms=[])
+    mx = matrix.alice
+
+    async def scenario():
+        async with users(prosody, PASSWORD, "alice") as (xa,):
+            room = await in_thread(mx.join, "#trestle_xmpp_portal:localhost")
+            proc.wait_for_log(r"matrix portal room created")
+            portal = f"portal@{COMPONENT_JID}"
+            await enter(xa, portal, "Xena")
+            await in_thread(mx.say, room, "into the portal")
+            await xa.wait_for(said(f"{portal}/mxalice", "into the portal"), what="message through the portal")
+            xa.say(portal, "out of the portal")
+            got = await in_thread(mx.wait_for, lambda e: e.get("room_id") == room
+                                  and e["content"].get("body") == "out of the portal", what="portal answer")
+            assert got["sender"].startswith(PUPPET_PREFIX), got
+            status, bridge = await in_thread(mx.state, room, "m.bridge", "trestle/xmpp/portal")
+            assert status == 200 and bridge["channel"]["id"] == "xmpp/portal", bridge
+            # An alias naming nothing is refused.
+            status, answer = request("GET", f"{matrix.synapse.url}/_matrix/client/v3/directory/room/"
+                                     + quote("#trestle_nowhere_x:localhost"), token=mx.token)
+            assert status == 404, answer
+
+    run(scenario(), timeout=90)
+    assert proc.running, proc.log_tail()
+
+
+def transaction_put(port: int, txn: str, events: list[dict], token: str | None, query_token: bool = False):
+    url = f"http://127.0.0.1:{port}/_matrix/app/v1/transactions/{txn}"
+    if query_token and token:
+        return request("PUT", url + "?access_token=" + urllib.parse.quote(token), {"events": events})
+    return request("PUT", url, {"events": events}, token=token)
+
+
+def test_synapse_restart_replay_and_tokens(prosody, trestle, matrix):
+    """Synapse stopped mid-conversation: what XMPP says meanwhile reaches
+    Matrix once it is back, in order, nothing lost. A transaction sent
+    twice is processed once; wrong or missing hs_tokens are refused."""
+    proc = matrix.start_trestle(trestle)
+    mx = matrix.alice
+
+    async def scenario():
+        async with users(prosody, PASSWORD, "alice") as (xa,):
+            await enter(xa, LOBBY, "Xena")
+            xa.say(LOBBY, "before the restart")
+            await in_thread(mx.wait_for, lambda e: e["content"].get("body") == "before the restart")
+            await in_thread(mx.say, matrix.room, "matrix before")
+            await xa.wait_for(said(f"{LOBBY}/mxalice", "matrix before"))
+
+            await in_thread(matrix.synapse.stop)
+            sent = [f"during the outage {i}" for i in range(20)]
+            for text in sent:
+                xa.say(LOBBY, text)
+            await in_thread(proc.wait_for_log, r"delivery failed, retrying", 20)
+            await in_thread(matrix.synapse.start)
+            await in_thread(mx.wait_for, lambda e: e["content"].get("body") == sent[-1], 60, "the last outage message")
+            got = [e["content"]["body"] for e in mx.events if e.get("type") == "m.room.message"
+                   and e["content"].get("body", "").startswith("during the outage")]
+            assert got == sent, got
+            await in_thread(mx.say, matrix.room, "matrix after")
+            await xa.wait_for(said(f"{LOBBY}/mxalice", "matrix after"), timeout=20)
+
+            # Credentials: none → 401, wrong → 403, both forms of the right one accepted.
+            port = matrix.port
+            status, answer = transaction_put(port, "t-none", [], None)
+            assert (status, answer.get("errcode")) == (401, "M_UNAUTHORIZED"), answer
+            status, answer = transaction_put(port, "t-wrong", [], "not-the-token")
+            assert (status, answer.get("errcode")) == (403, "M_FORBIDDEN"), answer
+            status, answer = transaction_put(port, "t-query", [], matrix.hs_token, query_token=True)
+            assert status == 200, answer
+            status, answer = request("GET", f"http://127.0.0.1:{port}/_matrix/app/v1/nothing/here", token=matrix.hs_token)
+            assert (status, answer.get("errcode")) == (404, "M_UNRECOGNIZED"), answer
+
+            # A transaction sent twice (as a homeserver retries) is processed once.
+            event = {"type": "m.room.message", "room_id": matrix.room, "sender": "@mallory:localhost",
+                     "event_id": "$replayed-event", "origin_server_ts": int(time.time() * 1000),
+                     "content": {"msgtype": "m.text", "body": "replayed once"}}
+            for _ in range(2):
+                status, answer = transaction_put(port, "replay-1", [event], matrix.hs_token)
+                assert status == 200, answer
+            await xa.wait_for(said(f"{LOBBY}/mallory", "replayed once"))
+            xa.say(LOBBY, "marker")
+            await in_thread(mx.wait_for, lambda e: e["content"].get("body") == "marker")
+            copies = [s for s in xa.stanzas if is_message(s) and body(s) == "replayed once"]
+            assert len(copies) == 1, [xml(s) for s in copies]
+
+    run(scenario(), timeout=115)
+    assert proc.running, proc.log_tail()
+    # The second copy was acknowledged, not processed.
+    assert "matrix transaction already processed" in proc.log_text()

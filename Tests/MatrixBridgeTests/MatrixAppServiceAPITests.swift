@@ -1,0 +1,70 @@
+import BridgeKit
+import Logging
+import MatrixBridge
+import Synchronization
+import Testing
+
+@Suite struct MatrixAppServiceAPITests {
+    final class Recorder: Sendable {
+        let events = Mutex<[MatrixJSON]>([])
+    }
+
+    func api(store: any BridgeStore, recorder: Recorder, id: String = "trestle") -> MatrixAppServiceAPI {
+        MatrixAppServiceAPI(
+            hsToken: "the-right-hs-token", registrationID: id, store: store,
+            handlers: .init(events: { events in recorder.events.withLock { $0 += events } },
+                            user: { $0.hasPrefix("@trestle_") }, alias: { _ in false }),
+            logger: Logger(label: "test"))
+    }
+
+    func transaction(_ ids: [String]) -> [UInt8] {
+        let json: MatrixJSON = ["events": .array(ids.map { ["event_id": .string($0), "type": "m.room.message"] })]
+        return Array(json.serialized.utf8)
+    }
+
+    @Test func tokens() {
+        let api = api(store: MemoryBridgeStore(), recorder: Recorder())
+        #expect(api.refusal(authorization: nil, queryToken: nil)?.status == 401)
+        #expect(api.refusal(authorization: nil, queryToken: nil)?.body["errcode"] == "M_UNAUTHORIZED")
+        #expect(api.refusal(authorization: "Bearer wrong", queryToken: nil)?.status == 403)
+        #expect(api.refusal(authorization: "Bearer wrong", queryToken: nil)?.body["errcode"] == "M_FORBIDDEN")
+        #expect(api.refusal(authorization: "Bearer the-right-hs-token-and-more", queryToken: nil)?.status == 403)
+        #expect(api.refusal(authorization: nil, queryToken: "the-right-hs-token") == nil, "the old query parameter")
+        #expect(api.refusal(authorization: "Bearer the-right-hs-token", queryToken: nil) == nil)
+    }
+
+    @Test func aTransactionIsProcessedOnceAlsoAfterARestart() async {
+        let store = MemoryBridgeStore()
+        let recorder = Recorder()
+        let first = api(store: store, recorder: recorder)
+        #expect(await first.transaction("1", body: transaction(["$a", "$b"])).status == 200)
+        #expect(await first.transaction("1", body: transaction(["$a", "$b"])).status == 200)
+        #expect(recorder.events.withLock { $0.count } == 2)
+        // A new instance on the same store (a restart) acknowledges it without processing.
+        let restarted = api(store: store, recorder: recorder)
+        #expect(await restarted.transaction("1", body: transaction(["$a", "$b"])).status == 200)
+        #expect(recorder.events.withLock { $0.count } == 2)
+        // A new homeserver database counts from 1 again: other events, processed.
+        #expect(await restarted.transaction("1", body: transaction(["$c"])).status == 200)
+        #expect(recorder.events.withLock { $0.map { $0["event_id"].string ?? "" } } == ["$a", "$b", "$c"])
+    }
+
+    @Test func concurrentRetriesProcessOnce() async {
+        let store = MemoryBridgeStore()
+        let recorder = Recorder()
+        let api = api(store: store, recorder: recorder)
+        await withTaskGroup(of: Void.self) { group in
+            for _ in 0..<8 { group.addTask { _ = await api.transaction("7", body: self.transaction(["$x"])) } }
+        }
+        #expect(recorder.events.withLock { $0.count } == 1)
+    }
+
+    @Test func badBodies() async {
+        let api = api(store: MemoryBridgeStore(), recorder: Recorder())
+        #expect(await api.transaction("1", body: Array("not json".utf8)).body["errcode"] == "M_NOT_JSON")
+        #expect(await api.transaction("1", body: Array("{}".utf8)).body["errcode"] == "M_BAD_JSON")
+        #expect(await api.user("@trestle_xmpp_a:example.org").status == 200)
+        #expect(await api.user("@alice:example.org").body["errcode"] == "M_NOT_FOUND")
+        #expect(await api.alias("#nothing:example.org").status == 404)
+    }
+}
