@@ -29,7 +29,7 @@ import Testing
                                                     displayName: "Bobby"))
         #expect(text.payload == .message(MessageContent(text: "hi")))
         #expect(text.sender == Participant(network: "matrix", id: "@bob:example.org", displayName: "Bobby"))
-        #expect(text.remoteID == "$e1")
+        #expect(text.remoteID == RemoteMessageID("$e1"))
         #expect(text.origin == Endpoint(network: "matrix", room: Self.room))
         #expect(text.timestamp == Date(timeIntervalSince1970: 1_700_000_000))
         let emote = try bridged(translator.translate(event("m.room.message", content: ["msgtype": "m.emote", "body": "waves"]),
@@ -54,12 +54,12 @@ import Testing
             "m.relates_to": ["m.in_reply_to": ["event_id": "$original"]],
         ]
         let reply = try bridged(translator.translate(event("m.room.message", content: plain), displayName: nil))
-        #expect(reply.payload == .message(MessageContent(text: "my answer", replyTo: .remote("$original"))))
+        #expect(reply.payload == .message(MessageContent(text: "my answer", replyTo: .remote(RemoteMessageID("$original")))))
         var html = plain
         html["format"] = "org.matrix.custom.html"
         html["formatted_body"] = "<mx-reply><blockquote><a href=\"https://matrix.to/#/@alice:example.org\">@alice:example.org</a><br>original</blockquote></mx-reply>my answer"
         let htmlReply = try bridged(translator.translate(event("m.room.message", content: html), displayName: nil))
-        #expect(htmlReply.payload == .message(MessageContent(text: "my answer", replyTo: .remote("$original"))))
+        #expect(htmlReply.payload == .message(MessageContent(text: "my answer", replyTo: .remote(RemoteMessageID("$original")))))
     }
 
     @Test func editUsesNewContent() throws {
@@ -69,24 +69,24 @@ import Testing
             "m.relates_to": ["rel_type": "m.replace", "event_id": "$original"],
         ]
         let edit = try bridged(translator.translate(event("m.room.message", id: "$e2", content: content), displayName: nil))
-        #expect(edit.payload == .edit(of: .remote("$original"), MessageContent(text: "fixed")))
+        #expect(edit.payload == .edit(of: .remote(RemoteMessageID("$original")), MessageContent(text: "fixed")))
     }
 
     @Test func reactionsAndTheirRedaction() throws {
         let reaction = try bridged(translator.translate(event("m.reaction", id: "$r1", content: [
             "m.relates_to": ["rel_type": "m.annotation", "event_id": "$m1", "key": "👍"],
         ]), displayName: nil))
-        #expect(reaction.payload == .reaction(to: .remote("$m1"), key: "👍", added: true))
+        #expect(reaction.payload == .reaction(to: .remote(RemoteMessageID("$m1")), key: "👍", added: true))
         let known = MatrixReactionLedger.Reaction(target: "$m1", user: "@bob:example.org", key: "👍")
         // A moderator redacts bob's reaction: bob's reaction is withdrawn.
         let undone = try bridged(translator.translate(
             event("m.room.redaction", sender: "@mod:example.org", id: "$x", content: ["redacts": "$r1"]),
             displayName: nil, reaction: { $0 == "$r1" ? known : nil }))
-        #expect(undone.payload == .reaction(to: .remote("$m1"), key: "👍", added: false))
+        #expect(undone.payload == .reaction(to: .remote(RemoteMessageID("$m1")), key: "👍", added: false))
         #expect(undone.sender.id == "@bob:example.org")
         let retraction = try bridged(translator.translate(
             event("m.room.redaction", id: "$y", content: [:], extra: ["redacts": "$m1"]), displayName: nil))
-        #expect(retraction.payload == .retraction(of: .remote("$m1")))
+        #expect(retraction.payload == .retraction(of: .remote(RemoteMessageID("$m1"))))
     }
 
     @Test func membershipAndTopic() throws {

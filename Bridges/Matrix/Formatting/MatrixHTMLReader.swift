@@ -152,7 +152,10 @@ public struct MatrixHTMLReader: Sendable {
                 if name.isEmpty { name = user }
                 builder.append(.mention(participant(user), name: name))
             } else if href.isEmpty || !(href.hasPrefix("http://") || href.hasPrefix("https://") || href.hasPrefix("mailto:")) {
-                for span in label { builder.append(span) }
+                // A link to something other than the web or mail keeps its text only.
+                for span in label {
+                    if case .text(let text) = span { builder.text(text) } else { builder.append(span) }
+                }
             } else {
                 builder.append(.link(url: href, label))
             }

@@ -1,0 +1,249 @@
+#!/usr/bin/env python3
+"""Matrix benchmark: messages between a Matrix room and a MUC room through
+Trestle as an application service, next to Synapse's own ceiling measured
+in the same run.
+
+    .venv/bin/python Tests/Benchmarks/matrix_bench.py [--messages 300] [--inflight 8]
+
+One run starts a private Prosody and Synapse (SQLite, loopback, rate
+limits raised; support/synapse.py) and Trestle, in a temp directory:
+
+1. Synapse's ceiling: Matrix user A sends N messages (`--inflight` at a
+   time) into a room where Matrix user B is; B's /sync loop records when
+   each arrives. This is the most a bridge writing into Synapse can see.
+2. Matrix → XMPP: A sends N messages into a Matrix room bridged with the
+   MUC room bench@trestle.localhost, where one slixmpp client is the
+   occupant.
+3. XMPP → Matrix: the occupant sends N messages (as fast as it can); B
+   records their arrival as puppet messages in the Matrix room.
+
+Reported per direction: msg/s (first send → last arrival), p50/p99 send →
+arrival in ms, and CPU per message from /proc/PID/stat of Trestle and of
+Synapse (read before the burst and once both are idle again; clock ticks
+are 10 ms, so use a few hundred messages). Figures are printed, never
+asserted. Every process started is stopped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO_ROOT = HERE.parents[1]
+sys.path[:0] = [str(HERE), str(REPO_ROOT / "Tests" / "Integration")]
+
+from muc_bench import percentile, say, settled_cpu, shown, trestle_binary  # noqa: E402
+from prosody_muc import MUCProsody  # noqa: E402
+from support.matrix_user import MatrixUser  # noqa: E402
+from support.muc import MUC_USER, MUCUser  # noqa: E402
+from support.prosody import free_port  # noqa: E402
+from support.synapse import SynapseServer  # noqa: E402
+from support.trestle import TrestleProcess, component_config, to_yaml  # noqa: E402
+
+PASSWORD = "pw"
+TRESTLE_JID = "trestle.localhost"
+TRESTLE_SECRET = "s3cret"
+ROOM = f"bench@{TRESTLE_JID}"
+MESSAGE = "{jabber:client}message"
+PRESENCE = "{jabber:client}presence"
+BODY = "{jabber:client}body"
+
+
+class Occupant(MUCUser):
+    """Records the benchmark's messages as they arrive in the MUC room."""
+
+    def __init__(self, jid: str, server):
+        super().__init__(jid, PASSWORD, server, resource="bench")
+        self.joined: asyncio.Future | None = None
+        self.arrivals: dict[int, float] = {}
+
+    def _keep(self, stanza) -> None:
+        xml = stanza.xml
+        if xml.tag == PRESENCE:
+            if self.joined is not None and not self.joined.done() and \
+                    any(s.get("code") == "110" for s in xml.iter(f"{{{MUC_USER}}}status")):
+                self.joined.set_result(True)
+            return
+        body = xml.find(BODY)
+        if xml.tag == MESSAGE and body is not None and (body.text or "").startswith("bench "):
+            self.arrivals.setdefault(int(body.text.split(" ")[1]), time.monotonic())
+
+
+class Watcher:
+    """A /sync loop in a thread, recording when each `bench <seq>` message arrives."""
+
+    def __init__(self, user: MatrixUser, room: str, prefix: str):
+        self.user, self.room, self.prefix = user, room, prefix
+        self.arrivals: dict[int, float] = {}
+        self.stop = threading.Event()
+        user.sync(timeout_ms=0)
+        self.thread = threading.Thread(target=self.run, daemon=True)
+        self.thread.start()
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            before = len(self.user.events)
+            self.user.sync(timeout_ms=500)
+            now = time.monotonic()
+            for event in self.user.events[before:]:
+                body = event.get("content", {}).get("body", "")
+                if event.get("room_id") == self.room and body.startswith(self.prefix):
+                    self.arrivals.setdefault(int(body.split(" ")[1]), now)
+            del self.user.events[:]
+
+    def wait(self, count: int, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while len(self.arrivals) < count and time.monotonic() < deadline:
+            time.sleep(0.05)
+        self.stop.set()
+        self.thread.join(5)
+
+
+def matrix_burst(sender: MatrixUser, room: str, prefix: str, count: int, inflight: int) -> dict[int, float]:
+    """Sends `count` messages, `inflight` at a time; returns their send times."""
+    sent: dict[int, float] = {}
+
+    def one(seq: int) -> None:
+        sent[seq] = time.monotonic()
+        sender.say(room, f"{prefix}{seq} x")
+
+    with ThreadPoolExecutor(inflight) as pool:
+        list(pool.map(one, range(count)))
+    return sent
+
+
+def row(label: str, sent: dict[int, float], arrived: dict[int, float], cpu: dict[str, float], count: int) -> str:
+    latencies = sorted((arrived[seq] - sent[seq]) * 1000 for seq in arrived if seq in sent)
+    span = max(arrived.values()) - min(sent.values()) if arrived else 0
+    rate = len(arrived) / span if span else 0
+    per = " ".join(f"{name} {seconds * 1000 / max(len(arrived), 1):.2f}" for name, seconds in cpu.items())
+    return (f"{label:<30}{len(arrived):>5}/{count:<5}{rate:>8.1f}"
+            f"{percentile(latencies, 0.5) if latencies else 0:>9.0f}{percentile(latencies, 0.99) if latencies else 0:>9.0f}"
+            f"   {per}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--messages", type=int, default=300, help="messages per direction (default 300)")
+    parser.add_argument("--inflight", type=int, default=8, help="Matrix sends in flight at once (default 8)")
+    parser.add_argument("--keep", action="store_true", help="keep the temp directory (logs, configs)")
+    args = parser.parse_args(argv)
+    binary = trestle_binary()
+    if not binary.exists():
+        say(f"{binary} not found: swift build -c release --product trestle (or set TRESTLE_BIN)")
+        return 2
+    workdir = Path(tempfile.mkdtemp(prefix="matrix-bench-"))
+    prosody = synapse = trestle = None
+    n = args.messages
+    lines: list[str] = []
+    try:
+        say(f"trestle binary: {shown(binary)}; {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}")
+        prosody = MUCProsody(mucs={}, components={TRESTLE_JID: TRESTLE_SECRET}, directory=workdir / "prosody",
+                             log_level="warn")
+        prosody.register_many(["watcher"], PASSWORD)
+        prosody.start()
+        synapse = SynapseServer(workdir / "synapse", registration=workdir / "registration.yaml")
+        matrix = {"homeserver": synapse.url, "server_name": synapse.server_name, "port": free_port(),
+                  "tokens_file": str(workdir / "matrix-tokens.json")}
+        config = component_config(prosody, jid=TRESTLE_JID, secret=TRESTLE_SECRET)
+        config["logging"]["level"] = "warning"
+        config["matrix"] = matrix
+        (workdir / "registration-config.yaml").write_text(to_yaml(config) + "\n")
+        subprocess.run([str(binary), "matrix-registration", "--config", str(workdir / "registration-config.yaml"),
+                        "--output", str(workdir / "registration.yaml")], check=True, capture_output=True, timeout=30)
+        synapse.start()
+        a = MatrixUser(synapse.url, "@alice:localhost", synapse.register("alice"))
+        b = MatrixUser(synapse.url, "@bob:localhost", synapse.register("bob"))
+        plain = a.create_room("ceiling")
+        bridged = a.create_room("bench", power={"@trestle:localhost": 50})
+        b.join(plain)
+        b.join(bridged)
+        config["rooms"] = [{"name": "bench", "endpoints": [{"xmpp": "bench"}, {"matrix": bridged}]}]
+        (workdir / "trestle").mkdir()
+        trestle = TrestleProcess(config, directory=workdir / "trestle", binary=binary).start()
+        trestle.wait_for_log(r"component connected", timeout=20)
+        time.sleep(1)
+        pids = {"trestle": trestle.process.pid, "synapse": synapse.process.pid}
+
+        def cpu_delta(before: dict[int, float]) -> dict[str, float]:
+            after = settled_cpu(list(pids.values()), timeout=20)
+            return {name: after[pid] - before[pid] for name, pid in pids.items()}
+
+        # 1. Synapse alone.
+        say(f"synapse ceiling: {n} messages, {args.inflight} in flight")
+        watcher = Watcher(b, plain, "ceiling ")
+        before = settled_cpu(list(pids.values()))
+        sent = matrix_burst(a, plain, "ceiling ", n, args.inflight)
+        watcher.wait(n, 120)
+        lines.append(row("Synapse alone (Matrix→Matrix)", sent, watcher.arrivals, cpu_delta(before), n))
+
+        async def xmpp_side() -> None:
+            occupant = Occupant(f"watcher@{prosody.domain}", prosody)
+            await occupant.login(30.0)
+            try:
+                occupant.joined = asyncio.get_running_loop().create_future()
+                occupant.join(ROOM, "watcher")
+                await asyncio.wait_for(occupant.joined, 20)
+                await asyncio.sleep(0.5)
+                # 2. Matrix → XMPP.
+                say(f"matrix → xmpp: {n} messages, {args.inflight} in flight")
+                start = settled_cpu(list(pids.values()))
+                sent = await asyncio.to_thread(matrix_burst, a, bridged, "bench ", n, args.inflight)
+                deadline = time.monotonic() + 120
+                while len(occupant.arrivals) < n and time.monotonic() < deadline:
+                    await asyncio.sleep(0.05)
+                cpu = await asyncio.to_thread(cpu_delta, start)
+                lines.append(row("Matrix → XMPP through Trestle", sent, occupant.arrivals, cpu, n))
+                # 3. XMPP → Matrix.
+                say(f"xmpp → matrix: {n} messages")
+                watcher = Watcher(b, bridged, "back ")
+                start = settled_cpu(list(pids.values()))
+                sent = {}
+                for seq in range(n):
+                    sent[seq] = time.monotonic()
+                    occupant.say(ROOM, f"back {seq} x")
+                await asyncio.to_thread(watcher.wait, n, 180)
+                cpu = await asyncio.to_thread(cpu_delta, start)
+                lines.append(row("XMPP → Matrix through Trestle", sent, watcher.arrivals, cpu, n))
+            finally:
+                occupant.disconnect()
+
+        asyncio.run(xmpp_side())
+        head = f"{'direction':<30}{'got':>11}{'msg/s':>8}{'p50 ms':>9}{'p99 ms':>9}   CPU ms per message"
+        print("\n".join(["", head, "-" * (len(head) + 20)] + lines))
+        ceiling = float(lines[0].split()[-6]) if lines else 0
+        print(f"\n  Synapse does the work of each bridged message at least once (the puppet's send, or the "
+              f"user's send and the transaction to Trestle); trestle warnings/errors in the log: "
+              f"{len(trestle.log_matches(r'^.* (warning|error|critical) .*$'))}")
+        _ = ceiling
+        return 0
+    except (TimeoutError, AssertionError, OSError, subprocess.CalledProcessError) as err:
+        say(f"benchmark failed: {err}")
+        if trestle is not None:
+            say(trestle.log_tail(20))
+        return 1
+    finally:
+        if trestle is not None:
+            trestle.stop()
+        if synapse is not None:
+            synapse.stop()
+        if prosody is not None:
+            prosody.stop()
+        if args.keep:
+            say(f"kept {workdir}")
+        else:
+            subprocess.run(["rm", "-rf", str(workdir)], check=False)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
