@@ -12,7 +12,7 @@ import Foundation
 /// ```swift
 /// let document = try ConfigDocument.load(path: path)
 /// let core = try TrestleConfiguration(document)                // component, logging
-/// let matrix = try document.root.optionalTable("matrix").map(MatrixSettings.init(reading:))
+/// let telegram = try document.root.optionalTable("telegram").map(TelegramSettings.init(reading:))
 /// try document.finish()                                       // rejects unknown keys
 /// ```
 ///

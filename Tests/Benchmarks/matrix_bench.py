@@ -156,7 +156,7 @@ def main(argv: list[str] | None = None) -> int:
         matrix = {"homeserver": synapse.url, "server_name": synapse.server_name, "port": free_port(),
                   "tokens_file": str(workdir / "matrix-tokens.json")}
         config = component_config(prosody, jid=TRESTLE_JID, secret=TRESTLE_SECRET)
-        config["logging"]["level"] = "warning"
+        config["logging"]["level"] = "info"
         config["matrix"] = matrix
         (workdir / "registration-config.yaml").write_text(to_yaml(config) + "\n")
         subprocess.run([str(binary), "matrix-registration", "--config", str(workdir / "registration-config.yaml"),

@@ -173,18 +173,19 @@ import TrestleConfig
             component:
               jid: a.example
               secret: s
-            matrix:
-              homeserver: https://matrix.example.org
+            telegram:
+              api: https://api.telegram.example.org
             """)
         let document = try ConfigDocument.load(path: path, environment: [:])
         let configuration = try TrestleConfiguration(document)
         #expect(configuration.component.jid == "a.example")
-        let matrix = try document.root.table("matrix")
-        #expect(try matrix.string("homeserver") == "https://matrix.example.org")
+        // A section the core does not know, read by another part of the program.
+        let telegram = try document.root.table("telegram")
+        #expect(try telegram.string("api") == "https://api.telegram.example.org")
         try document.finish()
 
         // The one-step load knows only the core's sections.
-        #expect(throws: ConfigError(file: path, line: 4, column: 1, keyPath: nil, message: "unknown key 'matrix'")) {
+        #expect(throws: ConfigError(file: path, line: 4, column: 1, keyPath: nil, message: "unknown key 'telegram'")) {
             _ = try TrestleConfiguration.load(path: path, environment: [:])
         }
     }
