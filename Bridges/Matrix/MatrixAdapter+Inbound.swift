@@ -12,7 +12,7 @@ extension MatrixAdapter {
             guard let room = event["room_id"].string, let type = event["type"].string else { continue }
             if type == "m.room.member" { await noteMembership(event, room: room) }
             guard state.withLock({ $0.rooms.contains(room) }) else {
-                logger.debug("matrix event in a room that is not bridged", metadata: ["room": "\(room)", "type": "\(type)"])
+                await answerCommand(event, room: room, sink: sink)
                 continue
             }
             let sender = event["sender"].string ?? ""
@@ -62,7 +62,8 @@ extension MatrixAdapter {
             if names.isOwn(user) { puppets.noteLeft(user, from: room) }
             if user == names.botUserID { state.withLock { _ = $0.prepared.remove(room) } }
         } else if membership == "invite", user == names.botUserID {
-            guard state.withLock({ $0.rooms.contains(room) }) else {
+            let direct = event["content"]["is_direct"].bool == true
+            guard direct || state.withLock({ $0.rooms.contains(room) }) else {
                 logger.info("matrix bot invited to a room that is not bridged; not joining", metadata: [
                     "room": "\(room)", "inviter": "\(event["sender"].string ?? "")"])
                 return

@@ -40,6 +40,8 @@ public final class MatrixAdapter: BridgeAdapter {
         var sink: (any EventSink)?
         /// Rooms where the bot is in and the `m.bridge` event is set.
         var prepared: Set<String> = []
+        /// Whether a room is a direct conversation with the bot (asked once).
+        var direct: [String: Bool] = [:]
     }
 
     public init(configuration: MatrixConfiguration, store: any BridgeStore, logger: Logger,

@@ -18,6 +18,16 @@ public final class RecordingSink: EventSink {
         state.withLock { $0.bridged.append((room, endpoints)) }
     }
 
+    /// Records the endpoint; a recording sink knows no rooms, so it names none.
+    public func unbridge(_ endpoint: Endpoint) async throws -> BridgedRoomID? {
+        unbridged.withLock { $0.append(endpoint) }
+        return nil
+    }
+
+    private let unbridged = Mutex<[Endpoint]>([])
+    /// The endpoints adapters took out of their rooms, in order.
+    public var unbridgedEndpoints: [Endpoint] { unbridged.withLock { $0 } }
+
     public var events: [BridgeEvent] { state.withLock { $0.events } }
     public var bridgedRooms: [(BridgedRoomID, [Endpoint])] { state.withLock { $0.bridged } }
 }

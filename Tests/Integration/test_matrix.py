@@ -237,6 +237,61 @@ def test_portal_room_by_alias(prosody, trestle, matrix):
     assert proc.running, proc.log_tail()
 
 
+BOT = "@trestle:localhost"
+
+
+def test_bot_commands_in_a_direct_message(prosody, trestle, matrix):
+    """The bot answers help, status, link and unlink in a direct message;
+    linking needs the power to set m.bridge in the room concerned."""
+    proc = matrix.start_trestle(trestle)
+    mx = matrix.alice
+    bob = MatrixUser(matrix.synapse.url, "@mxbob:localhost", matrix.synapse.register("mxbob"))
+
+    def answer(user: MatrixUser, dm: str, command: str, expected: str) -> str:
+        start = len(user.events)
+        user.say(dm, command)
+        got = user.wait_for(lambda e: user.events.index(e) >= start and e.get("room_id") == dm
+                            and e.get("sender") == BOT and e.get("type") == "m.room.message",
+                            what=f"the bot's answer to {command!r}")
+        text = got["content"]["body"]
+        assert got["content"]["msgtype"] == "m.notice" and expected in text, text
+        return text
+
+    async def scenario():
+        async with users(prosody, PASSWORD, "alice") as (xa,):
+            dm = await in_thread(mx.create_room, "dm", False, [BOT], None, True)
+            await in_thread(mx.wait_for, lambda e: e.get("room_id") == dm and e.get("sender") == BOT
+                            and e.get("type") == "m.room.member", 15, "the bot joining the DM")
+            await in_thread(answer, mx, dm, "help", "link <matrix room> <network> <room>")
+            other = await in_thread(mx.create_room, "other")
+            await in_thread(bob.join, other)
+            bob_dm = await in_thread(bob.create_room, "dm", False, [BOT], None, True)
+            await in_thread(bob.wait_for, lambda e: e.get("room_id") == bob_dm and e.get("sender") == BOT
+                            and e.get("type") == "m.room.member", 15, "the bot joining bob's DM")
+            await in_thread(answer, bob, bob_dm, f"link {other} xmpp linked", "You need the power")
+            await in_thread(answer, mx, dm, f"link {other} xmpp linked", "Linked")
+            linked = f"linked@{COMPONENT_JID}"
+            await enter(xa, linked, "Xena")
+            await in_thread(mx.say, other, "through the link")
+            await xa.wait_for(said(f"{linked}/mxalice", "through the link"), what="a message through the link")
+            xa.say(linked, "and back")
+            await in_thread(mx.wait_for, lambda e: e.get("room_id") == other and e["content"].get("body") == "and back",
+                            15, "the answer through the link")
+            await in_thread(answer, mx, dm, "status", other)
+            await in_thread(answer, bob, bob_dm, f"unlink {other}", "You need the power")
+            await in_thread(answer, mx, dm, f"unlink {other}", "Unlinked")
+            await in_thread(proc.wait_for_log, r"matrix room closed", 10)
+            await in_thread(mx.say, other, "after the unlink")
+            await in_thread(mx.say, matrix.room, "marker in lobby")
+            await enter(xa, LOBBY, "Xena")
+            await xa.wait_for(lambda s: is_message(s) and body(s) == "marker in lobby", what="marker")
+            late = [xml(s) for s in xa.stanzas if is_message(s) and body(s) == "after the unlink"]
+            assert late == [], late
+
+    run(scenario(), timeout=110)
+    assert proc.running, proc.log_tail()
+
+
 def transaction_put(port: int, txn: str, events: list[dict], token: str | None, query_token: bool = False):
     url = f"http://127.0.0.1:{port}/_matrix/app/v1/transactions/{txn}"
     if query_token and token:

@@ -65,6 +65,12 @@ public protocol EventSink: Sendable {
     /// user joins `#chan%irc.example.org@component` or Matrix asks for an
     /// alias in the bridge's namespace. The room is remembered in the store.
     func bridge(_ room: BridgedRoomID, endpoints: [Endpoint]) async throws
+
+    /// Takes `endpoint` out of its bridged room at run time (a Matrix room
+    /// unlinked by its admin); the room keeps its other endpoints, and is
+    /// removed when none is left. Returns the room it left, `nil` when it
+    /// was in none.
+    func unbridge(_ endpoint: Endpoint) async throws -> BridgedRoomID?
 }
 
 extension EventSink {

@@ -24,6 +24,20 @@ extension Router {
         logger.info("room bridged", metadata: ["room": "\(room)", "endpoints": "\(created.endpoints.map(\.description))"])
     }
 
+    public func unbridge(_ endpoint: Endpoint) async throws -> BridgedRoomID? {
+        guard var room = state.withLock({ state in state.roomOf[endpoint].flatMap { state.rooms[$0] } }) else {
+            return nil
+        }
+        room.endpoints.removeAll { $0 == endpoint }
+        if room.endpoints.isEmpty {
+            try await remove(room.id)
+        } else {
+            try await configure(room)
+        }
+        logger.info("endpoint unbridged", metadata: ["room": "\(room.id)", "endpoint": "\(endpoint)"])
+        return room.id
+    }
+
     /// Adds a room, or replaces one's endpoints and policy (a configuration
     /// reload). New endpoints are opened and get their delivery task;
     /// endpoints no longer in the room are closed once what is queued for

@@ -30,8 +30,9 @@ class MatrixUser:
         return answer
 
     def create_room(self, name: str = "bridged", public: bool = True, invite: list[str] | None = None,
-                    power: dict[str, int] | None = None) -> str:
-        body = {"name": name, "preset": "public_chat" if public else "private_chat", "invite": invite or []}
+                    power: dict[str, int] | None = None, direct: bool = False) -> str:
+        body = {"name": name, "preset": "public_chat" if public else "private_chat", "invite": invite or [],
+                "is_direct": direct}
         if power:
             body["power_level_content_override"] = {"users": power}
         return self.call("POST", "/_matrix/client/v3/createRoom", body)["room_id"]
