@@ -25,7 +25,7 @@ from support.matrix_user import MatrixUser, message_from, quote
 from support.muc import body, enter, is_message, said, stanza_id, xml
 from support.prosody import free_port
 from support.synapse import SynapseServer, request, synapse_available
-from support.trestle import component_config, to_yaml, trestle_binary
+from support.trestle import TrestleProcess, component_config, to_yaml, trestle_binary
 
 LOBBY = f"lobby@{COMPONENT_JID}"
 PUPPET_PREFIX = "@trestle_xmpp_"
@@ -350,8 +350,29 @@ def test_synapse_restart_replay_and_tokens(prosody, trestle, matrix):
             await in_thread(mx.wait_for, lambda e: e["content"].get("body") == "marker")
             copies = [s for s in xa.stanzas if is_message(s) and body(s) == "replayed once"]
             assert len(copies) == 1, [xml(s) for s in copies]
+            assert "matrix transaction already processed" in proc.log_text()
 
-    run(scenario(), timeout=115)
-    assert proc.running, proc.log_tail()
-    # The second copy was acknowledged, not processed.
-    assert "matrix transaction already processed" in proc.log_text()
+            # After a restart of Trestle, the same transaction is still known.
+            await in_thread(proc.stop)
+            offset = len(proc.log_text())  # the same log file goes on
+            again = TrestleProcess(proc.config, directory=proc.dir, binary=proc.binary).start()
+            restarted.append(again)
+            await in_thread(again.wait_for_log, r"component connected", 20, offset)
+            await in_thread(again.wait_for_log, r"matrix application service listening", 20, offset)
+            start = len(xa.stanzas)
+            await enter(xa, LOBBY, "Xena", history=0)
+            status, answer = transaction_put(port, "replay-1", [event], matrix.hs_token)
+            assert status == 200, answer
+            await in_thread(again.wait_for_log, r"matrix transaction already processed", 10, offset)
+            await in_thread(mx.say, matrix.room, "marker after the restart")
+            await xa.wait_for(said(f"{LOBBY}/mxalice", "marker after the restart"))
+            late = [xml(s) for s in xa.stanzas[start:] if is_message(s) and body(s) == "replayed once"]
+            assert late == [], late
+
+    restarted: list[TrestleProcess] = []
+    try:
+        run(scenario(), timeout=115)
+        assert all(p.running for p in restarted), restarted[-1].log_tail() if restarted else ""
+    finally:
+        for again in restarted:
+            again.stop()
