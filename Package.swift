@@ -221,7 +221,12 @@ let package = Package(
         ),
         .testTarget(
             name: "MatrixBridgeTests",
-            dependencies: ["MatrixBridge", "BridgeTesting", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "MatrixBridge", "BridgeTesting",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "SQLiteStoreTests", dependencies: ["SQLiteStore", "BridgeTesting"], swiftSettings: swiftSettings),
