@@ -15,6 +15,7 @@ import json
 import subprocess
 import time
 import urllib.parse
+import urllib.request
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -199,6 +200,22 @@ def test_plumbed_room_both_ways(prosody, trestle, matrix):
             await in_thread(mx.wait_for, lambda e: e.get("type") == "m.room.redaction"
                             and (e.get("redacts") or e["content"].get("redacts")) == typo["event_id"],
                             what="XMPP retraction as a redaction")
+
+            # A file from Matrix: a link that works for the XMPP side, served by Trestle.
+            picture = bytes(range(256)) * 8
+            upload = urllib.request.Request(f"{matrix.synapse.url}/_matrix/media/v3/upload?filename=cat.png",
+                                            data=picture, method="POST",
+                                            headers={"Content-Type": "image/png", "Authorization": f"Bearer {mx.token}"})
+            with urllib.request.urlopen(upload, timeout=10) as response:
+                mxc = json.loads(response.read())["content_uri"]
+            await in_thread(mx.send, matrix.room, {"msgtype": "m.image", "body": "cat.png", "url": mxc,
+                                                   "info": {"mimetype": "image/png", "size": len(picture)}})
+            shared = await xa.wait_for(lambda s: frm(s) == f"{LOBBY}/mxalice" and "/_trestle/media/" in (body(s) or ""),
+                                       what="the file's link")
+            link = body(shared).strip()
+            assert mxc.split("/")[-1] in link and child(shared, "jabber:x:oob", "x") is not None, xml(shared)
+            with urllib.request.urlopen(link, timeout=10) as response:
+                assert response.read() == picture and response.headers["Content-Type"] == "image/png"
 
             # Nothing Trestle sent to Matrix came back to XMPP.
             echoes = [xml(s) for s in xa.stanzas if is_message(s) and "trestle_" in frm(s)]
