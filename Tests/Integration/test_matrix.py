@@ -393,3 +393,28 @@ def test_synapse_restart_replay_and_tokens(prosody, trestle, matrix):
     finally:
         for again in restarted:
             again.stop()
+
+
+def test_registration_is_made_once_and_required(tmp_path, prosody):
+    """`trestle matrix-registration` makes the tokens once (a private file)
+    and writes the same registration every time; `trestle run` without the
+    tokens says what to do."""
+    config = component_config(prosody, jid=COMPONENT_JID)
+    config["matrix"] = {"homeserver": "http://127.0.0.1:8008", "server_name": "example.org", "port": 9294}
+    path = tmp_path / "trestle.yaml"
+    path.write_text(to_yaml(config) + "\n")
+    binary = str(trestle_binary())
+    run_without = subprocess.run([binary, "run", "--config", str(path)], capture_output=True, text=True, timeout=30)
+    assert run_without.returncode == 78, run_without
+    assert "matrix-tokens.json" in run_without.stderr and "matrix-registration" in run_without.stderr, run_without.stderr
+    first = subprocess.run([binary, "matrix-registration", "--config", str(path)], capture_output=True, text=True,
+                           timeout=30, check=True).stdout
+    second = subprocess.run([binary, "matrix-registration", "--config", str(path)], capture_output=True, text=True,
+                            timeout=30, check=True).stdout
+    assert first == second, (first, second)
+    tokens = json.loads((tmp_path / "matrix-tokens.json").read_text())
+    assert (tmp_path / "matrix-tokens.json").stat().st_mode & 0o777 == 0o600
+    for line in ("sender_localpart: 'trestle'", "rate_limited: false", f"hs_token: '{tokens['hs_token']}'",
+                 "regex: '@trestle_.*:example\\.org'", "url: 'http://127.0.0.1:9294'"):
+        assert line in first, first
+    assert tokens["as_token"] != tokens["hs_token"]
