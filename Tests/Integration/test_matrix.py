@@ -257,6 +257,50 @@ def test_portal_room_by_alias(prosody, trestle, matrix):
 BOT = "@trestle:localhost"
 
 
+def test_membership_names_and_topic(prosody, trestle, matrix):
+    """A Matrix user joining, renaming themselves in the room, setting the
+    topic and leaving is seen in the MUC room; an XMPP subject becomes the
+    Matrix topic, and an XMPP user leaving takes their puppet out."""
+    proc = matrix.start_trestle(trestle)
+    mx = matrix.alice
+    bob = MatrixUser(matrix.synapse.url, "@mxbob:localhost", matrix.synapse.register("mxbob"))
+
+    def presence(nick: str, unavailable: bool = False):
+        return lambda s: s.tag == "{jabber:client}presence" and frm(s) == f"{LOBBY}/{nick}" \
+            and (s.get("type") == "unavailable") == unavailable
+
+    async def scenario():
+        async with users(prosody, PASSWORD, "alice") as (xa,):
+            await enter(xa, LOBBY, "Xena")
+            await in_thread(bob.join, matrix.room)
+            await xa.wait_for(presence("mxbob"), what="bob's join")
+            # A display name for this room only.
+            await in_thread(bob.call, "PUT", f"/_matrix/client/v3/rooms/{quote(matrix.room)}/state/m.room.member/"
+                            f"{quote(bob.user_id)}", {"membership": "join", "displayname": "Bobby"})
+            await xa.wait_for(presence("mxbob", unavailable=True), what="bob's old nick going")
+            await xa.wait_for(presence("Bobby"), what="bob's new nick")
+            await in_thread(bob.say, matrix.room, "named for this room")
+            await xa.wait_for(said(f"{LOBBY}/Bobby", "named for this room"))
+            await in_thread(mx.call, "PUT", f"/_matrix/client/v3/rooms/{quote(matrix.room)}/state/m.room.topic/",
+                            {"topic": "Matrix sets the topic"})
+            await xa.wait_for(lambda s: is_message(s) and s.find("{jabber:client}subject") is not None
+                              and s.find("{jabber:client}subject").text == "Matrix sets the topic", what="the topic")
+            await in_thread(bob.call, "POST", f"/_matrix/client/v3/rooms/{quote(matrix.room)}/leave", {})
+            await xa.wait_for(presence("Bobby", unavailable=True), what="bob leaving")
+            # XMPP → Matrix: the subject (set by the bot when the puppet may not), and a leave.
+            xa.send_raw(f"<message to='{LOBBY}' type='groupchat'><subject>XMPP sets the topic</subject></message>")
+            await in_thread(mx.wait_for, lambda e: e.get("type") == "m.room.topic"
+                            and e["content"].get("topic") == "XMPP sets the topic", 15, "the topic from XMPP")
+            xa.say(LOBBY, "bye")
+            got = await in_thread(mx.wait_for, lambda e: e["content"].get("body") == "bye")
+            xa.send_raw(f"<presence to='{LOBBY}/Xena' type='unavailable'/>")
+            await in_thread(mx.wait_for, lambda e: e.get("type") == "m.room.member" and e.get("state_key") == got["sender"]
+                            and e["content"].get("membership") == "leave", 15, "the puppet leaving")
+
+    run(scenario(), timeout=110)
+    assert proc.running, proc.log_tail()
+
+
 def test_bot_commands_in_a_direct_message(prosody, trestle, matrix):
     """The bot answers help, status, link and unlink in a direct message;
     linking needs the power to set m.bridge in the room concerned."""
