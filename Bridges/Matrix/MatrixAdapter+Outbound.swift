@@ -13,6 +13,29 @@ extension MatrixAdapter {
     }
 
     private func show(_ delivery: Delivery) async throws(MatrixClientError) -> RemoteMessageID? {
+        let id = try await perform(delivery)
+        if case .message = delivery.event.payload { return id }
+        logger.info("matrix event sent", metadata: [
+            "room": "\(delivery.endpoint.room)", "kind": "\(Self.kind(delivery.event.payload))",
+            "sender": "\(delivery.event.sender.key)"])
+        return id
+    }
+
+    static func kind(_ payload: BridgeEvent.Payload) -> String {
+        switch payload {
+        case .message: "message"
+        case .edit: "edit"
+        case .retraction: "retraction"
+        case .reaction(_, _, let added): added ? "reaction" : "reaction removed"
+        case .join: "join"
+        case .part: "part"
+        case .rename: "rename"
+        case .topic: "topic"
+        case .rank: "rank"
+        }
+    }
+
+    private func perform(_ delivery: Delivery) async throws(MatrixClientError) -> RemoteMessageID? {
         let room = delivery.endpoint.room
         try await prepare(room, for: delivery.room)
         let event = delivery.event
@@ -129,6 +152,12 @@ extension MatrixAdapter {
         let material = "\(delivery.messageID?.rawValue ?? "-")|\(delivery.endpoint)|\(event.sender.key)|"
             + "\(event.timestamp.timeIntervalSince1970)|\(event.payload)"
         let digest = SHA256.hash(data: Array(material.utf8))
-        return "trestle-" + digest.prefix(16).map { String(format: "%02x", $0) }.joined()
+        let digits = Array("0123456789abcdef".utf8)
+        var hex: [UInt8] = []
+        for byte in digest.prefix(16) {
+            hex.append(digits[Int(byte >> 4)])
+            hex.append(digits[Int(byte & 0x0F)])
+        }
+        return "trestle-" + String(decoding: hex, as: UTF8.self)
     }
 }

@@ -105,6 +105,7 @@ public final class MatrixAdapter: BridgeAdapter {
                 logger.notice("matrix application service listening", metadata: [
                     "address": "http://\(configuration.host):\(port)", "homeserver": "\(configuration.homeserverURL)",
                     "bot": "\(names.botUserID)"])
+                Task { await pingHomeserver() }
             })
         do {
             try await Self.serve(application, logger: logger)
@@ -114,6 +115,23 @@ public final class MatrixAdapter: BridgeAdapter {
             throw error
         }
         try? await http.shutdown()
+    }
+
+    /// Asks the homeserver to call Trestle back (`/appservice/{id}/ping`,
+    /// spec v1.7), so a wrong `url` or token shows in the log at start
+    /// rather than as silence.
+    func pingHomeserver() async {
+        let path = "/_matrix/client/v1/appservice/\(MatrixClient.encode(configuration.registrationID))/ping"
+        do {
+            let answer = try await client.request(.POST, path, body: ["transaction_id": "trestle-start"])
+            logger.notice("matrix homeserver reaches Trestle", metadata: ["round_trip_ms": "\(answer["duration_ms"].int ?? -1)"])
+        } catch {
+            logger.warning("""
+                matrix homeserver ping failed: check the registration's url and tokens, and that the homeserver \
+                was restarted after registering
+                """, metadata: [
+                "error": "\(error)", "homeserver": "\(configuration.homeserverURL)"])
+        }
     }
 
     /// Runs the HTTP server until the task is cancelled, then shuts it down

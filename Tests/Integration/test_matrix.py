@@ -74,6 +74,8 @@ class MatrixSetup:
                        matrix=self.section)
         proc.wait_for_log(r"component connected", timeout=20)
         proc.wait_for_log(r"matrix application service listening", timeout=20)
+        # The homeserver calls Trestle's /ping back when asked: url and tokens are right.
+        proc.wait_for_log(r"matrix homeserver reaches Trestle", timeout=20)
         if rooms is None:
             proc.wait_for_log(r"matrix room open", timeout=20)
         return proc

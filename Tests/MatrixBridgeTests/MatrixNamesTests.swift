@@ -42,3 +42,34 @@ import Testing
         #expect(first.count == 64 && first != MatrixRegistration.randomToken())
     }
 }
+
+@Suite struct MatrixJSONTests {
+    @Test func parsesWhatMatrixSends() throws {
+        let text = #"{"type":"m.room.message","origin_server_ts":1700000000123,"content":{"body":"caf\u00e9 \ud83d\ude00 \"q\" \\ \/ \n","n":-1.5e2,"ok":true,"no":false,"x":null,"list":[1,[],{}]}}"#
+        let json = try #require(MatrixJSON.parse(Array(text.utf8)))
+        #expect(json["type"] == "m.room.message")
+        #expect(json["origin_server_ts"].int == 1_700_000_000_123)
+        #expect(json["content"]["body"].string == "café 😀 \"q\" \\ / \n")
+        #expect(json["content"]["n"] == .number(-150))
+        #expect(json["content"]["ok"].bool == true && json["content"]["no"].bool == false && json["content"]["x"].isNull)
+        #expect(json["content"]["list"] == [1, [], [:]])
+        #expect(MatrixJSON.parse(Array(json.serialized.utf8)) == json, "serialized and read back")
+    }
+
+    @Test(arguments: ["", "{", "{\"a\":}", "[1,]", "01", "\"\\ud800\"", "\"tab\there\"", "{\"a\":1} x", "tru", "1.", "-"])
+    func refusesWhatIsNotJSON(_ text: String) {
+        #expect(MatrixJSON.parse(Array(text.utf8)) == nil)
+    }
+
+    @Test func refusesDeepNesting() {
+        let deep = String(repeating: "[", count: 100) + String(repeating: "]", count: 100)
+        #expect(MatrixJSON.parse(Array(deep.utf8)) == nil)
+        let fine = String(repeating: "[", count: 10) + String(repeating: "]", count: 10)
+        #expect(MatrixJSON.parse(Array(fine.utf8)) != nil)
+    }
+
+    @Test func serializesControlCharactersAndKeysInOrder() {
+        let json: MatrixJSON = ["b": "line\u{1}\n", "a": .number(1.5), "c": 3]
+        #expect(json.serialized == #"{"a":1.5,"b":"line\u0001\n","c":3}"#)
+    }
+}

@@ -68,13 +68,13 @@ public enum MatrixJSON: Hashable, Sendable, Codable, ExpressibleByDictionaryLite
 
     /// Parses `bytes`; `nil` when they are not JSON.
     public static func parse(_ bytes: some Collection<UInt8>) -> MatrixJSON? {
-        try? JSONDecoder().decode(MatrixJSON.self, from: Data(bytes))
+        MatrixJSONParser.parse(Array(bytes))
     }
 
-    /// The value as compact JSON text.
+    /// The value as compact JSON text, object keys sorted.
     public var serialized: String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return (try? encoder.encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "null"
+        var output = ""
+        MatrixJSONParser.serialize(self, into: &output)
+        return output
     }
 }
