@@ -6,7 +6,8 @@ import Foundation
 extension MatrixAdapter {
     /// Handles a transaction's events in order and returns once everything
     /// routed is stored, so that acknowledging the transaction loses nothing.
-    func handle(_ events: [MatrixJSON], sink: any EventSink) async {
+    /// Returns whether anything was routed.
+    func handle(_ events: [MatrixJSON], sink: any EventSink) async -> Bool {
         var receipts: [Receipt] = []
         for event in events {
             guard let room = event["room_id"].string, let type = event["type"].string else { continue }
@@ -30,6 +31,7 @@ extension MatrixAdapter {
             }
         }
         for receipt in receipts { await receipt.durable() }
+        return !receipts.isEmpty
     }
 
     /// Keeps the reaction ledger in step with reactions and their redactions.

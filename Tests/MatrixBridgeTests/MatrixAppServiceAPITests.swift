@@ -12,7 +12,10 @@ import Testing
     func api(store: any BridgeStore, recorder: Recorder, id: String = "trestle") -> MatrixAppServiceAPI {
         MatrixAppServiceAPI(
             hsToken: "the-right-hs-token", registrationID: id, store: store,
-            handlers: .init(events: { events in recorder.events.withLock { $0 += events } },
+            handlers: .init(events: { events in
+                                recorder.events.withLock { $0 += events }
+                                return events.contains { $0["sender"].string != "@trestle_x_y:e.org" }
+                            },
                             user: { $0.hasPrefix("@trestle_") }, alias: { _ in false }),
             logger: Logger(label: "test"))
     }
@@ -47,6 +50,17 @@ import Testing
         // A new homeserver database counts from 1 again: other events, processed.
         #expect(await restarted.transaction("1", body: transaction(["$c"])).status == 200)
         #expect(recorder.events.withLock { $0.map { $0["event_id"].string ?? "" } } == ["$a", "$b", "$c"])
+    }
+
+    @Test func echoesAloneAreNotRecorded() async throws {
+        let store = MemoryBridgeStore()
+        let recorder = Recorder()
+        let api = api(store: store, recorder: recorder)
+        let echo: MatrixJSON = ["events": [["event_id": "$own", "sender": "@trestle_x_y:e.org"]]]
+        #expect(await api.transaction("9", body: Array(echo.serialized.utf8)).status == 200)
+        #expect(try await store.isTransactionDone("matrix/trestle/9/$own") == false)
+        #expect(await api.transaction("10", body: transaction(["$a"])).status == 200)
+        #expect(try await store.isTransactionDone("matrix/trestle/10/$a"))
     }
 
     @Test func concurrentRetriesProcessOnce() async {

@@ -10,7 +10,8 @@ import Logging
 ///   the older `access_token` query parameter): without one the answer is
 ///   401 `M_UNAUTHORIZED`, with a wrong one 403 `M_FORBIDDEN`.
 /// - A transaction is processed once: its key is recorded in the store
-///   after its events are handed to the router, and a transaction seen
+///   after its events are handed to the router (unless none was: the echoes
+///   of Trestle's own events need no record), and a transaction seen
 ///   before is acknowledged without processing it again, also after a
 ///   restart. The key is the transaction id scoped by the registration id
 ///   and the first event's id, since a homeserver whose database is new
@@ -34,14 +35,16 @@ public final class MatrixAppServiceAPI: Sendable {
 
     /// What the adapter does with what the homeserver says.
     public struct Handlers: Sendable {
-        /// Handles a transaction's events, in order; returns once they are stored.
-        public var events: @Sendable ([MatrixJSON]) async -> Void
+        /// Handles a transaction's events, in order; returns once they are
+        /// stored, saying whether any was handed over (when none was, handling
+        /// them again changes nothing, and the transaction is not recorded).
+        public var events: @Sendable ([MatrixJSON]) async -> Bool
         /// Whether a user id in the namespace exists (registering it if it should).
         public var user: @Sendable (String) async -> Bool
         /// Whether an alias in the namespace exists (creating its portal room if it should).
         public var alias: @Sendable (String) async -> Bool
 
-        public init(events: @escaping @Sendable ([MatrixJSON]) async -> Void,
+        public init(events: @escaping @Sendable ([MatrixJSON]) async -> Bool,
                     user: @escaping @Sendable (String) async -> Bool,
                     alias: @escaping @Sendable (String) async -> Bool) {
             self.events = events
@@ -97,10 +100,11 @@ public final class MatrixAppServiceAPI: Sendable {
                         "transaction": "\(id)", "events": "\(events.count)"])
                     return Answer(200)
                 }
-                await handlers.events(events)
-                let now = Date()
-                try await store.markTransactionDone(key, at: now,
-                                                    forgetBefore: now.addingTimeInterval(-Self.transactionMemory))
+                if await handlers.events(events) {
+                    let now = Date()
+                    try await store.markTransactionDone(key, at: now,
+                                                        forgetBefore: now.addingTimeInterval(-Self.transactionMemory))
+                }
                 logger.debug("matrix transaction processed", metadata: ["transaction": "\(id)", "events": "\(events.count)"])
                 return Answer(200)
             } catch {
