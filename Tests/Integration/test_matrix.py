@@ -21,6 +21,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from conftest import COMPONENT_JID, PASSWORD, run
+from support.irc_user import IRCUser
 from support.bridge import CORRECTION, HINTS, REACTIONS, REPLY, RETRACTION, FALLBACK, in_thread, users
 from support.matrix_user import MatrixUser, message_from, quote
 from support.muc import body, enter, is_message, said, stanza_id, xml
@@ -257,6 +258,44 @@ def test_portal_room_by_alias(prosody, trestle, matrix):
 
 
 BOT = "@trestle:localhost"
+
+
+def test_room_spanning_matrix_xmpp_and_irc(prosody, ircd, trestle, matrix):
+    """One bridged room with a Matrix room, a MUC room and an IRC channel:
+    each message reaches both other networks, under the sender's name; the
+    IRC person is a puppet in Matrix, the Matrix person's formatting
+    becomes IRC's."""
+    channel = "#lobby"
+    irc = {"test": {"host": ircd.host, "port": ircd.port, "tls": False, "nick": "bridge",
+                    "flood": {"burst": 100, "interval": "10ms"}}}
+    proc = trestle(rooms=[{"name": "lobby", "endpoints": [{"xmpp": "lobby"}, {"matrix": matrix.room},
+                                                         {"irc.test": channel}]}],
+                   matrix=matrix.section, irc=irc)
+    proc.wait_for_log(r"IRC connection registered", timeout=20)
+    proc.wait_for_log(r"matrix homeserver reaches Trestle", timeout=20)
+    mx = matrix.alice
+
+    async def scenario():
+        async with IRCUser(ircd, "bob") as bob, users(prosody, PASSWORD, "alice") as (xa,):
+            await bob.join(channel)
+            if "bridge" not in bob.names(channel):
+                await bob.wait_for(lambda l: l.command == "JOIN" and l.nick == "bridge", what="the bridge joining")
+            await enter(xa, LOBBY, "Xena")
+            bob.say(channel, "hello from IRC")
+            got = await in_thread(mx.wait_for, lambda e: e["content"].get("body") == "hello from IRC", 15, "IRC in Matrix")
+            assert got["sender"].startswith("@trestle_irc.test_bob"), got
+            await xa.wait_for(said(f"{LOBBY}/bob", "hello from IRC"))
+            await in_thread(mx.say, matrix.room, "*hi* all", format="org.matrix.custom.html",
+                            formatted_body="<b>hi</b> all")
+            line = await bob.wait_for(lambda l: l.command == "PRIVMSG" and "all" in l.text, what="Matrix in IRC")
+            assert line.text == "<mxalice> \x02hi\x02 all", line.raw
+            await xa.wait_for(lambda s: frm(s) == f"{LOBBY}/mxalice" and "all" in (body(s) or ""))
+            xa.say(LOBBY, "hello from XMPP")
+            await bob.wait_for(lambda l: l.command == "PRIVMSG" and l.text == "<Xena> hello from XMPP")
+            await in_thread(mx.wait_for, lambda e: e["content"].get("body") == "hello from XMPP", 15, "XMPP in Matrix")
+
+    run(scenario(), timeout=100)
+    assert proc.running, proc.log_tail()
 
 
 def test_membership_names_and_topic(prosody, trestle, matrix):
