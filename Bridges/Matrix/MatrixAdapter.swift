@@ -98,7 +98,7 @@ public final class MatrixAdapter: BridgeAdapter {
                 alias: { [self] alias in await queriedAlias(alias, sink: sink) }),
             logger: logger)
         let application = MatrixAppServiceServer.application(
-            api: api, media: MatrixMediaProxy(client: client, logger: logger), host: configuration.host,
+            api: api, media: MatrixMediaProxy(client: client, links: mediaLinks, logger: logger), host: configuration.host,
             port: configuration.port, maxBodyBytes: configuration.maxBodyBytes, logger: logger,
             onRunning: { [self] port in
                 mediaLinks.listening(on: port)
@@ -181,32 +181,5 @@ public struct MatrixPortal: Sendable, Hashable {
         self.room = room
         self.endpoint = endpoint
         self.title = title
-    }
-}
-
-/// The links other networks get for Matrix media: under the configured
-/// public base URL, or the application service listener's own address.
-final class MatrixMediaLinks: Sendable {
-    let base: String?
-    let host: String
-    private let actualPort: Mutex<Int?> = Mutex(nil)
-    let configuredPort: Int
-
-    init(configuration: MatrixConfiguration) {
-        base = configuration.mediaBaseURL.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
-        host = configuration.host
-        configuredPort = configuration.port
-    }
-
-    var port: Int? { actualPort.withLock { $0 } }
-
-    func listening(on port: Int) {
-        actualPort.withLock { $0 = port }
-    }
-
-    /// The link for `mxc://server/id`.
-    func link(_ server: String, _ id: String) -> String {
-        let prefix = base ?? "http://\(host):\(port ?? configuredPort)"
-        return prefix + MatrixAppServiceServer.mediaPathPrefix + MatrixClient.encode(server) + "/" + MatrixClient.encode(id)
     }
 }

@@ -30,7 +30,7 @@ public struct MatrixConfiguration: Sendable {
     /// How long one client-server request may take.
     public var requestTimeout: Duration
     /// The public base URL under which Trestle serves Matrix media to the
-    /// other networks (`<base>/_trestle/media/<server>/<id>`); `nil` uses
+    /// other networks (`<base>/_trestle/media/<server>/<id>/<signature>`); `nil` uses
     /// the application service listener's own address.
     public var mediaBaseURL: String?
 

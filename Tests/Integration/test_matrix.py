@@ -219,6 +219,10 @@ def test_plumbed_room_both_ways(prosody, trestle, matrix):
             assert mxc.split("/")[-1] in link and child(shared, "jabber:x:oob", "x") is not None, xml(shared)
             with urllib.request.urlopen(link, timeout=10) as response:
                 assert response.read() == picture and response.headers["Content-Type"] == "image/png"
+            # Without the right signature, nothing: Trestle fetches only what was shared.
+            forged = link.rsplit("/", 1)[0] + "/" + "0" * 32
+            status, _ = await in_thread(request, "GET", forged)
+            assert status == 404, status
 
             # Nothing Trestle sent to Matrix came back to XMPP.
             echoes = [xml(s) for s in xa.stanzas if is_message(s) and "trestle_" in frm(s)]

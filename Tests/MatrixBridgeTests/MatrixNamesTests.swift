@@ -1,5 +1,5 @@
 import BridgeKit
-import MatrixBridge
+@testable import MatrixBridge
 import Testing
 
 @Suite struct MatrixNamesTests {
@@ -71,5 +71,24 @@ import Testing
     @Test func serializesControlCharactersAndKeysInOrder() {
         let json: MatrixJSON = ["b": "line\u{1}\n", "a": .number(1.5), "c": 3]
         #expect(json.serialized == #"{"a":1.5,"b":"line\u0001\n","c":3}"#)
+    }
+}
+
+@Suite struct MatrixMediaLinkTests {
+    @Test func linksAreSignedAndCheckedInConstantTime() throws {
+        let configuration = MatrixConfiguration(homeserverURL: "http://h", serverName: "e.org", asToken: "as-1234567890",
+                                                hsToken: "hs-1234567890", mediaBaseURL: "https://bridge.e.org/")
+        let links = MatrixMediaLinks(configuration: configuration)
+        let link = links.link("e.org", "AbC123")
+        #expect(link.hasPrefix("https://bridge.e.org/_trestle/media/e.org/AbC123/"))
+        let signature = String(try #require(link.split(separator: "/").last))
+        #expect(signature.count == 32)
+        #expect(links.verify("e.org", "AbC123", signature: signature))
+        #expect(!links.verify("e.org", "AbC124", signature: signature), "another media id")
+        #expect(!links.verify("other.org", "AbC123", signature: signature), "another server")
+        #expect(!links.verify("e.org", "AbC123", signature: String(repeating: "0", count: 32)))
+        var other = configuration
+        other.asToken = "as-other-token"
+        #expect(!MatrixMediaLinks(configuration: other).verify("e.org", "AbC123", signature: signature), "another key")
     }
 }

@@ -5,9 +5,9 @@ import NIOCore
 
 /// The HTTP side of the application service API: a Hummingbird
 /// application whose routes hand over to `MatrixAppServiceAPI`, plus the
-/// media links given to other networks (`GET /_trestle/media/{server}/{id}`,
+/// media links given to other networks (`GET /_trestle/media/{server}/{id}/{signature}`,
 /// fetched from the homeserver with the as_token, since homeservers serve
-/// media to authenticated clients only). Bodies are read up to the limit
+/// media to authenticated clients only; signed, see `MatrixMediaLinks`). Bodies are read up to the limit
 /// (413 `M_TOO_LARGE` past it); unknown paths and methods get
 /// `M_UNRECOGNIZED`. Paths and tokens are not logged per request.
 enum MatrixAppServiceServer {
@@ -47,10 +47,10 @@ enum MatrixAppServiceServer {
             let body = (try? await request.body.collect(upTo: 65_536)) ?? ByteBuffer()
             return response(api.ping(body: Array(buffer: body)))
         }
-        router.get("/_trestle/media/:server/:mediaId") { _, context -> Response in
+        router.get("/_trestle/media/:server/:mediaId/:signature") { _, context -> Response in
             let server = (context.parameters.get("server") ?? "").removingPercentEncodingSafely
-            let id = context.parameters.get("mediaId") ?? ""
-            return await media.serve(server: server, mediaID: id)
+            return await media.serve(server: server, mediaID: context.parameters.get("mediaId") ?? "",
+                                     signature: context.parameters.get("signature") ?? "")
         }
         var quiet = logger
         quiet.logLevel = max(logger.logLevel, .info)

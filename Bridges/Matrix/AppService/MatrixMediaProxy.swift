@@ -3,17 +3,20 @@ import Logging
 import NIOCore
 
 /// Serves Matrix media to people on other networks: an `mxc://` URI
-/// becomes `<base>/_trestle/media/<server>/<id>`, and a request for it is
+/// becomes a signed link (`MatrixMediaLinks`), and a request for it is
 /// answered with the file fetched from the homeserver (with the as_token:
-/// homeservers no longer serve media without authentication). Files larger
-/// than `maxBytes` get 413.
+/// homeservers no longer serve media without authentication). A link
+/// whose signature is wrong gets 404; files larger than `maxBytes` 502.
 struct MatrixMediaProxy: Sendable {
     static let maxBytes = 50 * 1024 * 1024
     let client: MatrixClient
+    let links: MatrixMediaLinks
     let logger: Logger
 
-    func serve(server: String, mediaID: String) async -> Response {
-        guard MatrixMedia.isValid(server: server, id: mediaID) else { return Self.plain(404, "no such media") }
+    func serve(server: String, mediaID: String, signature: String) async -> Response {
+        guard MatrixMedia.isValid(server: server, id: mediaID),
+              links.verify(server, mediaID, signature: signature)
+        else { return Self.plain(404, "no such media") }
         do {
             let (bytes, contentType, disposition) = try await client.download(
                 server: server, mediaID: mediaID, limit: Self.maxBytes)
