@@ -67,7 +67,7 @@ public final class MatrixClient: Sendable {
                 let wait = Duration.milliseconds(answer["retry_after_ms"].int ?? 1000)
                 guard wait <= maxRateLimitWait else { throw failure }
                 logger.warning("homeserver rate limit, waiting", metadata: [
-                    "path": "\(Self.redacted(path))", "wait": "\(wait)", "attempt": "\(attempt)"])
+                    "path": "\(path)", "wait": "\(wait)", "attempt": "\(attempt)"])
                 try? await Task.sleep(for: wait)
                 continue
             }
@@ -111,9 +111,6 @@ public final class MatrixClient: Sendable {
         }
         return output
     }
-
-    /// The path for logs: ids kept, nothing secret is in a path.
-    static func redacted(_ path: String) -> String { path }
 
     static func nanoseconds(_ duration: Duration) -> Int64 {
         duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000
