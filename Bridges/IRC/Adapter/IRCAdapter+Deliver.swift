@@ -35,7 +35,7 @@ extension IRCAdapter {
         case .join:
             if puppeted { _ = await puppet(for: sender, in: channel) }
         case .part(_, let reason):
-            if puppeted { await leave(sender.key, channel: channel, reason: reason) }
+            if puppeted { await leave(sender.key, channel: channel, reason: reason, keepingPersistent: true) }
         case .rename(let name):
             if puppeted { await rename(sender.key, to: name) }
         case .topic(let text):

@@ -38,10 +38,16 @@ public actor IRCAdapter: BridgeAdapter {
     let puppetNicks = IRCPuppetNickRegistry()
     /// Where private messages to puppets go (`IRCAdapter+Private.swift`).
     let privateMessageHandler: (@Sendable (IRCPrivateMessage) async -> Void)?
+    /// Where people's own settings are kept (`IRCAdapter+UserSettings.swift`).
+    let store: (any BridgeStore)?
+    var userSettings: [ParticipantKey: IRCUserSettings] = [:]
+    /// Whether the auto-join channels were joined since the start.
+    var autoJoined = false
 
-    public init(configuration: IRCAdapterConfiguration, logger: Logger,
+    public init(configuration: IRCAdapterConfiguration, logger: Logger, store: (any BridgeStore)? = nil,
                 privateMessages: (@Sendable (IRCPrivateMessage) async -> Void)? = nil) {
         self.privateMessageHandler = privateMessages
+        self.store = store
         self.network = configuration.network
         self.configuration = configuration
         self.channelModes = IRCChannelModeTable(configuration)
@@ -65,6 +71,7 @@ public actor IRCAdapter: BridgeAdapter {
 
     public func run(sink: any EventSink) async throws {
         attach(sink)
+        await loadUserSettings()
         logger.info("IRC adapter starting", metadata: [
             "server": "\(configuration.bot.host):\(configuration.bot.port)", "tls": "\(configuration.bot.tls != nil)",
             "channels": "\(channels.count)"])
@@ -98,7 +105,7 @@ public actor IRCAdapter: BridgeAdapter {
     public func close(_ room: String) async {
         channels[isupport.caseMapping.fold(room)] = nil
         await bot.part(room, reason: "unbridged")
-        for key in puppets.keys { await leave(key, channel: room, reason: "unbridged") }
+        for key in puppets.keys { await leave(key, channel: room, reason: "unbridged", keepingPersistent: false) }
     }
 
     func mode(of channel: String) -> IRCAdapterConfiguration.ChannelMode {
@@ -114,6 +121,10 @@ public actor IRCAdapter: BridgeAdapter {
             self.isupport = isupport
             // Channels and identities were keyed before the server said how it folds case.
             channels = Dictionary(channels.values.map { (isupport.caseMapping.fold($0.name), $0) }, uniquingKeysWith: { a, _ in a })
+            if !autoJoined {
+                autoJoined = true
+                await joinAutoJoinChannels()
+            }
         case .motd:
             break
         case .message(let message):
