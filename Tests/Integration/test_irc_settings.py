@@ -14,6 +14,8 @@ from support.bridge import in_thread, restarted
 from support.client import error_condition
 from support.irc_user import IRCUser
 from support.muc import MUCUser, enter, said
+from support.prosody import free_port
+from support.services import Services
 from test_irc import irc_settings
 
 SERVER = f"127.0.0.1@{COMPONENT_JID}"
@@ -102,3 +104,44 @@ def test_configure_nick_auto_join_and_persistent_channels(prosody, ircd, trestle
                 again.stop()
 
     run(scenario())
+
+
+def test_own_sasl_account_and_ports(prosody, ircd, trestle, tmp_path):
+    """A user's own SASL password logs their connection in to their account
+    at real services (Atheme), and their own list of ports is tried in
+    turn: a closed port first, then the server's."""
+    ircd.stop()
+    services = Services(ircd, tmp_path / "atheme")
+    ircd.start()
+    services.start()
+    try:
+        async def register():
+            async with IRCUser(ircd, "alicea") as owner:
+                owner.say("NickServ", "REGISTER horse-battery alice@example.org")
+                await owner.wait_for(lambda l: l.command == "NOTICE" and l.nick == "NickServ"
+                                     and "registered" in l.text.lower(), what="the account registered")
+
+        run(register())
+        proc = trestle(irc=irc_settings(ircd))
+        proc.wait_for_log(r"IRC connection registered", timeout=15)
+        room = f"#own%127.0.0.1@{COMPONENT_JID}"
+
+        async def scenario():
+            async with IRCUser(ircd, "bob") as bob, MUCUser("alice@localhost", PASSWORD, prosody) as alice:
+                closed = free_port()
+                _, reply = await configure(alice, {"nick": ["alicea"], "sasl_password": ["horse-battery"],
+                                                   "ports": [str(closed), str(ircd.port)]})
+                assert reply.xml.find(f"{{{COMMANDS}}}command").get("status") == "completed", ET.tostring(reply.xml)
+                await bob.join("#own")
+                await enter(alice, room, "alice")
+                await bob.wait_for(lambda l: l.command == "JOIN" and l.nick == "alicea", timeout=20)
+                bob.raw("WHOIS alicea")
+                got = await bob.wait_for(lambda l: l.command == "330", what="alice's account in WHOIS")
+                assert got.params[1:3] == ["alicea", "alicea"], got.raw
+                return closed
+
+        closed = run(scenario())
+        assert proc.log_matches(rf"cannot connect to 127\.0\.0\.1:{closed}"), proc.log_tail()
+        assert "horse-battery" not in proc.log_text()
+    finally:
+        services.stop()
