@@ -42,6 +42,8 @@ extension IRCAdapter {
             guard await bot.send([IRCMessage(command: "TOPIC", parameters: [channel, text])]) else {
                 throw DeliveryError(retryable: true, "the IRC send queue is full")
             }
+        case .moderation(let target, let action):
+            await moderate(target, action, by: sender, in: channel)
         case .retraction, .reaction, .rank:
             // Ranks are IRC's to give: channel operators set them, not the bridge.
             break

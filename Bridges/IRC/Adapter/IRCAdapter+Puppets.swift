@@ -64,7 +64,7 @@ extension IRCAdapter {
         }
         puppetSerial += 1
         let registry = puppetNicks
-        registry.insert(nick)
+        registry.insert(nick, for: key)
         let puppet = IRCClient(configuration: client, logger: logger, nickChanged: { old, new in
             registry.replace(old, with: new)
         })
@@ -109,7 +109,12 @@ extension IRCAdapter {
                     "reason": "\(message.parameters.count > 2 ? message.parameters[2] : "")"])
                 puppets[key]?.channels.remove(fold(message.parameters[0]))
                 await client.part(message.parameters[0])
-            } else if ["404", "442", "473", "474", "475", "477", "432", "433"].contains(message.command) {
+            } else if message.command == "482", puppets[key]?.personal == true, message.parameters.count >= 2 {
+                // A moderation its person asked for (`IRCAdapter+Moderation.swift`), refused: say so.
+                let text = "\(message.parameters[1]): \(message.parameters.last ?? "not allowed")"
+                await privateMessageHandler?(IRCPrivateMessage(recipient: key, from: nil,
+                                                               content: MessageContent(text: RichText(plain: text), kind: .notice)))
+            } else if ["404", "442", "473", "474", "475", "477", "432", "433", "482"].contains(message.command) {
                 logger.warning("IRC refused a puppet's line", metadata: [
                     "participant": "\(key)", "numeric": "\(message.command)", "reply": "\(message.parameters.last ?? "")"])
             }

@@ -59,7 +59,7 @@ public actor IRCAdapter: BridgeAdapter {
     }
 
     public nonisolated func capabilities(in room: String) -> Capabilities {
-        var capabilities: Capabilities = [.replies, .formatting]
+        var capabilities: Capabilities = [.replies, .formatting, .moderation]
         if configuration.edits == .sed { capabilities.insert(.edits) }
         return capabilities
     }
