@@ -49,6 +49,7 @@ struct RunCommand: AsyncParsableCommand {
             .init(service: RouterService(router: assembly.router)), .init(service: assembly.connection),
             .init(service: ReloadService(path: config, settings: settings, router: assembly.router, xmpp: assembly.xmpp,
                                          level: level, logger: logger)),
+            .init(service: MemoryTrimService()),
         ]
         if let ident = assembly.identServer {
             // Bound before anything connects to IRC: the bot's own ident lookup comes at once.

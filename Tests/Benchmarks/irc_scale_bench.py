@@ -17,7 +17,8 @@ connection for that user, as both gateways do.
 Reported per gateway and N: the time from the joins being sent until
 every user had their self-presence and the IRC client had seen every
 JOIN; the gateway's resident memory before and after, and the difference
-per user; the gateway's CPU seconds for the whole crowd. Figures are
+per user (read after `--settle` seconds at rest, the same for both); the
+gateway's CPU seconds for the whole crowd. Figures are
 printed, never asserted; missing joins are listed as problems (exit 1).
 """
 
@@ -69,7 +70,7 @@ class JoinWatcher(RawIRC):
 
 
 def crowd(label: str, domain: str, pid: int, ircd, workers: Workers, wids: list[int], nicks: list[str],
-          timeout: float) -> dict:
+          timeout: float, settle: float) -> dict:
     count = len(nicks)
     channel = f"#crowd{count}"
     room = f"{channel}%127.0.0.1@{domain}"
@@ -106,7 +107,9 @@ def crowd(label: str, domain: str, pid: int, ircd, workers: Workers, wids: list[
         done = max(presences + on_irc) - start_at if presences and on_irc else float("nan")
         irc_done = max(on_irc) - start_at if on_irc else float("nan")
         cpu = settled_cpu([pid])[pid] - cpu_before
-        time.sleep(2)
+        # Memory at rest: after the gateway's own housekeeping (Trestle hands
+        # freed memory back every 30 s), the same wait for both.
+        time.sleep(settle)
         rss_after = rss_mb(pid)
         return {"gateway": label, "users": count, "seconds": done, "irc_seconds": irc_done, "rss_before": rss_before, "rss_after": rss_after,
                 "per_user_kb": (rss_after - rss_before) * 1024 / count, "cpu": cpu, "problems": problems}
@@ -122,6 +125,7 @@ def main() -> int:
     parser.add_argument("--users", default="100,500", help="crowd sizes, comma-separated")
     parser.add_argument("--timeout", type=float, default=180)
     parser.add_argument("--gateways", default="trestle,biboumi")
+    parser.add_argument("--settle", type=float, default=35, help="seconds at rest before memory is read")
     args = parser.parse_args()
     sizes = [int(n) for n in args.users.split(",")]
     for program in ("prosody", "inspircd", "biboumi"):
@@ -175,7 +179,7 @@ def main() -> int:
                 try:
                     say(f"Trestle: {size} users joining at once…")
                     results.append(crowd("Trestle", "trestle.localhost", trestle.process.pid, ircd, workers,
-                                         groups[size], names[size], args.timeout))
+                                         groups[size], names[size], args.timeout, args.settle))
                 finally:
                     trestle.stop(timeout=30)
                 time.sleep(2)
@@ -189,7 +193,7 @@ def main() -> int:
                 try:
                     say(f"biboumi: {size} users joining at once…")
                     results.append(crowd("biboumi", "biboumi.localhost", biboumi.pid, ircd, workers, groups[size],
-                                         names[size], args.timeout))
+                                         names[size], args.timeout, args.settle))
                 finally:
                     biboumi.send_signal(signal.SIGTERM)
                     try:

@@ -312,7 +312,7 @@ public final class ComponentConnection: Service, Sendable {
 
         /// Stanzas written in one go (a burst) after which freed memory is
         /// handed back to the system once the outbox is empty.
-        static let trimAfter = 20_000
+        static let trimAfter = 2_000
 
         /// Writes queued stanzas as they come, a keepalive when idle, and the
         /// stream's closing tag at shutdown.

@@ -6,10 +6,11 @@ import Glibc
 /// keeps freed memory for reuse: after 250,000 presences have been queued
 /// and written (500 people joining one room at once), the process would
 /// otherwise keep that peak for good. Called when a large burst has
-/// drained, never per stanza (it walks the heap). `malloc_trim` is looked
+/// drained, and every half minute (`MemoryTrimService`), never per
+/// stanza (it walks the heap). `malloc_trim` is looked
 /// up at run time (Swift's Glibc module does not export `malloc.h`); where
 /// it does not exist (another C library) this does nothing.
-enum MemoryTrim {
+public enum MemoryTrim {
     private typealias Trim = @convention(c) (Int) -> Int32
 
     private static let trim: Trim? = {
@@ -21,7 +22,7 @@ enum MemoryTrim {
         #endif
     }()
 
-    static func returnFreeMemory() {
+    public static func returnFreeMemory() {
         _ = trim?(0)
     }
 }
