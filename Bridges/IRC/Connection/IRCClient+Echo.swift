@@ -137,6 +137,13 @@ extension IRCClient {
         }
     }
 
+    /// The connection stopped for good: every wait ends with what is known.
+    func echoWaitsAbandoned() {
+        let waits = echoWaits.values
+        echoWaits = [:]
+        for wait in waits { wait.continuation.resume(returning: wait.result) }
+    }
+
     private func echoWaitExpired(_ key: Int) {
         guard let wait = echoWaits.removeValue(forKey: key) else { return }
         wait.continuation.resume(returning: wait.result)

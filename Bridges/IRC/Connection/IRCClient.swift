@@ -106,6 +106,8 @@ public actor IRCClient {
             continuation.yield(.disconnected(reason: outcome.reason, retryIn: delay))
             try? await Task.sleep(for: delay)
         }
+        // Lines never sent will never be echoed: nobody waits for them.
+        echoWaitsAbandoned()
         continuation.finish()
     }
 
