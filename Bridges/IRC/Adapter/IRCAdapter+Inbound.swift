@@ -2,7 +2,7 @@ import BridgeKit
 import Foundation
 
 /// IRC lines read by the bot, turned into events: messages, actions and
-/// notices; joins (also from NAMES), parts, quits, kicks and nick changes;
+/// notices; reactions (IRCv3 `+draft/react` TAGMSGs); joins (also from NAMES), parts, quits, kicks and nick changes;
 /// topics. Lines from Trestle's own connections are dropped here.
 extension IRCAdapter {
     func received(_ message: IRCMessage) async {
@@ -10,6 +10,8 @@ extension IRCAdapter {
         switch message.command {
         case "PRIVMSG", "NOTICE":
             await receivedText(message)
+        case "TAGMSG":
+            await receivedReaction(message)
         case "JOIN":
             guard let nick = message.prefix?.nick, let name = parameters.first else { return }
             await joined(nick, channel: name)
@@ -101,6 +103,26 @@ extension IRCAdapter {
         if channels[fold(target)]?.members[fold(nick)] == nil { await joined(nick, channel: target) }
         await routeMessage(MessageContent(text: RichText(ircFormatted: body), kind: isNotice ? .notice : .normal), message,
                            from: nick, in: channel.name)
+    }
+
+    /// `@+draft/react=👍;+draft/reply=<msgid> TAGMSG #chan`: a reaction to
+    /// the message with that msgid (`+draft/unreact` takes one back, as
+    /// some clients send it). Other TAGMSGs (typing) are not bridged.
+    private func receivedReaction(_ message: IRCMessage) async {
+        guard let nick = message.prefix?.nick, !isOwn(nick), let target = message.parameters.first,
+            let channel = channels[fold(target)],
+            let reply = message.tags["+draft/reply"] ?? message.tags["+reply"], !reply.isEmpty
+        else { return }
+        let added: Bool, key: String
+        if let react = message.tags["+draft/react"] ?? message.tags["+react"], !react.isEmpty {
+            (added, key) = (true, react)
+        } else if let unreact = message.tags["+draft/unreact"], !unreact.isEmpty {
+            (added, key) = (false, unreact)
+        } else {
+            return
+        }
+        await route(.reaction(to: .remote(RemoteMessageID(reply)), key: key, added: added), from: nick, in: channel.name,
+                    at: Self.time(of: message))
     }
 
     private func routeMessage(_ content: MessageContent, _ message: IRCMessage, from nick: String, in channel: String) async {

@@ -4,7 +4,8 @@ import Foundation
 /// Turns a message from another network into the IRC lines that show it:
 /// relayed by the bot (`<nick> text`) or said by a puppet, as PRIVMSG,
 /// ACTION or NOTICE, split to fit the server's line limit and cut after a
-/// few lines so that one long paste does not flood the channel.
+/// few lines so that one long paste does not flood the channel (ending
+/// with a link to the full text where one is given).
 ///
 /// Pure, so that every courtesy rule is tested without a server.
 public struct IRCOutboundRendering: Sendable {
@@ -16,9 +17,14 @@ public struct IRCOutboundRendering: Sendable {
     /// The length of the prefix the server puts in front of our lines
     /// (`nick!user@host`); an estimate is fine if it is not too small.
     public var prefixLength: Int
+    /// Where the full text of this message can be read: a message cut
+    /// for length ends with this link instead of a bare count.
+    public var fullTextURL: String?
 
     public init(relayFormat: String = "<{nick}> {text}", relayActionFormat: String = "* {nick} {text}",
-                maximumLines: Int = 5, lineLength: Int = IRCMessage.Limits.messageBytes, prefixLength: Int = 100) {
+                maximumLines: Int = 5, lineLength: Int = IRCMessage.Limits.messageBytes, prefixLength: Int = 100,
+                fullTextURL: String? = nil) {
+        self.fullTextURL = fullTextURL
         self.relayFormat = relayFormat
         self.relayActionFormat = relayActionFormat
         self.maximumLines = max(1, maximumLines)
@@ -50,11 +56,13 @@ public struct IRCOutboundRendering: Sendable {
         return bodies.map { IRCMessage(command: command, parameters: [channel, $0]) }
     }
 
-    /// At most `maximumLines` pieces, the last one saying how many were left out.
+    /// At most `maximumLines` pieces, the last one saying how many were
+    /// left out, and where to read them when there is a link.
     func cut(_ pieces: [String]) -> [String] {
         guard pieces.count > maximumLines else { return pieces }
         let left = pieces.count - (maximumLines - 1)
-        return Array(pieces.prefix(maximumLines - 1)) + ["[… \(left) more lines not shown]"]
+        let note = fullTextURL.map { "[… \(left) more lines: \($0)]" } ?? "[… \(left) more lines not shown]"
+        return Array(pieces.prefix(maximumLines - 1)) + [note]
     }
 
     static func fill(_ format: String, nick: String, text: String) -> String {
