@@ -12,6 +12,8 @@ import asyncio
 import urllib.error
 import urllib.request
 
+import pytest
+
 from conftest import PASSWORD, run
 from support.irc_user import IRCUser
 from support.muc import MUCUser, body, enter, said, stanza_id, xml
@@ -57,12 +59,14 @@ def react(of: str, *emojis: str) -> str:
     return f"<message to='{LOBBY}' type='groupchat'><reactions xmlns='{REACTIONS}' id='{of}'>{inner}</reactions><store xmlns='{HINTS}'/></message>"
 
 
-def test_irc_replies_to_relayed_lines_find_their_message(prosody, ircd, trestle):
-    """Each line the bot relays is echoed by the server with its msgid;
-    Trestle records it as the message's id on IRC, so an IRC reply
-    (`+draft/reply`) to it reaches XMPP as a XEP-0461 reply to the right
-    message, and the echoes themselves are never bridged back."""
-    proc = start(trestle, ircd)
+@pytest.mark.parametrize("mode", ["relay", "puppet"])
+def test_irc_replies_to_relayed_lines_find_their_message(prosody, ircd, trestle, mode):
+    """Each line Trestle sends (the bot's, or the person's puppet's) is
+    echoed by the server with its msgid; Trestle records it as the
+    message's id on IRC, so an IRC reply (`+draft/reply`) to it reaches
+    XMPP as a XEP-0461 reply to the right message, and the echoes
+    themselves are never bridged back."""
+    proc = start(trestle, ircd, mode=mode)
 
     async def scenario():
         bob = await tagged_user(ircd, "bob", "message-tags")
@@ -93,8 +97,10 @@ def test_irc_replies_to_relayed_lines_find_their_message(prosody, ircd, trestle)
                     reply = child(got, REPLY, "reply")
                     assert reply is not None and reply.get("id") == sid, (text, sid, xml(got))
 
+                assert line1.nick == ("bridge" if mode == "relay" else "Alice[b]"), line1.raw
                 # Nothing Trestle said on IRC came back to XMPP as a new message.
-                echoes = [s for s in alice.stanzas if s.get("from") == f"{LOBBY}/bridge" or "<Alice>" in (body(s) or "")]
+                echoes = [s for s in alice.stanzas if s.tag.endswith("message") and body(s)
+                          and s.get("from") not in (f"{LOBBY}/Alice", f"{LOBBY}/bob")]
                 assert echoes == [], [xml(s) for s in echoes]
         finally:
             bob.connection.disconnect("bye")

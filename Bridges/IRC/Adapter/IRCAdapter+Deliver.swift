@@ -8,9 +8,11 @@ import BridgeKit
 /// leave them to the room's degradation policy.
 ///
 /// A message's id on IRC is the IRCv3 `msgid` the server gave its first
-/// line, learnt from the server's echo (`echo-message`) before `deliver`
-/// returns, so that an IRC reply or reaction to it finds it; where the
-/// server has no echoes, a synthetic id stands in.
+/// line (or its multiline batch), learnt from the server's echo
+/// (`echo-message`) before `deliver` returns, so that an IRC reply or
+/// reaction to it finds it; where the server has no echoes, a synthetic id
+/// stands in. Where the server has `draft/multiline`, a message of several
+/// lines goes as one batch.
 extension IRCAdapter {
     /// How long a delivery waits for the echoes of its lines before it
     /// settles for a synthetic id (the lines are sent all the same).
@@ -35,7 +37,8 @@ extension IRCAdapter {
             }
             let msgids = try await say(content, from: sender, in: channel, replyingTo: answered, replyTag: replyTag,
                                        puppeted: puppeted, fullText: delivery.messageID, onEcho: onEcho)
-            if let first = msgids.first ?? nil { return RemoteMessageID(first) }
+            // The first line's (a multiline batch's lines all carry the batch's).
+            if let first = msgids.lazy.compactMap({ $0 }).first { return RemoteMessageID(first) }
             // No msgid: a synthetic id lets later corrections find the
             // message (see `EditPolicy.sed`).
             return delivery.messageID.map { RemoteMessageID("irc:\($0)") }
@@ -94,7 +97,16 @@ extension IRCAdapter {
             // nick!user@host: the host part is unknown to us; 64 is the longest a server shows.
             prefixLength: nick.utf8.count + 1 + speaker.configuration.registration.username.utf8.count + 1 + 64,
             fullTextURL: fullText.flatMap { fullTextURL(of: $0, in: channel) })
-        var lines = rendering.lines(for: content, from: sender.displayName, replyingTo: replyingTo, in: channel, relay: relay)
+        var lines: [IRCMessage]
+        if let multiline = await speaker.multiline,
+            let batch = rendering.multilineLines(for: content, from: sender.displayName, replyingTo: replyingTo, in: channel,
+                                                 relay: relay, multiline: multiline, reference: Self.batchReference())
+        {
+            lines = batch
+        } else {
+            lines = rendering.lines(for: content, from: sender.displayName, replyingTo: replyingTo, in: channel, relay: relay)
+        }
+        // (On a batch, client tags go on the opening BATCH line: lines[0] too.)
         if let replyTag, !lines.isEmpty, await speaker.capabilities.contains("message-tags") {
             lines[0].tags["+draft/reply"] = replyTag
         }
@@ -103,6 +115,11 @@ extension IRCAdapter {
             throw DeliveryError(retryable: true, "the IRC send queue is full")
         }
         return msgids
+    }
+
+    /// A new reference for a multiline batch, unique enough on one connection.
+    static func batchReference() -> String {
+        "t" + String(UInt64.random(in: 0...UInt64.max), radix: 36)
     }
 
     /// The link to a message's full text on Trestle's HTTP endpoint, where

@@ -56,6 +56,36 @@ public struct IRCOutboundRendering: Sendable {
         return bodies.map { IRCMessage(command: command, parameters: [channel, $0]) }
     }
 
+    /// The lines showing `content` as one IRCv3 `draft/multiline` batch
+    /// (`IRCMultiline`), where the server allows one and the message is
+    /// worth it: several lines, not an action (CTCP has no place in a
+    /// batch), at most `maximumLines` lines in all and within the server's
+    /// limits. Nil otherwise: `lines(for:…)` shows it. In relay mode each
+    /// of the message's lines starts with the relay format; the pieces a
+    /// long line is cut into are joined again by clients
+    /// (`draft/multiline-concat`).
+    public func multilineLines(for content: MessageContent, from sender: String, replyingTo: String?, in channel: String,
+                               relay: Bool, multiline: IRCMultiline, reference: String) -> [IRCMessage]? {
+        guard content.kind != .action else { return nil }
+        var text = content.text.ircFormatted
+        if let replyingTo, !replyingTo.isEmpty { text = "\(replyingTo): " + text }
+        let command = content.kind == .notice ? "NOTICE" : "PRIVMSG"
+        let splitter = IRCBodySplitter(target: channel, command: command, prefixLength: prefixLength, lineLimit: lineLength)
+        var lines: [[String]]
+        if relay {
+            let nick = IRCSanitizer.sanitized(sender)
+            let overhead = Self.fill(relayFormat, nick: nick, text: "").utf8.count
+            lines = splitter.splitLines(text, reserving: overhead)
+            for index in lines.indices where !lines[index].isEmpty {
+                lines[index][0] = Self.fill(relayFormat, nick: nick, text: lines[index][0])
+            }
+        } else {
+            lines = splitter.splitLines(text)
+        }
+        guard lines.reduce(0, { $0 + $1.count }) <= maximumLines else { return nil }
+        return multiline.batch(lines, command: command, target: channel, reference: reference)
+    }
+
     /// At most `maximumLines` pieces, the last one saying how many were
     /// left out, and where to read them when there is a link.
     func cut(_ pieces: [String]) -> [String] {

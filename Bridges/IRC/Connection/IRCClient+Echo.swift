@@ -36,16 +36,26 @@ extension IRCClient {
     /// Whether the server echoes this connection's lines back.
     public var echoesLines: Bool { isRegistered && capabilities.contains("echo-message") }
 
+    /// Whether lines sent now may be echoed: the server echoes them, or
+    /// the connection is not registered yet and, as far as is known (it
+    /// never registered, or its server echoed last time), it will. A new
+    /// puppet's first lines are then matched too.
+    var mayEcho: Bool {
+        isRegistered ? capabilities.contains("echo-message") : capabilities.isEmpty || capabilities.contains("echo-message")
+    }
+
     /// Queues `lines` like `send(_:)`, then waits until the server has
     /// echoed each message among them, and returns the IRCv3 `msgid` of
     /// each line (nil where the server gave none, the line was refused or
     /// lost, or `timeout` passed first). `onEcho` is called with a line's
     /// index and msgid the moment its echo is read, before any later line
     /// from the server is handled. Without `echo-message` it returns at
-    /// once, with no ids. Nil: the send queue refused the lines.
+    /// once, with no ids; before registration it waits, since the server
+    /// may echo (lines queued during an outage wait for the reconnection,
+    /// at most `timeout`). Nil: the send queue refused the lines.
     public func sendEchoed(_ lines: [IRCMessage], timeout: Duration,
                            onEcho: (@Sendable (_ index: Int, _ msgid: String) -> Void)? = nil) async -> [String?]? {
-        let waits = echoesLines
+        let waits = mayEcho
         let items = lines.map(outgoing)
         guard enqueue(items) else { return nil }
         let tickets = items.enumerated().compactMap { index, item in item.ticket.map { ($0, index) } }
@@ -73,8 +83,18 @@ extension IRCClient {
             guard let from = message.prefix?.nick, isOwnNick(from), let target = parameters.first else { return false }
             let text = message.command == "TAGMSG" ? nil : parameters.dropFirst().first
             let outcome = echoTracker.echoed(to: fold(target), label: message.tags["label"], text: text)
-            echoSettled(outcome, msgid: message.tags["msgid"])
+            // The lines of a multiline batch share the batch's msgid.
+            let msgid = message.tags["msgid"] ?? message.tags["batch"].flatMap { echoBatches[$0] }
+            echoSettled(outcome, msgid: msgid)
             return true
+        case "BATCH":
+            // The echo of a multiline batch of ours: its msgid names the message.
+            guard let from = message.prefix?.nick, isOwnNick(from), let reference = parameters.first else { return false }
+            if reference.hasPrefix("+"), parameters.count >= 2, parameters[1] == "draft/multiline" {
+                echoBatches[String(reference.dropFirst())] = message.tags["msgid"] ?? ""
+                return true
+            }
+            return reference.hasPrefix("-") && echoBatches.removeValue(forKey: String(reference.dropFirst())) != nil
         case "404", "401", "403", "406", "492":
             // ERR_CANNOTSENDTOCHAN and the like: <me> <target> :<reason>. Not ours to consume.
             guard parameters.count >= 2 else { return false }
@@ -85,9 +105,11 @@ extension IRCClient {
         }
     }
 
-    /// The line as written: with `labeled-response`, a message carries its ticket as its label.
+    /// The line as written: with `labeled-response`, a message carries its
+    /// ticket as its label (not inside a batch, whose lines are one command).
     func labelled(_ item: Outgoing) -> IRCMessage {
-        guard let ticket = item.ticket, capabilities.contains("echo-message"), capabilities.contains("labeled-response")
+        guard let ticket = item.ticket, capabilities.contains("echo-message"), capabilities.contains("labeled-response"),
+            item.line.tags["batch"] == nil
         else { return item.line }
         var line = item.line
         line.tags["label"] = "t\(ticket)"
@@ -109,6 +131,7 @@ extension IRCClient {
 
     /// The connection is gone: nothing written on it will be echoed.
     func connectionEnded() {
+        echoBatches = [:]
         echoSettled(lost: echoTracker.reset())
     }
 

@@ -41,6 +41,8 @@ public actor IRCClient {
     public private(set) var nick: String
     public private(set) var isupport = IRCISupport()
     public private(set) var capabilities: Set<String> = []
+    /// The server's `draft/multiline` limits, when it has the capability (and `batch`).
+    public private(set) var multiline: IRCMultiline?
     public private(set) var isRegistered = false
     /// Channels to be in (folded name → name as given), rejoined after each reconnect.
     private var channels: [String: String] = [:]
@@ -49,6 +51,8 @@ public actor IRCClient {
     var echoTracker = IRCEchoTracker()
     var echoWaits: [Int: EchoWait] = [:]
     var nextTicket = 0
+    /// Echoed multiline batches of ours being read: reference → their msgid.
+    var echoBatches: [String: String] = [:]
     private var flood: IRCFloodControl
     private var machine: IRCRegistrationStateMachine
     private var writer: NIOAsyncChannelOutboundWriter<ByteBuffer>?
@@ -288,6 +292,8 @@ public actor IRCClient {
             self.nick = nick
             self.capabilities = capabilities
             self.isupport = isupport
+            multiline = capabilities.isSuperset(of: ["draft/multiline", "batch"])
+                ? machine.offeredCapabilities["draft/multiline"].flatMap(IRCMultiline.init(capabilityValue:)) : nil
             // Rejoin first, ahead of what waited for the connection.
             channels = Dictionary(channels.values.map { (isupport.caseMapping.fold($0), $0) }, uniquingKeysWith: { a, _ in a })
             for name in channels.values.sorted().reversed() {
