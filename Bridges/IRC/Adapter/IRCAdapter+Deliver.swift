@@ -59,13 +59,15 @@ extension IRCAdapter {
         case .join:
             if puppeted { _ = await puppet(for: sender, in: channel) }
         case .part(_, let reason):
-            if puppeted { await leave(sender.key, channel: channel, reason: reason) }
+            if puppeted { await leave(sender.key, channel: channel, reason: reason, keepingPersistent: true) }
         case .rename(let name):
             if puppeted { await rename(sender.key, to: name) }
         case .topic(let text):
             guard await bot.send([IRCMessage(command: "TOPIC", parameters: [channel, text])]) else {
                 throw DeliveryError(retryable: true, "the IRC send queue is full")
             }
+        case .moderation(let target, let action):
+            await moderate(target, action, by: sender, in: channel)
         case .retraction, .rank:
             // Ranks are IRC's to give: channel operators set them, not the bridge.
             break

@@ -192,7 +192,8 @@ extension IRCAdapter {
 
     /// Records a member's membership modes; a change of rank becomes an event.
     func setModes(_ modes: Set<Character>, of nick: String, in key: String) async {
-        guard let channel = channels[key], channel.members[fold(nick)] != nil, !isOwn(nick) else { return }
+        if isOwn(nick) { return await setOwnModes(modes, of: nick, in: key) }
+        guard let channel = channels[key], channel.members[fold(nick)] != nil else { return }
         let before = IRCMembershipRank.rank(of: channel.modes[fold(nick)] ?? [])
         channels[key]?.modes[fold(nick)] = modes
         let after = IRCMembershipRank.rank(of: modes)

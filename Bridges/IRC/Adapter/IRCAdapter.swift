@@ -39,10 +39,16 @@ public actor IRCAdapter: BridgeAdapter {
     let puppetNicks = IRCPuppetNickRegistry()
     /// Where private messages to puppets go (`IRCAdapter+Private.swift`).
     let privateMessageHandler: (@Sendable (IRCPrivateMessage) async -> Void)?
+    /// Where people's own settings are kept (`IRCAdapter+UserSettings.swift`).
+    let store: (any BridgeStore)?
+    var userSettings: [ParticipantKey: IRCUserSettings] = [:]
+    /// Whether the auto-join channels were joined since the start.
+    var autoJoined = false
 
-    public init(configuration: IRCAdapterConfiguration, logger: Logger,
+    public init(configuration: IRCAdapterConfiguration, logger: Logger, store: (any BridgeStore)? = nil,
                 privateMessages: (@Sendable (IRCPrivateMessage) async -> Void)? = nil) {
         self.privateMessageHandler = privateMessages
+        self.store = store
         self.network = configuration.network
         self.configuration = configuration
         self.channelModes = IRCChannelModeTable(configuration)
@@ -55,7 +61,7 @@ public actor IRCAdapter: BridgeAdapter {
     }
 
     public nonisolated func capabilities(in room: String) -> Capabilities {
-        var capabilities: Capabilities = [.replies, .formatting]
+        var capabilities: Capabilities = [.replies, .formatting, .moderation]
         if configuration.edits == .sed { capabilities.insert(.edits) }
         // Reactions are this adapter's to show (or not) by the channel's policy.
         if channelPolicies.policies(of: room).reactions != .drop { capabilities.insert(.reactions) }
@@ -69,6 +75,7 @@ public actor IRCAdapter: BridgeAdapter {
 
     public func run(sink: any EventSink) async throws {
         attach(sink)
+        await loadUserSettings()
         logger.info("IRC adapter starting", metadata: [
             "server": "\(configuration.bot.host):\(configuration.bot.port)", "tls": "\(configuration.bot.tls != nil)",
             "channels": "\(channels.count)"])
@@ -102,7 +109,7 @@ public actor IRCAdapter: BridgeAdapter {
     public func close(_ room: String) async {
         channels[isupport.caseMapping.fold(room)] = nil
         await bot.part(room, reason: "unbridged")
-        for key in puppets.keys { await leave(key, channel: room, reason: "unbridged") }
+        for key in puppets.keys { await leave(key, channel: room, reason: "unbridged", keepingPersistent: false) }
     }
 
     func mode(of channel: String) -> IRCAdapterConfiguration.ChannelMode {
@@ -118,6 +125,10 @@ public actor IRCAdapter: BridgeAdapter {
             self.isupport = isupport
             // Channels and identities were keyed before the server said how it folds case.
             channels = Dictionary(channels.values.map { (isupport.caseMapping.fold($0.name), $0) }, uniquingKeysWith: { a, _ in a })
+            if !autoJoined {
+                autoJoined = true
+                await joinAutoJoinChannels()
+            }
         case .motd:
             break
         case .message(let message):

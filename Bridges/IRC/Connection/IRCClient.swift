@@ -63,6 +63,8 @@ public actor IRCClient {
     /// The MOTD lines of this registration (375, 372…, 376).
     private var motd: [String] = []
     private var stopReason: String?
+    /// Which port connecting tries (`currentTarget()`); moves on after a failed connect.
+    private var portIndex = 0
     private let nickChanged: (@Sendable (_ old: String, _ new: String) -> Void)?
 
     /// `nickChanged` is told of every change of this connection's own nick
@@ -194,13 +196,27 @@ public actor IRCClient {
 
     // MARK: - One connection
 
+    /// The configuration with the port now being tried (`portIndex` 0: the
+    /// configured one; then each alternative in turn).
+    private func currentTarget() -> IRCClientConfiguration {
+        guard portIndex > 0, portIndex <= configuration.alternativePorts.count else { return configuration }
+        var target = configuration
+        let choice = configuration.alternativePorts[portIndex - 1]
+        target.port = choice.port
+        target.tls = choice.tls ? (configuration.tls ?? IRCTLSSettings()) : nil
+        return target
+    }
+
     private func session(_ backoff: inout ReconnectBackoff) async -> (reason: String, permanent: Bool) {
         let asyncChannel: IRCTransport.LineChannel
         logger.debug("IRC connecting", metadata: ["source": "\(configuration.sourceAddress ?? "default")"])
+        let target = currentTarget()
         do {
-            asyncChannel = try await IRCTransport.connect(configuration)
+            asyncChannel = try await IRCTransport.connect(target)
         } catch {
-            return ("cannot connect to \(configuration.host):\(configuration.port): \(error)", false)
+            // The next attempt tries the next port of the list, if there is one.
+            portIndex = (portIndex + 1) % (configuration.alternativePorts.count + 1)
+            return ("cannot connect to \(target.host):\(target.port)\(target.tls == nil ? "" : " (TLS)"): \(error)", false)
         }
         logger.debug("IRC connected; registering")
         machine = IRCRegistrationStateMachine(configuration: configuration.registration)
