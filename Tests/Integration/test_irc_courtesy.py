@@ -59,14 +59,23 @@ def react(of: str, *emojis: str) -> str:
     return f"<message to='{LOBBY}' type='groupchat'><reactions xmlns='{REACTIONS}' id='{of}'>{inner}</reactions><store xmlns='{HINTS}'/></message>"
 
 
+@pytest.mark.parametrize("labels", [True, False], ids=["labeled-response", "in-order"])
 @pytest.mark.parametrize("mode", ["relay", "puppet"])
-def test_irc_replies_to_relayed_lines_find_their_message(prosody, ircd, trestle, mode):
+def test_irc_replies_to_relayed_lines_find_their_message(prosody, ircd, trestle, mode, labels):
     """Each line Trestle sends (the bot's, or the person's puppet's) is
     echoed by the server with its msgid; Trestle records it as the
     message's id on IRC, so an IRC reply (`+draft/reply`) to it reaches
     XMPP as a XEP-0461 reply to the right message, and the echoes
-    themselves are never bridged back."""
+    themselves are never bridged back. Echoes are matched by label where
+    the server has labeled-response, and in order where it has not."""
+    if not labels:
+        ircd.stop()
+        ircd.left_out = {"ircv3_labeledresponse"}
+        ircd.start()
     proc = start(trestle, ircd, mode=mode)
+    # The path tested: the bot's capabilities, as it logged them.
+    capabilities = proc.wait_for_log(r"capabilities=([a-z/ -]*?) irc\.nick=bridge .*IRC connection registered").group(1).split()
+    assert "echo-message" in capabilities and ("labeled-response" in capabilities) == labels, capabilities
 
     async def scenario():
         bob = await tagged_user(ircd, "bob", "message-tags")

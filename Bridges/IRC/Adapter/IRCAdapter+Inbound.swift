@@ -121,14 +121,25 @@ extension IRCAdapter {
         } else {
             return
         }
+        await puppetEchoesSettled()
         await route(.reaction(to: .remote(RemoteMessageID(reply)), key: key, added: added), from: nick, in: channel.name,
                     at: Self.time(of: message))
+    }
+
+    /// An answer to a line a puppet just said can reach the bot before the
+    /// puppet's own connection has read that line's echo, and so its msgid:
+    /// the puppets' echoes are settled first (at most a second), so the
+    /// answer finds the message. (The bot's own echoes come in order on
+    /// its connection, before any answer to them.)
+    private func puppetEchoesSettled() async {
+        for puppet in puppets.values { await puppet.client.echoesSettled(within: .seconds(1)) }
     }
 
     private func routeMessage(_ content: MessageContent, _ message: IRCMessage, from nick: String, in channel: String) async {
         var content = content
         if let reply = message.tags["+draft/reply"] ?? message.tags["+reply"], !reply.isEmpty {
             content.replyTo = .remote(RemoteMessageID(reply))
+            await puppetEchoesSettled()
         }
         let remoteID = message.tags["msgid"].flatMap { $0.isEmpty ? nil : RemoteMessageID($0) }
         await route(.message(content), from: nick, in: channel, at: Self.time(of: message), remoteID: remoteID)

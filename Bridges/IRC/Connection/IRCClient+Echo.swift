@@ -73,6 +73,16 @@ extension IRCClient {
         }
     }
 
+    /// Returns once every line written has been echoed (or given up for
+    /// lost), or after `limit`: an answer to one of this connection's
+    /// lines read on another connection then finds the line's msgid known.
+    public func echoesSettled(within limit: Duration) async {
+        let deadline = ContinuousClock.now + limit
+        while echoTracker.count > 0, ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+    }
+
     /// Consumes `message` if it is the echo of a line of ours; notes the
     /// lines a server refusal is about. Returns whether it was an echo.
     func consumedAsEcho(_ message: IRCMessage) -> Bool {
