@@ -19,6 +19,8 @@ struct BridgeAssembly {
     let connection: ComponentConnection
     let router: Router
     let xmpp: XMPPAdapter
+    /// The archive, also read by the HTTP endpoint (full texts of long messages).
+    let store: any BridgeStore
     /// The ident server, when the `identd` section asks for one.
     let identServer: IRCIdentServer?
 
@@ -53,7 +55,7 @@ struct BridgeAssembly {
             return IRCAdapter(
                 configuration: IRCAdapterConfiguration(
                     server, configuredChannels: channels, identitySecret: Self.secret(settings, purpose: "irc puppet identity"),
-                    identRegistry: identRegistry, version: TrestleVersion.string),
+                    identRegistry: identRegistry, version: TrestleVersion.string, publicURL: settings.http?.publicURL),
                 logger: logger, store: store,
                 privateMessages: { message in privateMessages.withLock { $0 }?.deliver(message, from: network) })
         }
@@ -98,6 +100,7 @@ struct BridgeAssembly {
         self.connection = connection
         self.router = router
         self.xmpp = xmpp
+        self.store = store
         if let identd = settings.identd, let identRegistry {
             identServer = IRCIdentServer(host: identd.host, port: identd.port, registry: identRegistry, logger: logger)
         } else {

@@ -63,7 +63,8 @@ struct RunCommand: AsyncParsableCommand {
         }
         if let http = settings.http {
             services.append(.init(service: OperatorEndpoint.application(
-                host: http.host, port: http.port, registry: registry, connection: assembly.connection, logger: logger)))
+                host: http.host, port: http.port, registry: registry, connection: assembly.connection, store: assembly.store,
+                logger: logger)))
             logger.info("operator endpoint", metadata: ["address": "http://\(http.host):\(http.port)/metrics"])
         }
         let group = ServiceGroup(

@@ -16,6 +16,7 @@ public actor IRCAdapter: BridgeAdapter {
     public nonisolated let network: NetworkID
     nonisolated let configuration: IRCAdapterConfiguration
     let channelModes: IRCChannelModeTable
+    nonisolated let channelPolicies: IRCChannelPolicyTable
     let logger: Logger
     let bot: IRCClient
     var sink: (any EventSink)?
@@ -51,6 +52,7 @@ public actor IRCAdapter: BridgeAdapter {
         self.network = configuration.network
         self.configuration = configuration
         self.channelModes = IRCChannelModeTable(configuration)
+        self.channelPolicies = IRCChannelPolicyTable(defaults: configuration.policies, channels: configuration.channelPolicies)
         var logger = logger
         logger[metadataKey: "network"] = "\(configuration.network)"
         self.logger = logger
@@ -61,6 +63,8 @@ public actor IRCAdapter: BridgeAdapter {
     public nonisolated func capabilities(in room: String) -> Capabilities {
         var capabilities: Capabilities = [.replies, .formatting, .moderation]
         if configuration.edits == .sed { capabilities.insert(.edits) }
+        // Reactions are this adapter's to show (or not) by the channel's policy.
+        if channelPolicies.policies(of: room).reactions != .drop { capabilities.insert(.reactions) }
         return capabilities
     }
 
@@ -144,7 +148,7 @@ public actor IRCAdapter: BridgeAdapter {
         let parameters = message.parameters
         let channelName: String?
         switch message.command {
-        case "PRIVMSG", "NOTICE", "JOIN", "PART", "KICK", "TOPIC", "MODE": channelName = parameters.first
+        case "PRIVMSG", "NOTICE", "TAGMSG", "JOIN", "PART", "KICK", "TOPIC", "MODE": channelName = parameters.first
         case "332", "366": channelName = parameters.count > 1 ? parameters[1] : nil
         case "353": channelName = parameters.count > 2 ? parameters[2] : nil
         case "QUIT", "NICK": return true
