@@ -7,15 +7,18 @@ import BridgeKit
 /// puppets act out. Retractions are not IRC's to show: the capabilities
 /// leave them to the room's degradation policy.
 ///
-/// A message's id on IRC is the IRCv3 `msgid` the server gave its first
-/// line (or its multiline batch), learnt from the server's echo
-/// (`echo-message`) before `deliver` returns, so that an IRC reply or
-/// reaction to it finds it; where the server has no echoes, a synthetic id
-/// stands in. Where the server has `draft/multiline`, a message of several
-/// lines goes as one batch.
+/// A message's id on IRC is the IRCv3 `msgid` the server gives each of its
+/// lines (or its multiline batch), learnt from the server's echo
+/// (`echo-message`) whenever it comes and recorded for the message then
+/// (`Delivery.recordRemoteID`), so that an IRC reply or reaction to any of
+/// its lines finds it. `deliver` does not wait for the echo: that would hold
+/// every later delivery to the channel behind one round trip to the server
+/// and behind the speaking connection's flood control. It returns a
+/// synthetic id at once, which later corrections find the message by
+/// where the server has no echoes. Where the server has
+/// `draft/multiline`, a message of several lines goes as one batch.
 extension IRCAdapter {
-    /// How long a delivery waits for the echoes of its lines before it
-    /// settles for a synthetic id (the lines are sent all the same).
+    /// How long the echoes of a delivery's lines are watched for.
     static let echoWait = Duration.seconds(20)
 
     public func deliver(_ delivery: Delivery) async throws -> RemoteMessageID? {
@@ -29,18 +32,15 @@ extension IRCAdapter {
             // the IRCv3 reply tag, for clients that thread replies.
             let replyTag = delivery.replyTo.flatMap { $0.rawValue.hasPrefix("irc:") ? nil : $0.rawValue }
             // Every line's id is recorded as soon as its echo is read, so a
-            // reply to any line finds the message; the first line's,
-            // returned, is the one kept.
+            // reply to any line finds the message.
             var onEcho: (@Sendable (Int, String) -> Void)?
             if let record = delivery.recordRemoteID {
                 onEcho = { _, msgid in record(RemoteMessageID(msgid)) }
             }
-            let msgids = try await say(content, from: sender, in: channel, replyingTo: answered, replyTag: replyTag,
-                                       puppeted: puppeted, fullText: delivery.messageID, onEcho: onEcho)
-            // The first line's (a multiline batch's lines all carry the batch's).
-            if let first = msgids.lazy.compactMap({ $0 }).first { return RemoteMessageID(first) }
-            // No msgid: a synthetic id lets later corrections find the
-            // message (see `EditPolicy.sed`).
+            try await say(content, from: sender, in: channel, replyingTo: answered, replyTag: replyTag,
+                          puppeted: puppeted, fullText: delivery.messageID, onEcho: onEcho)
+            // Until (or without) an echo, a synthetic id lets later
+            // corrections find the message (see `EditPolicy.sed`).
             return delivery.messageID.map { RemoteMessageID("irc:\($0)") }
         case .edit(_, let content):
             let correction: MessageContent
@@ -53,7 +53,7 @@ extension IRCAdapter {
                 marked.text.spans.insert(.text(Degradation.editMark), at: 0)
                 correction = marked
             }
-            _ = try await say(correction, from: sender, in: channel, replyingTo: nil, puppeted: puppeted)
+            try await say(correction, from: sender, in: channel, replyingTo: nil, puppeted: puppeted)
         case .reaction(_, let key, let added):
             try await react(key, added: added, delivery, puppeted: puppeted)
         case .join:
@@ -85,12 +85,12 @@ extension IRCAdapter {
         return (client ?? bot, client == nil)
     }
 
-    /// Sends the lines showing `content`; returns the msgid of each line
-    /// (nil where unknown). `fullText`: the message whose full text a cut
-    /// may link to, by the channel's policy.
+    /// Sends the lines showing `content`; `onEcho` learns each line's msgid
+    /// when the server echoes it. `fullText`: the message whose full text a
+    /// cut may link to, by the channel's policy.
     func say(_ content: MessageContent, from sender: Participant, in channel: String, replyingTo: String?,
              replyTag: String? = nil, puppeted: Bool, fullText: BridgeMessageID? = nil,
-             onEcho: (@Sendable (Int, String) -> Void)? = nil) async throws -> [String?] {
+             onEcho: (@Sendable (Int, String) -> Void)? = nil) async throws {
         let (speaker, relay) = try await speaker(for: sender, in: channel, puppeted: puppeted)
         let nick = await speaker.nick
         let rendering = IRCOutboundRendering(
@@ -112,11 +112,10 @@ extension IRCAdapter {
         if let replyTag, !lines.isEmpty, await speaker.capabilities.contains("message-tags") {
             lines[0].tags["+draft/reply"] = replyTag
         }
-        guard let msgids = await speaker.sendEchoed(lines, timeout: Self.echoWait, onEcho: onEcho) else {
+        guard await speaker.sendTracked(lines, timeout: Self.echoWait, onEcho: onEcho) else {
             logger.warning("IRC message refused: send queue full", metadata: ["channel": "\(channel)", "lines": "\(lines.count)"])
             throw DeliveryError(retryable: true, "the IRC send queue is full")
         }
-        return msgids
     }
 
     /// A new reference for a multiline batch, unique enough on one connection.

@@ -30,7 +30,7 @@ extension IRCAdapter {
             guard policies.reactionFallback == .text else { return }
         }
         let line = Self.reactionLine(key, to: delivery.quoted)
-        _ = try await say(MessageContent(text: RichText(plain: line), kind: .action), from: sender, in: channel,
+        try await say(MessageContent(text: RichText(plain: line), kind: .action), from: sender, in: channel,
                           replyingTo: nil, puppeted: puppeted)
     }
 

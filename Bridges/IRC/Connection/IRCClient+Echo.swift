@@ -22,7 +22,8 @@ extension IRCClient {
         var msgids: [Int: String] = [:]
         var settled: Set<Int> = []
         var onEcho: (@Sendable (_ index: Int, _ msgid: String) -> Void)?
-        var continuation: CheckedContinuation<[String?], Never>
+        /// Whoever awaits the result (`sendEchoed`); nil for `sendTracked`.
+        var continuation: CheckedContinuation<[String?], Never>?
 
         var result: [String?] {
             var ids = [String?](repeating: nil, count: count)
@@ -71,6 +72,28 @@ extension IRCClient {
                 await self?.echoWaitExpired(first)
             }
         }
+    }
+
+    /// Queues `lines` like `send(_:)` and returns at once; `onEcho` is
+    /// called with a line's index and msgid the moment its echo is read
+    /// (within `timeout`, else never). What a delivery uses: waiting for
+    /// the echo would hold every later delivery to the channel behind one
+    /// round trip to the server, and behind this connection's flood control.
+    /// False: the send queue refused the lines.
+    public func sendTracked(_ lines: [IRCMessage], timeout: Duration,
+                            onEcho: (@Sendable (_ index: Int, _ msgid: String) -> Void)?) -> Bool {
+        let waits = mayEcho && onEcho != nil
+        let items = lines.map(outgoing)
+        guard enqueue(items) else { return false }
+        let tickets = items.enumerated().compactMap { index, item in item.ticket.map { ($0, index) } }
+        guard waits, let first = tickets.first?.0, let last = tickets.last?.0 else { return true }
+        echoWaits[first] = EchoWait(tickets: first...last, indexes: Dictionary(uniqueKeysWithValues: tickets),
+                                    count: lines.count, onEcho: onEcho, continuation: nil)
+        Task { [weak self] in
+            try? await Task.sleep(for: timeout)
+            await self?.echoWaitExpired(first)
+        }
+        return true
     }
 
     /// Returns once every line written has been echoed (or given up for
@@ -164,7 +187,7 @@ extension IRCClient {
         }
         if wait.settled.count == wait.indexes.count {
             echoWaits[key] = nil
-            wait.continuation.resume(returning: wait.result)
+            wait.continuation?.resume(returning: wait.result)
         } else {
             echoWaits[key] = wait
         }
@@ -174,12 +197,12 @@ extension IRCClient {
     func echoWaitsAbandoned() {
         let waits = echoWaits.values
         echoWaits = [:]
-        for wait in waits { wait.continuation.resume(returning: wait.result) }
+        for wait in waits { wait.continuation?.resume(returning: wait.result) }
     }
 
     private func echoWaitExpired(_ key: Int) {
         guard let wait = echoWaits.removeValue(forKey: key) else { return }
-        wait.continuation.resume(returning: wait.result)
+        wait.continuation?.resume(returning: wait.result)
     }
 
     private func fold(_ name: String) -> String { isupport.caseMapping.fold(name) }
