@@ -64,6 +64,10 @@ enum OutboundLine {
         case .rank(let rank):
             line.kind = "rank"
             line.rank = rank.rawValue
+        case .moderation:
+            // Not sent: plugins do not declare `Capabilities.moderation`,
+            // so the router never delivers one to them.
+            line.kind = "moderation"
         }
         return line
     }

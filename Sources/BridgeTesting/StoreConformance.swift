@@ -40,7 +40,7 @@ public enum StoreConformance {
 
     /// Every check, for running one test case each (they are independent).
     public static let checks: [Check] = roomChecks + mappingChecks + archiveChecks + archiveQueryChecks
-        + puppetChecks + outboxChecks + transactionChecks
+        + puppetChecks + settingChecks + outboxChecks + transactionChecks
 
     /// Runs every check, each on a new store from `makeStore`, and throws
     /// the first failure.

@@ -136,4 +136,30 @@ public final class SQLiteBridgeStore: BridgeStore {
                 """, arguments: [network.rawValue, participant.network.rawValue, participant.id, puppetID])
         }
     }
+
+    /// Every setting of `scope`, by key.
+    public func settings(in scope: String) async throws -> [String: String] {
+        try await pool.read { db in
+            var settings: [String: String] = [:]
+            let rows = try Row.fetchCursor(db, sql: "SELECT key, value FROM setting WHERE scope = ?", arguments: [scope])
+            while let row = try rows.next() {
+                settings[row["key"]] = row["value"]
+            }
+            return settings
+        }
+    }
+
+    /// Creates, replaces or (with `nil`) removes one setting.
+    public func saveSetting(_ value: String?, for key: String, in scope: String) async throws {
+        try await pool.write { db in
+            if let value {
+                try db.execute(sql: """
+                    INSERT INTO setting (scope, key, value) VALUES (?, ?, ?)
+                    ON CONFLICT DO UPDATE SET value = excluded.value
+                    """, arguments: [scope, key, value])
+            } else {
+                try db.execute(sql: "DELETE FROM setting WHERE scope = ? AND key = ?", arguments: [scope, key])
+            }
+        }
+    }
 }

@@ -26,11 +26,25 @@ enum SQLiteSchema {
         migrator.registerMigration("3-webhook-outbox") { db in
             try db.execute(sql: version3)
         }
+        migrator.registerMigration("4-settings") { db in
+            try db.execute(sql: version4)
+        }
         migrator.registerMigration("5-matrix-transactions") { db in
             try db.execute(sql: version5)
         }
         return migrator
     }
+
+    /// Settings kept for adapters (an IRC user's nick and channels, say),
+    /// opaque values by scope and key.
+    private static let version4 = """
+        CREATE TABLE setting (
+            scope TEXT NOT NULL,
+            key TEXT NOT NULL,
+            value TEXT NOT NULL,
+            PRIMARY KEY (scope, key)
+        ) WITHOUT ROWID;
+        """
 
     /// The outbox: requests waiting to be posted (outgoing webhooks), in
     /// queues; seq is the order within a queue.

@@ -70,6 +70,13 @@ extension ConfigTable {
         return table
     }
 
+    /// Whether the value at `key` is a mapping, for a key that takes either
+    /// one word or a table of settings. Does not count as reading it.
+    public func holdsTable(_ key: String) -> Bool {
+        if case .mapping? = entry(key)?.value { return true }
+        return false
+    }
+
     /// The mapping at `key` as a table, which must be present.
     public func table(_ key: String) throws(ConfigError) -> ConfigTable {
         guard let table = try optionalTable(key) else {

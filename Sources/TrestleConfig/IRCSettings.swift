@@ -13,9 +13,14 @@
 ///     contact: "ops@example.org"    # shown in the realname and the CTCP VERSION answer
 ///     sasl: { mechanism: plain, account: trestle, password_env: LIBERA_PASSWORD }
 ///     mode: relay                   # relay or puppet, for every channel…
-///     channels: { "#trestle-dev": puppet }   # …unless named here
+///     channels:                     # …unless named here, with the mode alone
+///       "#trestle-dev": puppet      #   or a table of the channel's own settings:
+///       "#swift": { mode: relay, reactions: text, long_messages: link }
 ///     edits: resend                 # resend, drop or sed
 ///     max_lines: 5
+///     reactions: drop               # drop, text or tag (per channel too)
+///     reaction_fallback: drop       # for tag where a TAGMSG cannot be sent: drop or text
+///     long_messages: cut            # cut, or link (to http.public_url/text/<id>)
 ///     flood: { burst: 5, interval: 1s }
 ///     netsplit_grace: 60s           # a netsplit QUIT waits this long for a rejoin
 ///     direct_rooms: true            # XMPP users may join #chan%irc.libera.chat@component
@@ -26,6 +31,30 @@ public struct IRCServerSettings: Sendable, Equatable {
     public enum Mode: String, Sendable, CaseIterable { case relay, puppet }
     public enum EditPolicy: String, Sendable, CaseIterable { case resend, drop, sed }
     public enum SASLMechanism: String, Sendable, CaseIterable { case plain, external }
+    public enum ReactionPolicy: String, Sendable, CaseIterable { case drop, text, tag }
+    public enum ReactionFallback: String, Sendable, CaseIterable { case drop, text }
+    public enum LongMessagePolicy: String, Sendable, CaseIterable { case cut, link }
+
+    /// How reactions and long messages are shown in a channel.
+    public struct Courtesy: Sendable, Equatable {
+        public var reactions: ReactionPolicy
+        public var reactionFallback: ReactionFallback
+        public var longMessages: LongMessagePolicy
+
+        public init(reactions: ReactionPolicy = .drop, reactionFallback: ReactionFallback = .drop,
+                    longMessages: LongMessagePolicy = .cut) {
+            self.reactions = reactions
+            self.reactionFallback = reactionFallback
+            self.longMessages = longMessages
+        }
+
+        /// The settings in `table`, each defaulting to `defaults`.
+        init(reading table: ConfigTable, defaults: Courtesy) throws(ConfigError) {
+            reactions = try table.choice("reactions", default: defaults.reactions)
+            reactionFallback = try table.choice("reaction_fallback", default: defaults.reactionFallback)
+            longMessages = try table.choice("long_messages", default: defaults.longMessages)
+        }
+    }
 
     public struct SASL: Sendable, Equatable {
         public var mechanism: SASLMechanism
@@ -50,6 +79,10 @@ public struct IRCServerSettings: Sendable, Equatable {
     public var sourceAddress: String?
     public var mode: Mode
     public var channelModes: [String: Mode]
+    /// Reactions and long messages in every channel…
+    public var courtesy: Courtesy
+    /// …unless the channel has settings of its own (`channels: { "#c": { reactions: … } }`).
+    public var channelCourtesy: [String: Courtesy]
     public var relayFormat: String
     public var relayActionFormat: String
     public var edits: EditPolicy
@@ -113,11 +146,22 @@ public struct IRCServerSettings: Sendable, Equatable {
         }
         sourceAddress = try table.optionalString("source_address", validate: notEmpty)
         mode = try table.choice("mode", default: .relay)
+        courtesy = try Courtesy(reading: table, defaults: Courtesy())
         var channelModes: [String: Mode] = [:]
+        var channelCourtesy: [String: Courtesy] = [:]
         if let channels = try table.optionalTable("channels") {
-            for channel in channels.keys { channelModes[channel] = try channels.choice(channel) as Mode }
+            for channel in channels.keys {
+                if channels.holdsTable(channel) {
+                    let settings = try channels.table(channel)
+                    channelModes[channel] = try settings.choice("mode", default: mode)
+                    channelCourtesy[channel] = try Courtesy(reading: settings, defaults: courtesy)
+                } else {
+                    channelModes[channel] = try channels.choice(channel) as Mode
+                }
+            }
         }
         self.channelModes = channelModes
+        self.channelCourtesy = channelCourtesy
         relayFormat = try table.string("relay_format", default: "<{nick}> {text}", validate: Self.formatProblem)
         relayActionFormat = try table.string("relay_action_format", default: "* {nick} {text}", validate: Self.formatProblem)
         edits = try table.choice("edits", default: .resend)

@@ -39,6 +39,8 @@ extension MUCRoom {
             return RoomOutput(stanzas: [iq.result(XMPPElement("query", namespace: XMPPNamespace.discoItems))])
         case (.get, "ping", XMPPNamespace.ping):
             return RoomOutput(stanzas: [iq.result()])
+        case (_, "query", RoomNamespace.mucAdmin):
+            return handleAdmin(stanza, iq, payload, from: from)
         case (.get, "query", RoomNamespace.mam):
             return RoomOutput(stanzas: [iq.result(Self.mamForm())])
         case (.set, "query", RoomNamespace.mam):

@@ -102,7 +102,11 @@ extension MUCRoom {
         case .topic(let text):
             return RoomDelivery(stanzas: remoteTopic(text, by: sender, at: event.timestamp))
         case .rank(let rank):
+            if sender.network == endpoint.network { return RoomDelivery(stanzas: ownRanked(sender.key, rank)) }
             return RoomDelivery(stanzas: remoteRanked(sender, rank))
+        case .moderation:
+            // Carried out by the network that holds the standing, not here.
+            return RoomDelivery()
         case .message(let content):
             var stanzas = remoteJoined(sender)
             let id = delivery.messageID ?? BridgeMessageID.random()

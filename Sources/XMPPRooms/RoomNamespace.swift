@@ -6,6 +6,8 @@ public enum RoomNamespace {
     public static let muc = "http://jabber.org/protocol/muc"
     /// XEP-0045: occupant information in room presence.
     public static let mucUser = "http://jabber.org/protocol/muc#user"
+    /// XEP-0045 moderation and administration requests.
+    public static let mucAdmin = "http://jabber.org/protocol/muc#admin"
     /// XEP-0421 occupant identifiers.
     public static let occupantID = "urn:xmpp:occupant-id:0"
     /// XEP-0359 stanza ids.

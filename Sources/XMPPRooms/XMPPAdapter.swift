@@ -179,16 +179,29 @@ public final class XMPPAdapter: BridgeAdapter {
     /// (an IRC channel addressed biboumi-style): the room is bridged through
     /// the router (and so remembered in the store), then opened here.
     private func createOnDemand(_ to: JID, for stanza: XMPPElement) async -> Bool {
-        guard let local = to.local, StanzaKind(stanza) == .presence, Presence(stanza)?.type == .available,
-              let room = resolveRoom?(local), let sink = sink.withLock({ $0 })
+        guard let local = to.local, StanzaKind(stanza) == .presence, Presence(stanza)?.type == .available
         else { return false }
+        return await createOnDemand(local, by: stanza.from?.bare.description ?? "?")
+    }
+
+    /// Makes sure the room `local@component` exists, creating it on demand
+    /// as a join would (an IRC channel someone asked to auto-join); false
+    /// when it does not and cannot be made.
+    public func ensureRoom(_ local: String, for user: JID) async -> Bool {
+        guard let key = JID(endpoint(named: local).room)?.bare.description else { return false }
+        if rooms.withLock({ $0[key] != nil }) { return true }
+        return await createOnDemand(local, by: user.bare.description)
+    }
+
+    private func createOnDemand(_ local: String, by user: String) async -> Bool {
+        guard let room = resolveRoom?(local), let sink = sink.withLock({ $0 }) else { return false }
         let endpoint = endpoint(named: local)
         do {
             assign(endpoint.room, to: room.id)
             try await sink.bridge(room.id, endpoints: [endpoint] + room.otherEndpoints)
             try await open(endpoint.room)
             logger.info("room created on demand", metadata: [
-                "room": "\(endpoint.room)", "bridged_room": "\(room.id)", "by": "\(stanza.from?.bare.description ?? "?")"])
+                "room": "\(endpoint.room)", "bridged_room": "\(room.id)", "by": "\(user)"])
             return true
         } catch {
             logger.error("cannot create room on demand", metadata: ["room": "\(endpoint.room)", "error": "\(error)"])

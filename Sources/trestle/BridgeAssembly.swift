@@ -20,6 +20,8 @@ struct BridgeAssembly {
     let connection: ComponentConnection
     let router: Router
     let xmpp: XMPPAdapter
+    /// The archive, also read by the HTTP endpoint (full texts of long messages).
+    let store: any BridgeStore
     /// The ident server, when the `identd` section asks for one.
     let identServer: IRCIdentServer?
 
@@ -48,19 +50,19 @@ struct BridgeAssembly {
         let identRegistry = settings.identd.map { _ in IRCIdentRegistry() }
         // Private messages from IRC go to the relay, made once the connection exists.
         let privateMessages = Mutex<PrivateMessageRelay?>(nil)
+        let store = try SQLiteBridgeStore(path: settings.store.path)
         let ircAdapters = settings.irc.map { server in
             let channels = Set(settings.rooms.flatMap(\.endpoints).filter { $0.network == server.network }.map(\.room))
             let network = NetworkID(server.network)
             return IRCAdapter(
                 configuration: IRCAdapterConfiguration(
                     server, configuredChannels: channels, identitySecret: Self.secret(settings, purpose: "irc puppet identity"),
-                    identRegistry: identRegistry, version: TrestleVersion.string),
-                logger: logger,
+                    identRegistry: identRegistry, version: TrestleVersion.string, publicURL: settings.http?.publicURL),
+                logger: logger, store: store,
                 privateMessages: { message in privateMessages.withLock { $0 }?.deliver(message, from: network) })
         }
         let addresses = IRCAddressBook(settings: settings)
         let directRooms = DirectRoomResolver(settings: settings, addresses: addresses)
-        let store = try SQLiteBridgeStore(path: settings.store.path)
         let webhooks = try settings.webhooks.map { webhooks in
             try WebhookAdapter(configuration: Self.webhookConfiguration(webhooks), store: store, logger: logger)
         }
@@ -90,13 +92,16 @@ struct BridgeAssembly {
             domain: component.jid, extraFeatures: ["http://jabber.org/protocol/muc"],
             softwareVersion: TrestleVersion.string,
             items: { xmpp.roomJIDs.map { ComponentResponder.Item(jid: $0, name: $0.local) } })
+        let ircByNetwork = Dictionary(ircAdapters.map { ($0.network, $0) }, uniquingKeysWith: { a, _ in a })
         let relay = PrivateMessageRelay(
-            domain: component.jid, addresses: addresses,
-            adapters: Dictionary(ircAdapters.map { ($0.network, $0) }, uniquingKeysWith: { a, _ in a }),
+            domain: component.jid, addresses: addresses, adapters: ircByNetwork,
             send: { stanza in outgoing.withLock { $0 }?.send(stanza) }, logger: logger)
         privateMessages.withLock { $0 = relay }
         let dispatcher = ComponentDispatcher(
-            rooms: xmpp, privateMessages: relay, responder: responder,
+            rooms: xmpp, privateMessages: relay,
+            ircSettings: IRCSettingsCommand(domain: component.jid, addresses: addresses, adapters: ircByNetwork, rooms: xmpp,
+                                            logger: logger),
+            responder: responder,
             notifier: AdminNotifier(component: JID(domain: component.jid), admins: component.admins.compactMap(JID.init)),
             logger: logger)
         let connection = ComponentConnection(
@@ -105,6 +110,7 @@ struct BridgeAssembly {
         self.connection = connection
         self.router = router
         self.xmpp = xmpp
+        self.store = store
         if let identd = settings.identd, let identRegistry {
             identServer = IRCIdentServer(host: identd.host, port: identd.port, registry: identRegistry, logger: logger)
         } else {

@@ -6,11 +6,13 @@ import XMPPRooms
 
 /// Where every stanza from the XMPP server goes first: to the bridged
 /// rooms when it is addressed to one, to IRC when it is a private message
-/// to `nick%server@component`, else to the component's own answers
+/// to `nick%server@component`, to the IRC settings command when it is an
+/// IQ for `server@component`, else to the component's own answers
 /// (disco, ping, version, refusals). Connection changes become admin notices.
 struct ComponentDispatcher: ComponentHandler {
     let rooms: XMPPAdapter
     let privateMessages: PrivateMessageRelay
+    let ircSettings: IRCSettingsCommand
     let responder: ComponentResponder
     let notifier: AdminNotifier
     let logger: Logger
@@ -18,6 +20,10 @@ struct ComponentDispatcher: ComponentHandler {
     func received(_ stanza: XMPPElement, on connection: ComponentConnection) async {
         if await rooms.handle(stanza) { return }
         if await privateMessages.handle(stanza) { return }
+        if let reply = await ircSettings.reply(to: stanza) {
+            connection.send(reply)
+            return
+        }
         if let reply = await responder.reply(to: stanza) {
             connection.send(reply)
         }

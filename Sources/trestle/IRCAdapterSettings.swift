@@ -6,8 +6,9 @@ import TrestleConfig
 /// revealed here and nowhere else, defaults already applied by the reader.
 extension IRCAdapterConfiguration {
     /// `configuredChannels`: the server's channels named in the config's rooms.
+    /// `publicURL`: where the HTTP endpoint is reached from outside, for links to full texts.
     init(_ settings: IRCServerSettings, configuredChannels: Set<String>, identitySecret: [UInt8],
-         identRegistry: IRCIdentRegistry?, version: String) {
+         identRegistry: IRCIdentRegistry?, version: String, publicURL: String? = nil) {
         let sasl: IRCRegistrationStateMachine.SASL? = settings.sasl.map { sasl in
             switch sasl.mechanism {
             case .plain: .plain(account: sasl.account ?? "", password: sasl.password?.reveal() ?? "")
@@ -38,9 +39,20 @@ extension IRCAdapterConfiguration {
                 maximumConnections: settings.puppetMaximumConnections, sourceAddresses: settings.puppetSourceAddresses),
             edits: EditPolicy(rawValue: settings.edits.rawValue) ?? .resend,
             maximumLines: settings.maximumLines,
+            policies: IRCChannelPolicies(settings.courtesy),
+            channelPolicies: settings.channelCourtesy.mapValues(IRCChannelPolicies.init),
+            publicURL: publicURL,
             versionReply: "Trestle \(version)" + (settings.contact.map { " (operator: \($0))" } ?? ""),
             netsplitGrace: settings.netsplitGrace,
             webIRC: settings.webIRCPassword.map { ($0.reveal(), settings.webIRCGateway) },
             identitySecret: identitySecret)
+    }
+}
+
+extension IRCChannelPolicies {
+    init(_ courtesy: IRCServerSettings.Courtesy) {
+        self.init(reactions: Reactions(rawValue: courtesy.reactions.rawValue) ?? .drop,
+                  reactionFallback: ReactionFallback(rawValue: courtesy.reactionFallback.rawValue) ?? .drop,
+                  longMessages: LongMessages(rawValue: courtesy.longMessages.rawValue) ?? .cut)
     }
 }

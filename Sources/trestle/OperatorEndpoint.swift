@@ -1,18 +1,24 @@
+import BridgeKit
 import Hummingbird
 import Logging
 import NIOCore
 import Prometheus
 import XMPPCore
 
-/// The operator's HTTP endpoint: `/metrics` in Prometheus' text format and
+/// The operator's HTTP endpoint: `/metrics` in Prometheus' text format,
 /// `/health` (200 when the XMPP stream is up, 503 otherwise, with a
-/// one-line JSON body). Bound where the `http` section says; no token, so
-/// keep it on loopback or a private network.
+/// one-line JSON body), and `/text/<message id>`, the full text of one
+/// archived message, which IRC channels whose messages are cut for length
+/// link to (`FullTextRoute`). Bound where the `http` section says; no
+/// token, so keep it on loopback or a private network, with a proxy
+/// forwarding only `/text/` if IRC users are to follow the links.
 enum OperatorEndpoint {
     static func application(
-        host: String, port: Int, registry: PrometheusCollectorRegistry, connection: ComponentConnection, logger: Logger
+        host: String, port: Int, registry: PrometheusCollectorRegistry, connection: ComponentConnection,
+        store: any BridgeStore, logger: Logger
     ) -> some ApplicationProtocol {
-        let router = Router()
+        let router = Hummingbird.Router()
+        FullTextRoute.add(to: router, store: store, logger: logger)
         router.get("/metrics") { _, _ -> Response in
             var text: [UInt8] = []
             registry.emit(into: &text)

@@ -49,6 +49,7 @@ struct RunCommand: AsyncParsableCommand {
             .init(service: RouterService(router: assembly.router)), .init(service: assembly.connection),
             .init(service: ReloadService(path: config, settings: settings, router: assembly.router, xmpp: assembly.xmpp,
                                          level: level, logger: logger)),
+            .init(service: MemoryTrimService()),
         ]
         if let ident = assembly.identServer {
             // Bound before anything connects to IRC: the bot's own ident lookup comes at once.
@@ -62,7 +63,8 @@ struct RunCommand: AsyncParsableCommand {
         }
         if let http = settings.http {
             services.append(.init(service: OperatorEndpoint.application(
-                host: http.host, port: http.port, registry: registry, connection: assembly.connection, logger: logger)))
+                host: http.host, port: http.port, registry: registry, connection: assembly.connection, store: assembly.store,
+                logger: logger)))
             logger.info("operator endpoint", metadata: ["address": "http://\(http.host):\(http.port)/metrics"])
         }
         let group = ServiceGroup(

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """IRC gateway benchmark: Trestle against biboumi, side by side, in one run.
 
-    .venv/bin/python Tests/Benchmarks/irc_bench.py [--messages 2000]
+    .venv/bin/python Tests/Benchmarks/irc_bench.py [--messages 2000] [--senders 8] [--paced-seconds 5]
 
 One InspIRCd (flood limits off, on port 6667 where biboumi looks for a
 plain-text server) and one Prosody with two components, `trestle.localhost`
@@ -10,12 +10,23 @@ fresh process of it, one XMPP client (slixmpp) joins
 `#bench%127.0.0.1@<gateway>/benchx`, which puts `benchx` in the IRC channel
 through the gateway, and a plain IRC client (asyncio streams) joins `#bench`:
 
-1. **IRC → XMPP**: the IRC client writes N lines at once; the XMPP client
-   times each arrival (every line carries its send time). The reference,
-   measured first in the same run: the same N lines from one plain IRC
-   client to another through the same server, no gateway.
+1. **IRC → XMPP**: K plain IRC clients (`--senders`) write N lines in all,
+   at once; the XMPP client times each arrival (every line carries its send
+   time). The reference, measured first in the same run: the same N lines
+   from the same K IRC clients to one more plain IRC client through the
+   same server, no gateway (one sender alone is held to about 330 lines/s
+   by the server, whatever reads them).
 2. **XMPP → IRC**: the XMPP client sends N messages at once; the IRC client
    times each arrival.
+3. **Paced, Trestle only**: each direction again at a steady rate of ten
+   times what biboumi (with its database) carried in that direction in the
+   same run, for `--paced-seconds`: the rate kept and the p50/p99 latency
+   at that rate.
+
+biboumi runs twice: with its database (every message saved, its default
+when a database is configured) and without one (no history), so both of
+the issue's comparisons come from one run. Trestle always keeps its
+archive: every message is stored before it is shown.
 
 Reported per gateway and direction: messages/s (first send to last arrival),
 p50/p99 latency, the gateway's CPU seconds per 1,000 messages, and its
@@ -195,66 +206,113 @@ async def open_biboumi_throttle(xmpp: MUCUser, domain: str) -> None:
         raise RuntimeError(f"biboumi refused the throttle setting: {done}")
 
 
-async def run_gateway(label: str, domain: str, pid: int, prosody, ircd, count: int, timeout: float) -> list[Result]:
+async def run_gateway(label: str, domain: str, pid: int, prosody, ircd, count: int, timeout: float,
+                      senders: int, paced: dict[str, float] | None = None, paced_seconds: float = 5.0) -> list[Result]:
+    """Bursts both ways; then, when `paced` gives rates by direction, each
+    direction at that steady rate."""
     room = f"{CHANNEL}%127.0.0.1@{domain}"
     xmpp = TimedMUCUser("benchx@localhost", PASSWORD, prosody)
     irc = RawIRC(ircd.host, ircd.port, "benchirc")
+    talkers = [RawIRC(ircd.host, ircd.port, f"benchin{i}") for i in range(senders)]
     results = []
     try:
         await xmpp.login()
-        if label == "biboumi":
+        if label.startswith("biboumi"):
             await open_biboumi_throttle(xmpp, domain)
-        await irc.connect()
-        irc.send(f"JOIN {CHANNEL}\r\n")
-        await irc.wait(lambda: any(f" 366 benchirc {CHANNEL} " in l for l in irc.lines), 10)
+        for client in [irc] + talkers:
+            await client.connect()
+            client.send(f"JOIN {CHANNEL}\r\n")
+            await client.wait(lambda c=client: any(f" 366 {c.nick} {CHANNEL} " in l for l in c.lines), 10)
         await enter(xmpp, room, "benchx", timeout=30)
         await irc.wait(lambda: any("JOIN" in l and l.startswith(":benchx!") for l in irc.lines), 30)
         await asyncio.sleep(1)
 
-        # IRC → XMPP.
+        # IRC → XMPP, a burst from K senders.
         before = cpu_seconds(pid)
-        irc.send("".join(f"PRIVMSG {CHANNEL} :in{i} {time.time():.6f}\r\n" for i in range(count)))
-        deadline = time.monotonic() + timeout
-        while sum(1 for _, t in xmpp.arrivals if t.startswith("in")) < count and time.monotonic() < deadline:
-            await asyncio.sleep(0.05)
+        burst_from_irc(talkers, "in", count)
+        await arrivals(lambda: sum(1 for _, t in xmpp.arrivals if t.startswith("in")) >= count, timeout)
         cpu = settled_cpu([pid])[pid] - before
         rate, p50, p99, problems = summary(xmpp.arrivals, "in", count)
         results.append(Result(label, "IRC → XMPP", rate, p50, p99, cpu / count * 1000, problems))
 
-        # XMPP → IRC.
+        # XMPP → IRC, a burst.
         before = cpu_seconds(pid)
         for i in range(count):
             xmpp.say(room, f"out{i} {time.time():.6f}")
-        deadline = time.monotonic() + timeout
-        while sum(1 for _, _, t in irc.arrivals if t.startswith("out")) < count and time.monotonic() < deadline:
-            await asyncio.sleep(0.05)
+        await arrivals(lambda: sum(1 for _, _, t in irc.arrivals if t.startswith("out")) >= count, timeout)
         cpu = settled_cpu([pid])[pid] - before
         rate, p50, p99, problems = summary([(a, t) for a, _, t in irc.arrivals], "out", count)
         results.append(Result(label, "XMPP → IRC", rate, p50, p99, cpu / count * 1000, problems))
+
+        for direction, target in (paced or {}).items():
+            n = max(1, int(target * paced_seconds))
+            prefix = "pin" if direction == "IRC → XMPP" else "pout"
+            before = cpu_seconds(pid)
+            if direction == "IRC → XMPP":
+                await paced_send(lambda i: talkers[i % senders].send(f"PRIVMSG {CHANNEL} :{prefix}{i} {time.time():.6f}\r\n"),
+                                 n, target)
+                await arrivals(lambda: sum(1 for _, t in xmpp.arrivals if t.startswith(prefix)) >= n, timeout)
+                got = xmpp.arrivals
+            else:
+                await paced_send(lambda i: xmpp.say(room, f"{prefix}{i} {time.time():.6f}"), n, target)
+                await arrivals(lambda: sum(1 for _, _, t in irc.arrivals if t.startswith(prefix)) >= n, timeout)
+                got = [(a, t) for a, _, t in irc.arrivals]
+            cpu = settled_cpu([pid])[pid] - before
+            rate, p50, p99, problems = summary(got, prefix, n)
+            results.append(Result(label, f"{direction}, paced at {target:,.0f}/s", rate, p50, p99, cpu / n * 1000, problems))
     finally:
-        irc.close()
+        for client in [irc] + talkers:
+            client.close()
         xmpp.close_now()
     return results
 
 
-async def irc_reference(ircd, count: int, timeout: float) -> Result:
-    """The IRC server's own rate, no gateway: one plain client to another
-    through the same channel, measured like the IRC → XMPP direction."""
-    sender, receiver = RawIRC(ircd.host, ircd.port, "refsend"), RawIRC(ircd.host, ircd.port, "refrecv")
+def burst_from_irc(talkers: list[RawIRC], prefix: str, count: int) -> None:
+    """`count` lines at once, dealt round-robin to the senders."""
+    batches = [[] for _ in talkers]
+    for i in range(count):
+        batches[i % len(talkers)].append(f"PRIVMSG {CHANNEL} :{prefix}{i} {time.time():.6f}\r\n")
+    for talker, lines in zip(talkers, batches):
+        talker.send("".join(lines))
+
+
+async def paced_send(send_one, count: int, rate: float) -> None:
+    """Calls `send_one(i)` for i in 0..<count at `rate` per second, in 5 ms steps."""
+    started = time.monotonic()
+    sent = 0
+    while sent < count:
+        due = min(count, int((time.monotonic() - started) * rate) + 1)
+        while sent < due:
+            send_one(sent)
+            sent += 1
+        await asyncio.sleep(0.005)
+
+
+async def arrivals(done, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while not done() and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+
+
+async def irc_reference(ircd, count: int, timeout: float, senders: int) -> Result:
+    """The IRC server's own rate, no gateway: the same K plain clients to
+    one more through the same channel, measured like the IRC → XMPP direction."""
+    talkers = [RawIRC(ircd.host, ircd.port, f"refsend{i}") for i in range(senders)]
+    receiver = RawIRC(ircd.host, ircd.port, "refrecv")
     try:
-        for client in (sender, receiver):
+        for client in talkers + [receiver]:
             await client.connect()
             client.send(f"JOIN {CHANNEL}\r\n")
             await client.wait(lambda c=client: any(f" 366 {c.nick} {CHANNEL} " in l for l in c.lines), 10)
-        sender.send("".join(f"PRIVMSG {CHANNEL} :in{i} {time.time():.6f}\r\n" for i in range(count)))
+        burst_from_irc(talkers, "in", count)
         deadline = time.monotonic() + timeout
         while sum(1 for _, _, t in receiver.arrivals if t.startswith("in")) < count and time.monotonic() < deadline:
             await asyncio.sleep(0.05)
         rate, p50, p99, problems = summary([(a, t) for a, _, t in receiver.arrivals], "in", count)
         return Result("(reference) InspIRCd alone", "IRC → IRC", rate, p50, p99, 0.0, problems)
     finally:
-        sender.close()
-        receiver.close()
+        for client in talkers + [receiver]:
+            client.close()
 
 
 def rss_mb(pid: int) -> float:
@@ -268,6 +326,8 @@ def rss_mb(pid: int) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--messages", type=int, default=2000)
+    parser.add_argument("--senders", type=int, default=8, help="IRC clients sending the IRC → XMPP burst")
+    parser.add_argument("--paced-seconds", type=float, default=5.0)
     parser.add_argument("--timeout", type=float, default=120)
     args = parser.parse_args()
     for program in ("prosody", "inspircd", "biboumi"):
@@ -290,8 +350,32 @@ def main() -> int:
     try:
         prosody.start()
         ircd.start()
-        results.append(asyncio.run(irc_reference(ircd, args.messages, args.timeout)))
-        # Trestle.
+        results.append(asyncio.run(irc_reference(ircd, args.messages, args.timeout, args.senders)))
+        # biboumi, with its history saved (its default with a database), then without.
+        for history in (True, False):
+            label = "biboumi" if history else "biboumi, history off"
+            directory = work / ("biboumi" if history else "biboumi-nohistory")
+            directory.mkdir()
+            biboumi = start_biboumi(directory, prosody, log_level=2)
+            time.sleep(1.5)
+            if biboumi.poll() is not None:
+                raise RuntimeError(f"biboumi exited with {biboumi.returncode}: "
+                                   + (directory / "biboumi.log").read_text()[-2000:])
+            try:
+                if not history:
+                    asyncio.run(biboumi_history_off("biboumi.localhost", prosody))
+                results += asyncio.run(run_gateway(label, "biboumi.localhost", biboumi.pid, prosody, ircd,
+                                                   args.messages, args.timeout, args.senders))
+                memory[label] = rss_mb(biboumi.pid)
+            finally:
+                biboumi.send_signal(signal.SIGTERM)
+                try:
+                    biboumi.wait(5)
+                except subprocess.TimeoutExpired:
+                    biboumi.kill()
+            time.sleep(1)
+        archived = {r.direction: r.rate for r in results if r.gateway == "biboumi"}
+        # Trestle, then paced at ten times what biboumi with its history carried.
         config = component_config(prosody, jid="trestle.localhost", secret=SECRET)
         config["logging"] = {"level": "info"}
         config["store"] = {"path": str(work / "trestle.sqlite")}
@@ -299,35 +383,28 @@ def main() -> int:
                                    "flood": {"burst": 1000, "interval": 0}, "queue_limit": 1000000}}
         trestle = TrestleProcess(config, directory=work / "trestle", binary=binary).start()
         trestle.wait_for_log(r"component connected", timeout=20)
+        paced = {direction: 10 * rate for direction, rate in archived.items() if rate > 0}
         results += asyncio.run(run_gateway("Trestle", "trestle.localhost", trestle.process.pid, prosody, ircd,
-                                           args.messages, args.timeout))
+                                           args.messages, args.timeout, args.senders, paced, args.paced_seconds))
         memory["Trestle"] = rss_mb(trestle.process.pid)
         trestle.stop()
-        # biboumi.
-        biboumi = start_biboumi(work, prosody, log_level=2)
-        time.sleep(1.5)
-        if biboumi.poll() is not None:
-            raise RuntimeError(f"biboumi exited with {biboumi.returncode}: " + (work / "biboumi.log").read_text()[-2000:])
-        try:
-            results += asyncio.run(run_gateway("biboumi", "biboumi.localhost", biboumi.pid, prosody, ircd,
-                                               args.messages, args.timeout))
-            memory["biboumi"] = rss_mb(biboumi.pid)
-        finally:
-            biboumi.send_signal(signal.SIGTERM)
-            try:
-                biboumi.wait(5)
-            except subprocess.TimeoutExpired:
-                biboumi.kill()
     finally:
         ircd.stop()
         prosody.stop()
 
-    print(f"\n{args.messages} messages per direction; one gateway at a time; loopback; this machine: {os.cpu_count()} cores\n")
+    print(f"\n{args.messages} messages per burst and direction ({args.senders} IRC senders); one gateway at a time; "
+          f"loopback; this machine: {os.cpu_count()} cores\n")
     print("| gateway | direction | msg/s | p50 / p99 ms | gateway CPU s per 1,000 msg |")
     print("|---|---|---|---|---|")
     for r in results:
         cpu = f"{r.cpu_per_1000:.2f}" if r.cpu_per_1000 else "—"
         print(f"| {r.gateway} | {r.direction} | {r.rate:,.0f} | {r.p50:,.0f} / {r.p99:,.0f} | {cpu} |")
+    rates = {(r.gateway, r.direction): r.rate for r in results}
+    print("\n| direction | Trestle ÷ biboumi (history on) | Trestle ÷ biboumi (history off) |\n|---|---|---|")
+    for direction in ("IRC → XMPP", "XMPP → IRC"):
+        trestle_rate = rates.get(("Trestle", direction), 0)
+        on, off = rates.get(("biboumi", direction), 0), rates.get(("biboumi, history off", direction), 0)
+        print(f"| {direction} | {trestle_rate / on if on else 0:.1f}× | {trestle_rate / off if off else 0:.1f}× |")
     print("\n| gateway | resident memory after the run |\n|---|---|")
     for gateway, mb in memory.items():
         print(f"| {gateway} | {mb:.1f} MB |")
@@ -336,6 +413,24 @@ def main() -> int:
         print(f"PROBLEM: {problem}")
     shutil.rmtree(work, ignore_errors=True)
     return 1 if problems else 0
+
+
+async def biboumi_history_off(domain: str, prosody) -> None:
+    """biboumi's own configure command (on its domain): record_history off
+    for the benchmark user."""
+    xmpp = MUCUser("benchx@localhost", PASSWORD, prosody)
+    await xmpp.login()
+    try:
+        first = await xmpp.iq(domain, "set", f"<command xmlns='{COMMANDS}' node='configure' action='execute'/>")
+        command = first.xml.find(f"{{{COMMANDS}}}command")
+        form = ("<x xmlns='jabber:x:data' type='submit'>"
+                "<field var='record_history'><value>0</value></field></x>")
+        done = await xmpp.iq(domain, "set", f"<command xmlns='{COMMANDS}' node='configure' "
+                                            f"sessionid='{command.get('sessionid')}' action='complete'>{form}</command>")
+        if done.xml.find(f"{{{COMMANDS}}}command").get("status") != "completed":
+            raise RuntimeError(f"biboumi refused record_history=0: {done}")
+    finally:
+        xmpp.close_now()
 
 
 if __name__ == "__main__":

@@ -49,3 +49,15 @@ import struct Foundation.Date
         #expect(kept?.payload == .message(content))
     }
 }
+
+/// Moderation requests reach only the networks that carry them out.
+@Suite struct ModerationDegradationTests {
+    @Test func onlyNetworksThatModerateReceiveRequests() {
+        let event = BridgeEvent(
+            origin: Endpoint(network: "xmpp", room: "lobby@bridge.example"),
+            sender: Participant(network: "xmpp", id: "alice@example.org", displayName: "Alice"), timestamp: .now,
+            payload: .moderation(of: ParticipantKey(network: "irc.libera", id: "bob"), .rank(.op)))
+        #expect(Degradation.adapt(event, for: .all, policy: DegradationPolicy(), targetKnown: true, quoted: nil) == nil)
+        #expect(Degradation.adapt(event, for: [.moderation], policy: DegradationPolicy(), targetKnown: true, quoted: nil) == event)
+    }
+}

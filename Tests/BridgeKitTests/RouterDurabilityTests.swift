@@ -66,6 +66,12 @@ final class GatedStore: BridgeStore {
     func savePuppet(_ puppetID: String, for participant: ParticipantKey, on network: NetworkID) async throws {
         try await inner.savePuppet(puppetID, for: participant, on: network)
     }
+    func settings(in scope: String) async throws -> [String: String] {
+        try await inner.settings(in: scope)
+    }
+    func saveSetting(_ value: String?, for key: String, in scope: String) async throws {
+        try await inner.saveSetting(value, for: key, in: scope)
+    }
     func enqueueOutbox(_ entry: OutboxEntry, limit: Int) async throws -> OutboxAdmission {
         try await inner.enqueueOutbox(entry, limit: limit)
     }

@@ -14,9 +14,12 @@ import XMLStream
         #expect(!outbox.enqueue(stanza(4)))
         #expect(outbox.refusedCount == 1)
         let batch = outbox.take(upTo: 2)
-        #expect(batch.map { $0.stanzaID } == ["1", "2"])
+        #expect(batch.map(\.id) == ["1", "2"])
         outbox.putBack(batch)
-        #expect(outbox.take().map { $0.stanzaID } == ["1", "2", "3"])
+        let rest = outbox.take()
+        #expect(rest.map(\.id) == ["1", "2", "3"])
+        // Kept as the bytes the writer sends.
+        #expect(String(decoding: rest[0].bytes, as: UTF8.self) == "<message id='1'/>")
     }
 
     @Test func waitingWriterWakesOnEnqueue() async {

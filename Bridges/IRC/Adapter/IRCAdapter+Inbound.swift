@@ -2,7 +2,7 @@ import BridgeKit
 import Foundation
 
 /// IRC lines read by the bot, turned into events: messages, actions and
-/// notices; joins (also from NAMES), parts, quits, kicks and nick changes;
+/// notices; reactions (IRCv3 `+draft/react` TAGMSGs); joins (also from NAMES), parts, quits, kicks and nick changes;
 /// topics. Lines from Trestle's own connections are dropped here.
 extension IRCAdapter {
     func received(_ message: IRCMessage) async {
@@ -10,6 +10,8 @@ extension IRCAdapter {
         switch message.command {
         case "PRIVMSG", "NOTICE":
             await receivedText(message)
+        case "TAGMSG":
+            await receivedReaction(message)
         case "JOIN":
             guard let nick = message.prefix?.nick, let name = parameters.first else { return }
             await joined(nick, channel: name)
@@ -103,10 +105,41 @@ extension IRCAdapter {
                            from: nick, in: channel.name)
     }
 
+    /// `@+draft/react=👍;+draft/reply=<msgid> TAGMSG #chan`: a reaction to
+    /// the message with that msgid (`+draft/unreact` takes one back, as
+    /// some clients send it). Other TAGMSGs (typing) are not bridged.
+    private func receivedReaction(_ message: IRCMessage) async {
+        guard let nick = message.prefix?.nick, !isOwn(nick), let target = message.parameters.first,
+            let channel = channels[fold(target)],
+            let reply = message.tags["+draft/reply"] ?? message.tags["+reply"], !reply.isEmpty
+        else { return }
+        let added: Bool, key: String
+        if let react = message.tags["+draft/react"] ?? message.tags["+react"], !react.isEmpty {
+            (added, key) = (true, react)
+        } else if let unreact = message.tags["+draft/unreact"], !unreact.isEmpty {
+            (added, key) = (false, unreact)
+        } else {
+            return
+        }
+        await puppetEchoesSettled()
+        await route(.reaction(to: .remote(RemoteMessageID(reply)), key: key, added: added), from: nick, in: channel.name,
+                    at: Self.time(of: message))
+    }
+
+    /// An answer to a line a puppet just said can reach the bot before the
+    /// puppet's own connection has read that line's echo, and so its msgid:
+    /// the puppets' echoes are settled first (at most a second), so the
+    /// answer finds the message. (The bot's own echoes come in order on
+    /// its connection, before any answer to them.)
+    private func puppetEchoesSettled() async {
+        for puppet in puppets.values { await puppet.client.echoesSettled(within: .seconds(1)) }
+    }
+
     private func routeMessage(_ content: MessageContent, _ message: IRCMessage, from nick: String, in channel: String) async {
         var content = content
         if let reply = message.tags["+draft/reply"] ?? message.tags["+reply"], !reply.isEmpty {
             content.replyTo = .remote(RemoteMessageID(reply))
+            await puppetEchoesSettled()
         }
         let remoteID = message.tags["msgid"].flatMap { $0.isEmpty ? nil : RemoteMessageID($0) }
         await route(.message(content), from: nick, in: channel, at: Self.time(of: message), remoteID: remoteID)
@@ -170,7 +203,8 @@ extension IRCAdapter {
 
     /// Records a member's membership modes; a change of rank becomes an event.
     func setModes(_ modes: Set<Character>, of nick: String, in key: String) async {
-        guard let channel = channels[key], channel.members[fold(nick)] != nil, !isOwn(nick) else { return }
+        if isOwn(nick) { return await setOwnModes(modes, of: nick, in: key) }
+        guard let channel = channels[key], channel.members[fold(nick)] != nil else { return }
         let before = IRCMembershipRank.rank(of: channel.modes[fold(nick)] ?? [])
         channels[key]?.modes[fold(nick)] = modes
         let after = IRCMembershipRank.rank(of: modes)

@@ -43,7 +43,8 @@ extension IRCAdapter {
         let settings = configuration.puppets
         // In a channel joined directly, and in private, people are themselves: no suffix.
         let suffix = personal ? "" : settings.nickSuffix
-        let nick = IRCPuppetNick.make(from: sender.displayName, suffix: suffix, limit: isupport.nickLength)
+        let own = personal ? userSettings[key] : nil
+        let nick = own?.nick ?? IRCPuppetNick.make(from: sender.displayName, suffix: suffix, limit: isupport.nickLength)
         var client = configuration.bot
         let identity = IRCPuppetIdentity(key, secret: configuration.identitySecret)
         client.registration = IRCRegistrationStateMachine.Configuration(
@@ -56,12 +57,14 @@ extension IRCAdapter {
             client.registration.webIRC = .init(password: web.password, gateway: web.gateway, hostname: identity.hostname,
                                                address: identity.address)
         }
+        // People's own choices, over the operator's, on the connection they use themselves.
+        own?.apply(to: &client)
         if !settings.sourceAddresses.isEmpty {
             client.sourceAddress = settings.sourceAddresses[puppetSerial % settings.sourceAddresses.count]
         }
         puppetSerial += 1
         let registry = puppetNicks
-        registry.insert(nick)
+        registry.insert(nick, for: key)
         let puppet = IRCClient(configuration: client, logger: logger, nickChanged: { old, new in
             registry.replace(old, with: new)
         })
@@ -106,7 +109,12 @@ extension IRCAdapter {
                     "reason": "\(message.parameters.count > 2 ? message.parameters[2] : "")"])
                 puppets[key]?.channels.remove(fold(message.parameters[0]))
                 await client.part(message.parameters[0])
-            } else if ["404", "442", "473", "474", "475", "477", "432", "433"].contains(message.command) {
+            } else if message.command == "482", puppets[key]?.personal == true, message.parameters.count >= 2 {
+                // A moderation its person asked for (`IRCAdapter+Moderation.swift`), refused: say so.
+                let text = "\(message.parameters[1]): \(message.parameters.last ?? "not allowed")"
+                await privateMessageHandler?(IRCPrivateMessage(recipient: key, from: nil,
+                                                               content: MessageContent(text: RichText(plain: text), kind: .notice)))
+            } else if ["404", "442", "473", "474", "475", "477", "432", "433", "482"].contains(message.command) {
                 logger.warning("IRC refused a puppet's line", metadata: [
                     "participant": "\(key)", "numeric": "\(message.command)", "reply": "\(message.parameters.last ?? "")"])
             }
@@ -122,7 +130,14 @@ extension IRCAdapter {
         }
     }
 
-    func leave(_ key: ParticipantKey, channel: String, reason: String?) async {
+    /// `key` leaves `channel`; with `keepingPersistent`, a channel its
+    /// person asked to stay in (`IRCUserSettings`) is kept joined.
+    func leave(_ key: ParticipantKey, channel: String, reason: String?, keepingPersistent: Bool) async {
+        if keepingPersistent, puppets[key]?.personal == true, userSettings[key]?.keeps(channel, fold: fold) == true {
+            logger.info("connection stays in the channel (persistent)", metadata: [
+                "participant": "\(key)", "channel": "\(channel)"])
+            return
+        }
         guard var puppet = puppets[key], puppet.channels.remove(fold(channel)) != nil else { return }
         await handOver(from: key, channels: [fold(channel)])
         if puppet.channels.isEmpty {
@@ -155,7 +170,8 @@ extension IRCAdapter {
     }
 
     func rename(_ key: ParticipantKey, to name: String) async {
-        guard let puppet = puppets[key] else { return }
+        // A nick its person chose in their settings stays.
+        guard let puppet = puppets[key], !(puppet.personal && userSettings[key]?.nick != nil) else { return }
         let direct = puppet.channels.contains { channels[$0].map { mode(of: $0.name) == .direct } ?? false }
         let nick = IRCPuppetNick.make(from: name, suffix: direct ? "" : configuration.puppets.nickSuffix,
                                       limit: isupport.nickLength)
@@ -201,7 +217,7 @@ extension IRCAdapter {
         while !Task.isCancelled {
             try? await Task.sleep(for: tick)
             let now = ContinuousClock.now
-            for (key, puppet) in puppets where now - puppet.lastActive >= timeout {
+            for (key, puppet) in puppets where now - puppet.lastActive >= timeout && !staysJoined(key, puppet) {
                 logger.info("idle puppet disconnected", metadata: ["participant": "\(key)"])
                 await handOver(from: key, channels: puppet.channels)
                 await end(key, puppet, reason: "idle")

@@ -16,6 +16,7 @@ public actor IRCAdapter: BridgeAdapter {
     public nonisolated let network: NetworkID
     nonisolated let configuration: IRCAdapterConfiguration
     let channelModes: IRCChannelModeTable
+    nonisolated let channelPolicies: IRCChannelPolicyTable
     let logger: Logger
     let bot: IRCClient
     var sink: (any EventSink)?
@@ -38,13 +39,20 @@ public actor IRCAdapter: BridgeAdapter {
     let puppetNicks = IRCPuppetNickRegistry()
     /// Where private messages to puppets go (`IRCAdapter+Private.swift`).
     let privateMessageHandler: (@Sendable (IRCPrivateMessage) async -> Void)?
+    /// Where people's own settings are kept (`IRCAdapter+UserSettings.swift`).
+    let store: (any BridgeStore)?
+    var userSettings: [ParticipantKey: IRCUserSettings] = [:]
+    /// Whether the auto-join channels were joined since the start.
+    var autoJoined = false
 
-    public init(configuration: IRCAdapterConfiguration, logger: Logger,
+    public init(configuration: IRCAdapterConfiguration, logger: Logger, store: (any BridgeStore)? = nil,
                 privateMessages: (@Sendable (IRCPrivateMessage) async -> Void)? = nil) {
         self.privateMessageHandler = privateMessages
+        self.store = store
         self.network = configuration.network
         self.configuration = configuration
         self.channelModes = IRCChannelModeTable(configuration)
+        self.channelPolicies = IRCChannelPolicyTable(defaults: configuration.policies, channels: configuration.channelPolicies)
         var logger = logger
         logger[metadataKey: "network"] = "\(configuration.network)"
         self.logger = logger
@@ -53,8 +61,10 @@ public actor IRCAdapter: BridgeAdapter {
     }
 
     public nonisolated func capabilities(in room: String) -> Capabilities {
-        var capabilities: Capabilities = [.replies, .formatting]
+        var capabilities: Capabilities = [.replies, .formatting, .moderation]
         if configuration.edits == .sed { capabilities.insert(.edits) }
+        // Reactions are this adapter's to show (or not) by the channel's policy.
+        if channelPolicies.policies(of: room).reactions != .drop { capabilities.insert(.reactions) }
         return capabilities
     }
 
@@ -65,6 +75,7 @@ public actor IRCAdapter: BridgeAdapter {
 
     public func run(sink: any EventSink) async throws {
         attach(sink)
+        await loadUserSettings()
         logger.info("IRC adapter starting", metadata: [
             "server": "\(configuration.bot.host):\(configuration.bot.port)", "tls": "\(configuration.bot.tls != nil)",
             "channels": "\(channels.count)"])
@@ -98,7 +109,7 @@ public actor IRCAdapter: BridgeAdapter {
     public func close(_ room: String) async {
         channels[isupport.caseMapping.fold(room)] = nil
         await bot.part(room, reason: "unbridged")
-        for key in puppets.keys { await leave(key, channel: room, reason: "unbridged") }
+        for key in puppets.keys { await leave(key, channel: room, reason: "unbridged", keepingPersistent: false) }
     }
 
     func mode(of channel: String) -> IRCAdapterConfiguration.ChannelMode {
@@ -114,6 +125,10 @@ public actor IRCAdapter: BridgeAdapter {
             self.isupport = isupport
             // Channels and identities were keyed before the server said how it folds case.
             channels = Dictionary(channels.values.map { (isupport.caseMapping.fold($0.name), $0) }, uniquingKeysWith: { a, _ in a })
+            if !autoJoined {
+                autoJoined = true
+                await joinAutoJoinChannels()
+            }
         case .motd:
             break
         case .message(let message):
@@ -133,7 +148,7 @@ public actor IRCAdapter: BridgeAdapter {
         let parameters = message.parameters
         let channelName: String?
         switch message.command {
-        case "PRIVMSG", "NOTICE", "JOIN", "PART", "KICK", "TOPIC", "MODE": channelName = parameters.first
+        case "PRIVMSG", "NOTICE", "TAGMSG", "JOIN", "PART", "KICK", "TOPIC", "MODE": channelName = parameters.first
         case "332", "366": channelName = parameters.count > 1 ? parameters[1] : nil
         case "353": channelName = parameters.count > 2 ? parameters[2] : nil
         case "QUIT", "NICK": return true

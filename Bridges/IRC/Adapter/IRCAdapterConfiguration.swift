@@ -45,8 +45,16 @@ public struct IRCAdapterConfiguration: Sendable {
     public var puppets: PuppetSettings
     public var edits: EditPolicy
     /// A message longer than this many IRC lines is cut, with a note of how
-    /// many lines were left out.
+    /// many lines were left out (or a link to the full text, by policy).
     public var maximumLines: Int
+    /// Reactions and long messages, for every channel…
+    public var policies: IRCChannelPolicies
+    /// …unless the channel is named here (keys as configured).
+    public var channelPolicies: [String: IRCChannelPolicies]
+    /// Where Trestle's HTTP endpoint is reached from outside
+    /// (`https://bridge.example.org`), for links to the full text of long
+    /// messages; nil: no links are offered.
+    public var publicURL: String?
     /// The answer to CTCP VERSION, with the operator's contact.
     public var versionReply: String
     /// WEBIRC for puppets: the password and gateway name the server trusts
@@ -62,7 +70,8 @@ public struct IRCAdapterConfiguration: Sendable {
         network: NetworkID, bot: IRCClientConfiguration, defaultMode: ChannelMode = .relay,
         channelModes: [String: ChannelMode] = [:], configuredChannels: Set<String>? = nil, relayFormat: String = "<{nick}> {text}",
         relayActionFormat: String = "* {nick} {text}", puppets: PuppetSettings = PuppetSettings(),
-        edits: EditPolicy = .resend, maximumLines: Int = 5, versionReply: String = "Trestle",
+        edits: EditPolicy = .resend, maximumLines: Int = 5, policies: IRCChannelPolicies = IRCChannelPolicies(),
+        channelPolicies: [String: IRCChannelPolicies] = [:], publicURL: String? = nil, versionReply: String = "Trestle",
         netsplitGrace: Duration = .seconds(60), webIRC: (password: String, gateway: String)? = nil,
         identitySecret: [UInt8] = Array("trestle".utf8)
     ) {
@@ -76,6 +85,9 @@ public struct IRCAdapterConfiguration: Sendable {
         self.puppets = puppets
         self.edits = edits
         self.maximumLines = maximumLines
+        self.policies = policies
+        self.channelPolicies = channelPolicies
+        self.publicURL = publicURL
         self.versionReply = versionReply
         self.netsplitGrace = netsplitGrace
         self.webIRC = webIRC

@@ -12,6 +12,10 @@ import NIOCore
 /// after the next registration, in order. Protocol answers (PONG, CAP,
 /// SASL) bypass the queue and the flood control.
 ///
+/// With `echo-message`, the server's copies of this connection's own
+/// lines are matched to what was sent (`IRCClient+Echo.swift`) and never
+/// reach `events`: `sendEchoed` hands their msgids to the sender instead.
+///
 /// What the server says arrives on `events`, one consumer.
 public actor IRCClient {
     public enum Event: Sendable {
@@ -37,10 +41,18 @@ public actor IRCClient {
     public private(set) var nick: String
     public private(set) var isupport = IRCISupport()
     public private(set) var capabilities: Set<String> = []
+    /// The server's `draft/multiline` limits, when it has the capability (and `batch`).
+    public private(set) var multiline: IRCMultiline?
     public private(set) var isRegistered = false
     /// Channels to be in (folded name → name as given), rejoined after each reconnect.
     private var channels: [String: String] = [:]
-    private var queue = CircularBuffer<IRCMessage>()
+    private var queue = CircularBuffer<Outgoing>()
+    /// Lines written and awaiting their echo, and who waits for them.
+    var echoTracker = IRCEchoTracker()
+    var echoWaits: [Int: EchoWait] = [:]
+    var nextTicket = 0
+    /// Echoed multiline batches of ours being read: reference → their msgid.
+    var echoBatches: [String: String] = [:]
     private var flood: IRCFloodControl
     private var machine: IRCRegistrationStateMachine
     private var writer: NIOAsyncChannelOutboundWriter<ByteBuffer>?
@@ -51,6 +63,8 @@ public actor IRCClient {
     /// The MOTD lines of this registration (375, 372…, 376).
     private var motd: [String] = []
     private var stopReason: String?
+    /// Which port connecting tries (`currentTarget()`); moves on after a failed connect.
+    private var portIndex = 0
     private let nickChanged: (@Sendable (_ old: String, _ new: String) -> Void)?
 
     /// `nickChanged` is told of every change of this connection's own nick
@@ -98,6 +112,8 @@ public actor IRCClient {
             continuation.yield(.disconnected(reason: outcome.reason, retryIn: delay))
             try? await Task.sleep(for: delay)
         }
+        // Lines never sent will never be echoed: nobody waits for them.
+        echoWaitsAbandoned()
         continuation.finish()
     }
 
@@ -107,15 +123,26 @@ public actor IRCClient {
     /// when the queue would grow past its limit.
     @discardableResult
     public func send(_ lines: [IRCMessage]) -> Bool {
-        guard queue.count + lines.count <= configuration.queueLimit else {
+        enqueue(lines.map(outgoing))
+    }
+
+    func enqueue(_ items: [Outgoing]) -> Bool {
+        guard queue.count + items.count <= configuration.queueLimit else {
             logger.warning("IRC send queue full; lines refused", metadata: [
-                "queued": "\(queue.count)", "refused": "\(lines.count)"])
-            IRCMetrics.refused(configuration.metricsNetwork, lines: lines.count)
+                "queued": "\(queue.count)", "refused": "\(items.count)"])
+            IRCMetrics.refused(configuration.metricsNetwork, lines: items.count)
             return false
         }
-        for line in lines { queue.append(line) }
+        for item in items { queue.append(item) }
         wake()
         return true
+    }
+
+    /// A line for the queue; a message gets a ticket, to match its echo.
+    func outgoing(_ line: IRCMessage) -> Outgoing {
+        guard Self.echoedCommands.contains(line.command) else { return Outgoing(line: line, ticket: nil) }
+        nextTicket += 1
+        return Outgoing(line: line, ticket: nextTicket)
     }
 
     /// Joins `name` now (when registered) and after every reconnect.
@@ -123,14 +150,14 @@ public actor IRCClient {
         let key = isupport.caseMapping.fold(name)
         guard channels[key] == nil else { return }
         channels[key] = name
-        if isRegistered { queue.append(IRCMessage(command: "JOIN", parameters: [name])) }
+        if isRegistered { queue.append(Outgoing(line: IRCMessage(command: "JOIN", parameters: [name]))) }
         wake()
     }
 
     /// Leaves `name` and stops rejoining it.
     public func part(_ name: String, reason: String? = nil) {
         guard channels.removeValue(forKey: isupport.caseMapping.fold(name)) != nil else { return }
-        if isRegistered { queue.append(IRCMessage(command: "PART", parameters: [name] + (reason.map { [$0] } ?? []))) }
+        if isRegistered { queue.append(Outgoing(line: IRCMessage(command: "PART", parameters: [name] + (reason.map { [$0] } ?? [])))) }
         wake()
     }
 
@@ -169,13 +196,27 @@ public actor IRCClient {
 
     // MARK: - One connection
 
+    /// The configuration with the port now being tried (`portIndex` 0: the
+    /// configured one; then each alternative in turn).
+    private func currentTarget() -> IRCClientConfiguration {
+        guard portIndex > 0, portIndex <= configuration.alternativePorts.count else { return configuration }
+        var target = configuration
+        let choice = configuration.alternativePorts[portIndex - 1]
+        target.port = choice.port
+        target.tls = choice.tls ? (configuration.tls ?? IRCTLSSettings()) : nil
+        return target
+    }
+
     private func session(_ backoff: inout ReconnectBackoff) async -> (reason: String, permanent: Bool) {
         let asyncChannel: IRCTransport.LineChannel
         logger.debug("IRC connecting", metadata: ["source": "\(configuration.sourceAddress ?? "default")"])
+        let target = currentTarget()
         do {
-            asyncChannel = try await IRCTransport.connect(configuration)
+            asyncChannel = try await IRCTransport.connect(target)
         } catch {
-            return ("cannot connect to \(configuration.host):\(configuration.port): \(error)", false)
+            // The next attempt tries the next port of the list, if there is one.
+            portIndex = (portIndex + 1) % (configuration.alternativePorts.count + 1)
+            return ("cannot connect to \(target.host):\(target.port)\(target.tls == nil ? "" : " (TLS)"): \(error)", false)
         }
         logger.debug("IRC connected; registering")
         machine = IRCRegistrationStateMachine(configuration: configuration.registration)
@@ -212,6 +253,7 @@ public actor IRCClient {
         }
         writer = nil
         channel = nil
+        connectionEnded()
         if isRegistered { IRCMetrics.connections(configuration.metricsNetwork, change: -1) }
         isRegistered = false
         wake()
@@ -238,6 +280,7 @@ public actor IRCClient {
         // Before registration only the server's notices are passed on
         // ("*** Looking up your hostname…"): a person may want to read them.
         guard isRegistered || (message.command == "NOTICE" && message.prefix?.isServer == true) else { return }
+        if isRegistered, consumedAsEcho(message) { return }
         switch message.command {
         case "PING", "PONG":
             return
@@ -265,10 +308,12 @@ public actor IRCClient {
             self.nick = nick
             self.capabilities = capabilities
             self.isupport = isupport
+            multiline = capabilities.isSuperset(of: ["draft/multiline", "batch"])
+                ? machine.offeredCapabilities["draft/multiline"].flatMap(IRCMultiline.init(capabilityValue:)) : nil
             // Rejoin first, ahead of what waited for the connection.
             channels = Dictionary(channels.values.map { (isupport.caseMapping.fold($0), $0) }, uniquingKeysWith: { a, _ in a })
             for name in channels.values.sorted().reversed() {
-                queue.prepend(IRCMessage(command: "JOIN", parameters: [name]))
+                queue.prepend(Outgoing(line: IRCMessage(command: "JOIN", parameters: [name])))
             }
             isRegistered = true
             IRCMetrics.connections(configuration.metricsNetwork, change: 1)
@@ -295,24 +340,28 @@ public actor IRCClient {
     /// Sends queued lines while registered, paced by the flood control.
     private func pump() async {
         while !Task.isCancelled {
-            guard isRegistered, let writer, let line = queue.first else {
+            guard isRegistered, let writer, let next = queue.first else {
                 await waitForWork()
                 continue
             }
+            let line = labelled(next)
             if let wait = flood.take(now: .now) {
                 try? await Task.sleep(for: wait)
                 continue
             }
             guard let bytes = Self.encode(line) else {
                 queue.removeFirst()
+                if let ticket = next.ticket { echoSettled(lost: [ticket]) }
                 logger.error("IRC line could not be serialized; dropped", metadata: ["command": "\(line.command)"])
                 continue
             }
+            // Recorded before writing: the echo may be read before the write returns.
+            written(next, as: line)
             do {
                 try await writer.write(bytes)
                 IRCMetrics.sent(configuration.metricsNetwork)
                 // Still the same line at the head: nothing was queued in front of it meanwhile.
-                if queue.first == line { queue.removeFirst() }
+                if queue.first == next { queue.removeFirst() }
             } catch {
                 return
             }

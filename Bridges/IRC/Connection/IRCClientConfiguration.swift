@@ -25,6 +25,9 @@ public struct IRCClientConfiguration: Sendable {
     public var identRegistry: IRCIdentRegistry?
     /// The network this connection's metrics are counted under.
     public var metricsNetwork: String
+    /// Other ports to try, in turn, when connecting to `port` fails (a
+    /// user's own list of ports, TLS ones first, as biboumi tries them).
+    public var alternativePorts: [IRCPortChoice] = []
 
     public init(
         host: String, port: Int, tls: IRCTLSSettings? = nil, sourceAddress: String? = nil,
@@ -47,6 +50,16 @@ public struct IRCClientConfiguration: Sendable {
         self.connectTimeout = connectTimeout
         self.identRegistry = identRegistry
         self.metricsNetwork = metricsNetwork
+    }
+}
+
+/// A port to connect to and whether it speaks TLS there.
+public struct IRCPortChoice: Sendable, Hashable, Codable {
+    public var port: Int
+    public var tls: Bool
+    public init(port: Int, tls: Bool) {
+        self.port = port
+        self.tls = tls
     }
 }
 

@@ -85,7 +85,7 @@ public struct IRCRegistrationStateMachine: Sendable {
 
         public static let defaultCapabilities: Set<String> = [
             "sasl", "server-time", "message-tags", "echo-message", "multi-prefix", "away-notify",
-            "account-notify", "extended-join", "chghost", "batch", "labeled-response",
+            "account-notify", "extended-join", "chghost", "batch", "labeled-response", "draft/multiline",
         ]
 
         public init(

@@ -47,7 +47,24 @@ public struct IRCBodySplitter: Sendable {
         return pieces
     }
 
-    private static func split(_ line: Substring, limit: Int, into pieces: inout [String]) {
+    /// The pieces of each line of `body` (blank lines dropped), for a
+    /// framing that joins a line's pieces again (IRCv3 `draft/multiline`
+    /// with `draft/multiline-concat`): a piece cut at a space keeps the
+    /// space at its end, so joining a line's pieces gives the line back.
+    /// Each piece is at most `budget - reserving` bytes, that space included.
+    public func splitLines(_ body: String, reserving reserved: Int = 0) -> [[String]] {
+        let limit = max(budget - reserved, Self.minimumBudget)
+        let clean = body.unicodeScalars.contains("\0") ? body.replacing("\0", with: "") : body
+        return clean.split(whereSeparator: \.isNewline).filter { !$0.allSatisfy(\.isWhitespace) }.map { line in
+            var pieces: [String] = []
+            Self.split(line, limit: limit, into: &pieces, keepingSpaces: true)
+            return pieces
+        }
+    }
+
+    private static func split(_ line: Substring, limit: Int, into pieces: inout [String], keepingSpaces: Bool = false) {
+        // A kept space must fit too.
+        let scanLimit = keepingSpaces ? max(limit - 1, Self.minimumBudget) : limit
         var rest = line
         while !rest.isEmpty {
             if rest.utf8.count <= limit {
@@ -59,7 +76,7 @@ public struct IRCBodySplitter: Sendable {
             var lastSpace: String.Index?
             for index in rest.indices {
                 let size = rest[index].utf8.count
-                if used + size > limit { break }
+                if used + size > scanLimit { break }
                 if rest[index] == " " { lastSpace = index }
                 used += size
                 end = rest.index(after: index)
@@ -73,14 +90,14 @@ public struct IRCBodySplitter: Sendable {
                     used += UTF8.width(rest.unicodeScalars[scalars])
                     scalars = rest.unicodeScalars.index(after: scalars)
                 } while scalars < rest.unicodeScalars.endIndex
-                    && used + UTF8.width(rest.unicodeScalars[scalars]) <= limit
+                    && used + UTF8.width(rest.unicodeScalars[scalars]) <= scanLimit
                 pieces.append(String(String.UnicodeScalarView(rest.unicodeScalars[..<scalars])))
                 rest = Substring(String(String.UnicodeScalarView(rest.unicodeScalars[scalars...])))
             } else if rest[end] == " " {
-                pieces.append(String(rest[..<end]))
+                pieces.append(String(rest[..<end]) + (keepingSpaces ? " " : ""))
                 rest = rest[rest.index(after: end)...]
             } else if let space = lastSpace, space > rest.startIndex {
-                pieces.append(String(rest[..<space]))
+                pieces.append(String(rest[..<space]) + (keepingSpaces ? " " : ""))
                 rest = rest[rest.index(after: space)...]
             } else {
                 pieces.append(String(rest[..<end]))

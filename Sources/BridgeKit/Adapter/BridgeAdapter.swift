@@ -104,8 +104,11 @@ public struct Delivery: Sendable {
     public var isReflection = false
     /// For a new message: call it as soon as the network's id for it is
     /// known, before handling anything more the network says, so that an
-    /// answer referring to it (a reply, a reaction) finds it. What `deliver`
-    /// returns is recorded as well; giving both is fine.
+    /// answer referring to it (a reply, a reaction) finds it; also after
+    /// `deliver` has returned (an id the network gives later, such as an
+    /// IRC server's echo). Every id recorded is kept, in the store too; the
+    /// last one is the message's id there. What `deliver` returns is
+    /// recorded as well.
     public var recordRemoteID: (@Sendable (RemoteMessageID) -> Void)?
 
     public init(

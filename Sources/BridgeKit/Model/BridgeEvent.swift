@@ -60,6 +60,13 @@ public struct BridgeEvent: Hashable, Sendable, Codable {
         case topic(String)
         /// The sender's standing in the room changed (or became known).
         case rank(ParticipantRank)
+        /// The sender asks that someone else's standing change: a moderator
+        /// on one network acting on a participant (an XMPP moderator giving
+        /// an IRC user operator status, kicking, banning). Carried out by the
+        /// networks that declare `Capabilities.moderation`, with the
+        /// sender's own rights there; the result comes back as ordinary
+        /// `rank` and `part` events. Never archived.
+        case moderation(of: ParticipantKey, ModerationAction)
     }
 
     /// Why someone left.

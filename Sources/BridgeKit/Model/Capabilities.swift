@@ -17,6 +17,11 @@ public struct Capabilities: OptionSet, Hashable, Sendable, Codable {
     /// then also delivers each event to its origin, marked as a reflection,
     /// after it is stored and in archive order with everything else.
     public static let reflection = Capabilities(rawValue: 1 << 7)
+    /// The network carries out moderation requests from other networks
+    /// (`BridgeEvent.Payload.moderation`); others never receive them. Not
+    /// in `all`: acting on someone's standing is a duty only the network
+    /// that holds it can take on.
+    public static let moderation = Capabilities(rawValue: 1 << 8)
 
     /// Everything a network can show (reflection is a duty, not a feature: not included).
     public static let all: Capabilities = [.edits, .retractions, .reactions, .replies, .typing, .attachments, .formatting]

@@ -44,6 +44,8 @@ public enum Degradation {
             let what = quoted.map { " to \(quote($0))" } ?? ""
             _ = reference
             event.payload = .message(MessageContent(text: RichText(plain: "reacted \(key)\(what)"), kind: .action))
+        case .moderation:
+            if !capabilities.contains(.moderation) { return nil }
         case .join, .part, .rename, .topic, .rank:
             break
         }

@@ -75,6 +75,7 @@ extension Router {
         if let id = item.messageID, case .message = event.payload {
             delivery.recordRemoteID = { [self] remote in
                 state.withLock { $0.cache.insert(id, endpoint, remote) }
+                writer.enqueue([.mapping(id, endpoint, remote)])
             }
         }
         var attempt = 0

@@ -54,7 +54,7 @@ extension Router {
             guard let target = await resolve(reference, in: origin) else { return drop(\.unresolved, event, "reaction to an unknown message") }
             messageID = target
             event.payload = .reaction(to: .bridge(target), key: key, added: added)
-        case .join, .part, .rename, .topic, .rank:
+        case .join, .part, .rename, .topic, .rank, .moderation:
             break
         }
         event.via.append(instanceID)

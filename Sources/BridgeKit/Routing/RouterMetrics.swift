@@ -48,6 +48,7 @@ extension BridgeEvent.Payload {
         case .rename: "rename"
         case .topic: "topic"
         case .rank: "rank"
+        case .moderation: "moderation"
         }
     }
 }

@@ -33,6 +33,14 @@ public protocol BridgeStore: Sendable {
     func puppet(for participant: ParticipantKey, on network: NetworkID) async throws -> String?
     func savePuppet(_ puppetID: String, for participant: ParticipantKey, on network: NetworkID) async throws
 
+    /// Every setting saved in `scope` (e.g. one IRC server's per-user
+    /// settings), by key. Values are opaque to the store: each owner
+    /// encodes its own (JSON as a rule).
+    func settings(in scope: String) async throws -> [String: String]
+    /// Saves `value` under `key` in `scope`, replacing what was there;
+    /// `nil` removes it.
+    func saveSetting(_ value: String?, for key: String, in scope: String) async throws
+
     /// Adds `entry` at the end of its queue, in one transaction with the
     /// check that the queue holds fewer than `limit` entries and none with
     /// the same id (see `OutboxEntry`).

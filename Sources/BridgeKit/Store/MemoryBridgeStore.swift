@@ -13,6 +13,7 @@ public final class MemoryBridgeStore: BridgeStore {
         var byRemote: [Endpoint: [RemoteMessageID: BridgeMessageID]] = [:]
         var remotes: [BridgeMessageID: [Endpoint: RemoteMessageID]] = [:]
         var puppets: [NetworkID: [ParticipantKey: String]] = [:]
+        var settings: [String: [String: String]] = [:]
         /// Outbox entries per queue, oldest first.
         var outbox: [String: [OutboxEntry]] = [:]
         /// Which queue holds each outbox entry id.
@@ -92,6 +93,14 @@ public final class MemoryBridgeStore: BridgeStore {
 
     public func savePuppet(_ puppetID: String, for participant: ParticipantKey, on network: NetworkID) async throws {
         state.withLock { $0.puppets[network, default: [:]][participant] = puppetID }
+    }
+
+    public func settings(in scope: String) async throws -> [String: String] {
+        state.withLock { $0.settings[scope] ?? [:] }
+    }
+
+    public func saveSetting(_ value: String?, for key: String, in scope: String) async throws {
+        state.withLock { $0.settings[scope, default: [:]][key] = value }
     }
 
     public func enqueueOutbox(_ entry: OutboxEntry, limit: Int) async throws -> OutboxAdmission {

@@ -310,15 +310,25 @@ public final class ComponentConnection: Service, Sendable {
             }
         }
 
+        /// Stanzas written in one go (a burst) after which freed memory is
+        /// handed back to the system once the outbox is empty.
+        static let trimAfter = 2_000
+
         /// Writes queued stanzas as they come, a keepalive when idle, and the
         /// stream's closing tag at shutdown.
         private func writeLoop(outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>) async throws {
             let keepalive = connection.configuration.keepaliveInterval
             let outbox = connection.outbox
             var bytes: [UInt8] = []
+            var writtenSinceTrim = 0
             while !Task.isCancelled {
                 let batch = outbox.take()
                 if batch.isEmpty {
+                    if writtenSinceTrim >= Self.trimAfter {
+                        // A burst has drained: give the memory it took back to the system.
+                        writtenSinceTrim = 0
+                        MemoryTrim.returnFreeMemory()
+                    }
                     if connection.isShuttingDown {
                         let closing = connection.shared.withLock { $0.machine?.shutdownRequested() ?? .none }
                         if case .send(let text) = closing { try await outbound.write(ByteBuffer(string: text)) }
@@ -333,9 +343,8 @@ public final class ComponentConnection: Service, Sendable {
                     continue
                 }
                 bytes.removeAll(keepingCapacity: true)
-                for stanza in batch {
-                    XMLSerializer.write(stanza, inScope: XMPPNamespace.component, to: &bytes)
-                }
+                for stanza in batch { bytes.append(contentsOf: stanza.bytes) }
+                writtenSinceTrim += batch.count
                 do {
                     try await outbound.write(ByteBuffer(bytes: bytes))
                 } catch {

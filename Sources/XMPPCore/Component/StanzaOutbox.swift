@@ -15,13 +15,18 @@ import XMLStream
 /// (300 people joining one room at once make about 90,000 presences), so
 /// the bound is the larger `connectedLimit`, there only so that a server
 /// that stops reading cannot make Trestle grow without end.
+///
+/// Stanzas are kept serialized (`QueuedStanza`): one byte array each is a
+/// quarter of the memory of the element tree, and such bursts are where
+/// Trestle's memory goes (500 people joining one room at once make
+/// 250,000 presences).
 public final class StanzaOutbox: Sendable {
     public let limit: Int
     /// The bound while connected.
     public let connectedLimit: Int
 
     private struct State {
-        var queue = CircularBuffer<XMPPElement>(initialCapacity: 64)
+        var queue = CircularBuffer<QueuedStanza>(initialCapacity: 64)
         var refused = 0
         var waiter: (token: Int, continuation: CheckedContinuation<Void, Never>)?
         var nextToken = 0
@@ -44,12 +49,13 @@ public final class StanzaOutbox: Sendable {
 
     /// Queues `stanza`; `false` when the queue is full and it was refused.
     public func enqueue(_ stanza: XMPPElement) -> Bool {
+        let queued = QueuedStanza(stanza)
         let (accepted, waiter) = state.withLock { state -> (Bool, CheckedContinuation<Void, Never>?) in
             guard state.queue.count < (state.connected ? connectedLimit : limit) else {
                 state.refused += 1
                 return (false, nil)
             }
-            state.queue.append(stanza)
+            state.queue.append(queued)
             let waiter = state.waiter?.continuation
             state.waiter = nil
             return (true, waiter)
@@ -59,7 +65,7 @@ public final class StanzaOutbox: Sendable {
     }
 
     /// Puts back stanzas a writer took but could not write, ahead of the rest.
-    public func putBack(_ stanzas: [XMPPElement]) {
+    public func putBack(_ stanzas: [QueuedStanza]) {
         guard !stanzas.isEmpty else { return }
         state.withLock { state in
             state.queue.insert(contentsOf: stanzas, at: state.queue.startIndex)
@@ -67,11 +73,11 @@ public final class StanzaOutbox: Sendable {
     }
 
     /// Takes up to `maximum` stanzas from the front.
-    public func take(upTo maximum: Int = 256) -> [XMPPElement] {
+    public func take(upTo maximum: Int = 256) -> [QueuedStanza] {
         state.withLock { state in
             let count = min(maximum, state.queue.count)
             guard count > 0 else { return [] }
-            var taken: [XMPPElement] = []
+            var taken: [QueuedStanza] = []
             taken.reserveCapacity(count)
             for _ in 0..<count { taken.append(state.queue.removeFirst()) }
             return taken
@@ -136,5 +142,20 @@ public final class StanzaOutbox: Sendable {
             }
             waiter?.resume()
         }
+    }
+}
+
+/// A stanza waiting in the outbox, already serialized in the component
+/// stream's namespace.
+public struct QueuedStanza: Sendable {
+    public let bytes: [UInt8]
+    /// The stanza's `id`, for logs and tests.
+    public let id: String?
+
+    public init(_ stanza: XMPPElement) {
+        var bytes: [UInt8] = []
+        XMLSerializer.write(stanza, inScope: XMPPNamespace.component, to: &bytes)
+        self.bytes = bytes
+        id = stanza.stanzaID
     }
 }

@@ -42,6 +42,7 @@ class IRCServer:
         self.services_port: int | None = None  # set by `Services` before start: a link port for them
         self.lookups = False  # when True, host lookups (and their "*** Looking up…" notices) are on
         self.motd: str | None = None  # the message of the day, when set before start
+        self.left_out: set[str] = set()  # MODULES not to load (set before start), to test without them
         self.dir = Path(directory or tempfile.mkdtemp(prefix="ircd-test-")).resolve()
         self.dir.mkdir(parents=True, exist_ok=True)
         self.binary = binary or os.environ.get("INSPIRCD_BIN", "inspircd")
@@ -80,7 +81,7 @@ class IRCServer:
             '<type name="Admin" classes="All">',
             '<oper name="admin" password="adminpw" host="*@*" type="Admin">',
         ]
-        lines += [f'<module name="{name}">' for name in MODULES + (["ident"] if self.ident else [])]
+        lines += [f'<module name="{name}">' for name in MODULES + (["ident"] if self.ident else []) if name not in self.left_out]
         if self.motd is not None:
             (self.dir / "motd.txt").write_text(self.motd + "\n")
             lines.append(f'<files motd="{self.dir / "motd.txt"}">')
