@@ -32,6 +32,7 @@ extension MatrixAdapter {
         case .rename: "rename"
         case .topic: "topic"
         case .rank: "rank"
+        case .moderation: "moderation"
         }
     }
 
@@ -92,7 +93,9 @@ extension MatrixAdapter {
                 // The puppet may not set it; the bot may.
                 try await client.request(.PUT, path, as: names.botUserID, body: ["topic": .string(topic)])
             }
-        case .rank:
+        case .rank, .moderation:
+            // Matrix does not declare `.moderation`: ranks and moderators'
+            // requests from other networks are not carried out here.
             break
         }
         return nil
