@@ -155,12 +155,6 @@ extension MatrixAdapter {
         let material = "\(delivery.messageID?.rawValue ?? "-")|\(delivery.endpoint)|\(event.sender.key)|"
             + "\(event.timestamp.timeIntervalSince1970)|\(event.payload)"
         let digest = SHA256.hash(data: Array(material.utf8))
-        let digits = Array("0123456789abcdef".utf8)
-        var hex: [UInt8] = []
-        for byte in digest.prefix(16) {
-            hex.append(digits[Int(byte >> 4)])
-            hex.append(digits[Int(byte & 0x0F)])
-        }
-        return "trestle-" + String(decoding: hex, as: UTF8.self)
+        return "trestle-" + hexadecimal(Array(digest).prefix(16))
     }
 }

@@ -49,12 +49,6 @@ final class MatrixMediaLinks: Sendable {
 
     private func signature(_ server: String, _ id: String) -> String {
         let mac = HMAC<SHA256>.authenticationCode(for: Array("\(server)/\(id)".utf8), using: key)
-        let digits = Array("0123456789abcdef".utf8)
-        var hex: [UInt8] = []
-        for byte in Array(mac).prefix(16) {
-            hex.append(digits[Int(byte >> 4)])
-            hex.append(digits[Int(byte & 0x0F)])
-        }
-        return String(decoding: hex, as: UTF8.self)
+        return hexadecimal(Array(mac).prefix(16))
     }
 }

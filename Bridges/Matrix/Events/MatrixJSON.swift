@@ -1,9 +1,7 @@
-import Foundation
-
 /// Any JSON value, as Matrix events and API answers are: open-ended objects
 /// whose fields depend on the event type. Read with subscripts
 /// (`event["content"]["body"].string`); missing fields read as `.null`.
-public enum MatrixJSON: Hashable, Sendable, Codable, ExpressibleByDictionaryLiteral, ExpressibleByStringLiteral,
+public enum MatrixJSON: Hashable, Sendable, ExpressibleByDictionaryLiteral, ExpressibleByStringLiteral,
     ExpressibleByArrayLiteral, ExpressibleByIntegerLiteral, ExpressibleByBooleanLiteral {
     case null
     case bool(Bool)
@@ -19,36 +17,6 @@ public enum MatrixJSON: Hashable, Sendable, Codable, ExpressibleByDictionaryLite
     public init(arrayLiteral elements: MatrixJSON...) { self = .array(elements) }
     public init(integerLiteral value: Int) { self = .number(Double(value)) }
     public init(booleanLiteral value: Bool) { self = .bool(value) }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        if container.decodeNil() {
-            self = .null
-        } else if let value = try? container.decode(Bool.self) {
-            self = .bool(value)
-        } else if let value = try? container.decode(Double.self) {
-            self = .number(value)
-        } else if let value = try? container.decode(String.self) {
-            self = .string(value)
-        } else if let value = try? container.decode([MatrixJSON].self) {
-            self = .array(value)
-        } else {
-            self = .object(try container.decode([String: MatrixJSON].self))
-        }
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        switch self {
-        case .null: try container.encodeNil()
-        case .bool(let value): try container.encode(value)
-        case .number(let value):
-            if value.rounded() == value, abs(value) < 1e15 { try container.encode(Int64(value)) } else { try container.encode(value) }
-        case .string(let value): try container.encode(value)
-        case .array(let value): try container.encode(value)
-        case .object(let value): try container.encode(value)
-        }
-    }
 
     public subscript(key: String) -> MatrixJSON {
         get { if case .object(let object) = self { object[key] ?? .null } else { .null } }
