@@ -9,9 +9,12 @@ struct MemoryTrimService: Service {
     var interval: Duration = .seconds(30)
 
     func run() async throws {
-        try await cancelWhenGracefulShutdown {
+        // A shutdown cancels the sleep; that is the end, not an error (a
+        // service that throws makes the whole process exit with a failure).
+        await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
-                try await Task.sleep(for: interval)
+                try? await Task.sleep(for: interval)
+                if Task.isCancelled { break }
                 MemoryTrim.returnFreeMemory()
             }
         }

@@ -329,8 +329,10 @@ def main() -> int:
     parser.add_argument("--senders", type=int, default=8, help="IRC clients sending the IRC → XMPP burst")
     parser.add_argument("--paced-seconds", type=float, default=5.0)
     parser.add_argument("--timeout", type=float, default=120)
+    parser.add_argument("--trestle-only", action="store_true",
+                        help="measure Trestle's bursts alone (no biboumi, no paced runs): for comparing builds")
     args = parser.parse_args()
-    for program in ("prosody", "inspircd", "biboumi"):
+    for program in ("prosody", "inspircd") + (() if args.trestle_only else ("biboumi",)):
         if not shutil.which(program):
             say(f"{program} is not installed (apt-get install {program})")
             return 2
@@ -352,7 +354,7 @@ def main() -> int:
         ircd.start()
         results.append(asyncio.run(irc_reference(ircd, args.messages, args.timeout, args.senders)))
         # biboumi, with its history saved (its default with a database), then without.
-        for history in (True, False):
+        for history in () if args.trestle_only else (True, False):
             label = "biboumi" if history else "biboumi, history off"
             directory = work / ("biboumi" if history else "biboumi-nohistory")
             directory.mkdir()
