@@ -6,12 +6,13 @@ import Foundation
 /// one person; linking and unlinking check that person's power in the room
 /// concerned, as its own state says.
 extension MatrixAdapter {
-    /// Answers `event` if it is a command in a direct message with the bot.
-    func answerCommand(_ event: MatrixJSON, room: String, sink: any EventSink) async {
+    /// Answers `event` if it is a command in a direct message with the bot;
+    /// returns whether it was one.
+    func answerCommand(_ event: MatrixJSON, room: String, sink: any EventSink) async -> Bool {
         guard event["type"].string == "m.room.message", event["content"]["msgtype"].string == "m.text",
               let sender = event["sender"].string, !names.isOwn(sender),
               let text = event["content"]["body"].string, await isDirect(room)
-        else { return }
+        else { return false }
         let command = MatrixBotCommand(parsing: text)
         logger.info("matrix bot command", metadata: ["room": "\(room)", "sender": "\(sender)", "command": "\(command)"])
         let answer: String
@@ -36,6 +37,7 @@ extension MatrixAdapter {
         } catch {
             logger.warning("matrix bot cannot answer", metadata: ["room": "\(room)", "error": "\(error)"])
         }
+        return true
     }
 
     /// Whether `room` is a direct conversation: the bot and one person.

@@ -6,14 +6,16 @@ import Foundation
 extension MatrixAdapter {
     /// Handles a transaction's events in order and returns once everything
     /// routed is stored, so that acknowledging the transaction loses nothing.
-    /// Returns whether anything was routed.
+    /// Returns whether anything was routed or answered (a command run
+    /// again would be answered twice).
     func handle(_ events: [MatrixJSON], sink: any EventSink) async -> Bool {
         var receipts: [Receipt] = []
+        var commands = 0
         for event in events {
             guard let room = event["room_id"].string, let type = event["type"].string else { continue }
             if type == "m.room.member" { await noteMembership(event, room: room) }
             guard state.withLock({ $0.rooms.contains(room) }) else {
-                await answerCommand(event, room: room, sink: sink)
+                if await answerCommand(event, room: room, sink: sink) { commands += 1 }
                 continue
             }
             let sender = event["sender"].string ?? ""
@@ -31,7 +33,7 @@ extension MatrixAdapter {
             }
         }
         for receipt in receipts { await receipt.durable() }
-        return !receipts.isEmpty
+        return !receipts.isEmpty || commands > 0
     }
 
     /// Keeps the reaction ledger in step with reactions and their redactions.
