@@ -61,7 +61,7 @@ public final class MatrixAppServiceAPI: Sendable {
     let store: any BridgeStore
     let handlers: Handlers
     let logger: Logger
-    private let lock = MatrixAsyncLock()
+    private let lock = AsyncLock()
 
     public init(hsToken: String, registrationID: String, store: any BridgeStore, handlers: Handlers, logger: Logger) {
         token = MatrixAccessToken(hsToken)

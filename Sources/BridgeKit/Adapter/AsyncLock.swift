@@ -1,10 +1,13 @@
 import Synchronization
 
 /// A first-come, first-served lock that may be held across suspension
-/// points, which `Mutex` may not. A room holds it while a joining client
-/// gets its history and is added, and while events are shown to the room,
-/// so a message is either in the joiner's history or shown to them live.
-final class AsyncLock: Sendable {
+/// points, which `Mutex` may not. An XMPP room holds it while a joining
+/// client gets its history and is added, and while events are shown to the
+/// room, so a message is either in the joiner's history or shown to them
+/// live; the Matrix adapter processes the homeserver's transactions under
+/// it, one at a time and in order, even when a retry arrives while the
+/// first attempt is still being processed.
+public final class AsyncLock: Sendable {
     private struct State {
         var locked = false
         var waiters: [CheckedContinuation<Void, Never>] = []
@@ -12,7 +15,9 @@ final class AsyncLock: Sendable {
 
     private let state = Mutex(State())
 
-    func withLock<T: Sendable>(_ body: () async throws -> T) async rethrows -> T {
+    public init() {}
+
+    public func withLock<T: Sendable>(_ body: () async throws -> T) async rethrows -> T {
         await lock()
         defer { unlock() }
         return try await body()
