@@ -463,13 +463,7 @@ def test_sasl_with_services(prosody, ircd, trestle, tmp_path):
     ircd.start()
     services.start()
     try:
-        async def register():
-            async with IRCUser(ircd, "owner") as owner:
-                owner.say("NickServ", "REGISTER correct-horse owner@example.org")
-                await owner.wait_for(lambda l: l.command == "NOTICE" and l.nick == "NickServ"
-                                     and "registered" in l.text.lower(), what="the account registered")
-
-        run(register())
+        run(services.register_account("owner", "correct-horse"))
         sasl = {"mechanism": "plain", "account": "owner", "password": "wrong-password"}
         refused = trestle(rooms=rooms(), irc=irc_settings(ircd, sasl=sasl))
         line = refused.wait_for_log(r"^.*refused for good.*$", timeout=15)

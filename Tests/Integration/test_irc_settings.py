@@ -115,13 +115,7 @@ def test_own_sasl_account_and_ports(prosody, ircd, trestle, tmp_path):
     ircd.start()
     services.start()
     try:
-        async def register():
-            async with IRCUser(ircd, "alicea") as owner:
-                owner.say("NickServ", "REGISTER horse-battery alice@example.org")
-                await owner.wait_for(lambda l: l.command == "NOTICE" and l.nick == "NickServ"
-                                     and "registered" in l.text.lower(), what="the account registered")
-
-        run(register())
+        run(services.register_account("alicea", "horse-battery"))
         proc = trestle(irc=irc_settings(ircd))
         proc.wait_for_log(r"IRC connection registered", timeout=15)
         room = f"#own%127.0.0.1@{COMPONENT_JID}"

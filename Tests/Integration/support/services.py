@@ -78,3 +78,12 @@ class Services:
     def stop(self) -> None:
         process, self.process = self.process, None
         terminate(process, 10)
+
+    async def register_account(self, nick: str, password: str) -> None:
+        """Registers the account `nick` with NickServ, as a person would."""
+        from .irc_user import IRCUser
+
+        async with IRCUser(self.ircd, nick) as owner:
+            owner.say("NickServ", f"REGISTER {password} {nick}@example.org")
+            await owner.wait_for(lambda l: l.command == "NOTICE" and l.nick == "NickServ"
+                                 and "registered" in l.text.lower(), what="the account registered")
