@@ -108,7 +108,7 @@ public final class MatrixAdapter: BridgeAdapter {
                 Task { await pingHomeserver() }
             })
         do {
-            try await Self.serve(application, logger: logger)
+            try await ServiceUntilCancelled.run(application, logger: logger)
         } catch {
             logger.critical("matrix application service listener failed", metadata: ["error": "\(error)"])
             try? await http.shutdown()
@@ -131,20 +131,6 @@ public final class MatrixAdapter: BridgeAdapter {
                 was restarted after registering
                 """, metadata: [
                 "error": "\(error)", "homeserver": "\(configuration.homeserverURL)"])
-        }
-    }
-
-    /// Runs the HTTP server until the task is cancelled, then shuts it down
-    /// gracefully (requests in flight are answered, for up to 3 s).
-    private static func serve(_ application: some Service, logger: Logger) async throws {
-        var configuration = ServiceGroupConfiguration(services: [application], logger: logger)
-        configuration.maximumGracefulShutdownDuration = .seconds(3)
-        let group = ServiceGroup(configuration: configuration)
-        let running = Task.detached { try await group.run() }
-        try await withTaskCancellationHandler {
-            try await running.value
-        } onCancel: {
-            Task { await group.triggerGracefulShutdown() }
         }
     }
 

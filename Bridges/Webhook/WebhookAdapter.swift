@@ -86,7 +86,7 @@ public final class WebhookAdapter: BridgeAdapter {
             if !configuration.incoming.isEmpty {
                 group.addTask { [logger] in
                     do {
-                        try await Self.serve(application, logger: logger)
+                        try await ServiceUntilCancelled.run(application, logger: logger)
                     } catch {
                         logger.critical("webhook listener failed; incoming hooks are not served",
                                         metadata: ["error": "\(error)"])
@@ -109,21 +109,6 @@ public final class WebhookAdapter: BridgeAdapter {
         }
         try? await client.shutdown()
         if let result { throw result }
-    }
-
-    /// Runs the HTTP server until the task is cancelled, then shuts it
-    /// down gracefully (requests in flight are answered, for up to 3 s)
-    /// rather than dropping connections.
-    private static func serve(_ application: some Service, logger: Logger) async throws {
-        var configuration = ServiceGroupConfiguration(services: [application], logger: logger)
-        configuration.maximumGracefulShutdownDuration = .seconds(3)
-        let group = ServiceGroup(configuration: configuration)
-        let running = Task.detached { try await group.run() }
-        try await withTaskCancellationHandler {
-            try await running.value
-        } onCancel: {
-            Task { await group.triggerGracefulShutdown() }
-        }
     }
 
     public func open(_ room: String) async throws {
