@@ -157,6 +157,27 @@ def start_biboumi(directory: Path, prosody, log_level: int) -> subprocess.Popen:
     return process
 
 
+def peers_missing(programs: tuple[str, ...]) -> bool:
+    """Says what keeps a benchmark from running (a program not installed,
+    port 6667 taken: biboumi connects there); True when something does."""
+    for program in programs:
+        if not shutil.which(program):
+            say(f"{program} is not installed (apt-get install {program})")
+            return True
+    if port_open("127.0.0.1", 6667):
+        say("port 6667 is in use; biboumi connects there, so it must be free")
+        return True
+    return False
+
+
+def stop_biboumi(process: subprocess.Popen, timeout: float = 10) -> None:
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
 def summary(arrivals: list[tuple[float, str]], prefix: str, count: int) -> tuple[float, float, float, list[str]]:
     """Rate, p50 and p99 latency (ms) of the `count` messages `prefix<i> <sent>`."""
     seen: dict[int, float] = {}
@@ -332,12 +353,7 @@ def main() -> int:
     parser.add_argument("--trestle-only", action="store_true",
                         help="measure Trestle's bursts alone (no biboumi, no paced runs): for comparing builds")
     args = parser.parse_args()
-    for program in ("prosody", "inspircd") + (() if args.trestle_only else ("biboumi",)):
-        if not shutil.which(program):
-            say(f"{program} is not installed (apt-get install {program})")
-            return 2
-    if port_open("127.0.0.1", 6667):
-        say("port 6667 is in use; biboumi connects there, so it must be free")
+    if peers_missing(("prosody", "inspircd") + (() if args.trestle_only else ("biboumi",))):
         return 2
     binary = trestle_binary()
     say(f"Trestle binary: {binary}")
@@ -370,11 +386,7 @@ def main() -> int:
                                                    args.messages, args.timeout, args.senders))
                 memory[label] = rss_mb(biboumi.pid)
             finally:
-                biboumi.send_signal(signal.SIGTERM)
-                try:
-                    biboumi.wait(5)
-                except subprocess.TimeoutExpired:
-                    biboumi.kill()
+                stop_biboumi(biboumi)
             time.sleep(1)
         archived = {r.direction: r.rate for r in results if r.gateway == "biboumi"}
         # Trestle, then paced at ten times what biboumi with its history carried.

@@ -29,8 +29,6 @@ import asyncio
 import multiprocessing
 import os
 import shutil
-import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -40,11 +38,10 @@ HERE = Path(__file__).resolve().parent
 REPO_ROOT = HERE.parents[1]
 sys.path[:0] = [str(HERE), str(REPO_ROOT / "Tests" / "Integration")]
 
-from irc_bench import RawIRC, rss_mb, start_biboumi  # noqa: E402
+from irc_bench import RawIRC, peers_missing, rss_mb, start_biboumi, stop_biboumi  # noqa: E402
 from muc_bench import Workers, cpu_seconds, say, settled_cpu, trestle_binary  # noqa: E402
 from prosody_muc import MUCProsody  # noqa: E402
 from support.ircd import IRCServer  # noqa: E402
-from support.prosody import port_open  # noqa: E402
 from support.trestle import TrestleProcess, component_config  # noqa: E402
 
 PASSWORD = "pw"
@@ -128,12 +125,7 @@ def main() -> int:
     parser.add_argument("--settle", type=float, default=35, help="seconds at rest before memory is read")
     args = parser.parse_args()
     sizes = [int(n) for n in args.users.split(",")]
-    for program in ("prosody", "inspircd", "biboumi"):
-        if not shutil.which(program):
-            say(f"{program} is not installed (apt-get install {program})")
-            return 2
-    if port_open("127.0.0.1", 6667):
-        say("port 6667 is in use; biboumi connects there, so it must be free")
+    if peers_missing(("prosody", "inspircd", "biboumi")):
         return 2
     binary = trestle_binary()
     say(f"Trestle binary: {binary}")
@@ -195,11 +187,7 @@ def main() -> int:
                     results.append(crowd("biboumi", "biboumi.localhost", biboumi.pid, ircd, workers, groups[size],
                                          names[size], args.timeout, args.settle))
                 finally:
-                    biboumi.send_signal(signal.SIGTERM)
-                    try:
-                        biboumi.wait(10)
-                    except subprocess.TimeoutExpired:
-                        biboumi.kill()
+                    stop_biboumi(biboumi)
                 time.sleep(2)
     finally:
         if workers:
