@@ -69,9 +69,3 @@ extension ArchivedMessage {
          retracted?.timeIntervalSinceReferenceDate, originID?.rawValue]
     }
 }
-
-extension MessageContent {
-    static func json(_ content: MessageContent, _ encoder: JSONEncoder) throws -> String {
-        String(decoding: try encoder.encode(content), as: UTF8.self)
-    }
-}

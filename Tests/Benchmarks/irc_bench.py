@@ -57,6 +57,7 @@ HERE = Path(__file__).resolve().parent
 REPO_ROOT = HERE.parents[1]
 sys.path[:0] = [str(HERE), str(REPO_ROOT / "Tests" / "Integration")]
 
+from null_gateway import NullGateway  # noqa: E402
 from muc_bench import cpu_seconds, percentile, say, settled_cpu, trestle_binary  # noqa: E402
 from prosody_muc import MUCProsody  # noqa: E402
 from support.ircd import IRCServer  # noqa: E402
@@ -336,6 +337,35 @@ async def irc_reference(ircd, count: int, timeout: float, senders: int) -> Resul
             client.close()
 
 
+async def xmpp_reference(prosody, count: int, timeout: float) -> list[Result]:
+    """The XMPP side's own rate, no gateway: a component that does nothing
+    (`NullGateway`) writes the burst to the same XMPP client through the
+    same Prosody, then reads that client's burst. This bounds what any
+    gateway can show in either direction here."""
+    xmpp = TimedMUCUser("benchx@localhost", PASSWORD, prosody)
+    null = NullGateway("127.0.0.1", prosody.component_port, "null.localhost", SECRET)
+    results = []
+    try:
+        await xmpp.login()
+        await null.connect()
+        null.send_groupchat(CHANNEL, "benchin", str(xmpp.boundjid.full),
+                            [f"in{i} {time.time():.6f}" for i in range(count)])
+        await arrivals(lambda: sum(1 for _, t in xmpp.arrivals if t.startswith("in")) >= count, timeout)
+        rate, p50, p99, problems = summary(xmpp.arrivals, "in", count)
+        results.append(Result("(reference) Prosody and client alone", "component → XMPP client", rate, p50, p99,
+                              0.0, problems))
+        for i in range(count):
+            xmpp.say(f"{CHANNEL}@null.localhost", f"out{i} {time.time():.6f}")
+        await arrivals(lambda: sum(1 for _, t in null.arrivals if t.startswith("out")) >= count, timeout)
+        rate, p50, p99, problems = summary(null.arrivals, "out", count)
+        results.append(Result("(reference) Prosody and client alone", "XMPP client → component", rate, p50, p99,
+                              0.0, problems))
+    finally:
+        null.close()
+        xmpp.close_now()
+    return results
+
+
 def rss_mb(pid: int) -> float:
     with open(f"/proc/{pid}/status") as status:
         for line in status:
@@ -358,7 +388,8 @@ def main() -> int:
     binary = trestle_binary()
     say(f"Trestle binary: {binary}")
     work = Path(tempfile.mkdtemp(prefix="irc-bench-"))
-    prosody = MUCProsody(mucs={}, components={"trestle.localhost": SECRET, "biboumi.localhost": SECRET},
+    prosody = MUCProsody(mucs={}, components={"trestle.localhost": SECRET, "biboumi.localhost": SECRET,
+                                                   "null.localhost": SECRET},
                          directory=work / "prosody")
     prosody.register_many(["benchx"], PASSWORD)
     ircd = IRCServer(directory=work / "ircd")
@@ -369,6 +400,7 @@ def main() -> int:
         prosody.start()
         ircd.start()
         results.append(asyncio.run(irc_reference(ircd, args.messages, args.timeout, args.senders)))
+        results += asyncio.run(xmpp_reference(prosody, args.messages, args.timeout))
         # biboumi, with its history saved (its default with a database), then without.
         for history in () if args.trestle_only else (True, False):
             label = "biboumi" if history else "biboumi, history off"

@@ -64,9 +64,9 @@ extension IRCClient {
             return [String?](repeating: nil, count: lines.count)
         }
         return await withCheckedContinuation { continuation in
-            echoWaits[first] = EchoWait(
+            addEchoWait(EchoWait(
                 tickets: first...last, indexes: Dictionary(uniqueKeysWithValues: tickets), count: lines.count,
-                onEcho: onEcho, continuation: continuation)
+                onEcho: onEcho, continuation: continuation))
             Task { [weak self] in
                 try? await Task.sleep(for: timeout)
                 await self?.echoWaitExpired(first)
@@ -87,8 +87,8 @@ extension IRCClient {
         guard enqueue(items) else { return false }
         let tickets = items.enumerated().compactMap { index, item in item.ticket.map { ($0, index) } }
         guard waits, let first = tickets.first?.0, let last = tickets.last?.0 else { return true }
-        echoWaits[first] = EchoWait(tickets: first...last, indexes: Dictionary(uniqueKeysWithValues: tickets),
-                                    count: lines.count, onEcho: onEcho, continuation: nil)
+        addEchoWait(EchoWait(tickets: first...last, indexes: Dictionary(uniqueKeysWithValues: tickets),
+                             count: lines.count, onEcho: onEcho, continuation: nil))
         Task { [weak self] in
             try? await Task.sleep(for: timeout)
             await self?.echoWaitExpired(first)
@@ -177,8 +177,17 @@ extension IRCClient {
         for ticket in lost { settle(ticket, msgid: nil) }
     }
 
+    /// Registers `wait` under its first ticket, and each of its tickets
+    /// in `echoWaitKeys`, so an echo finds its wait in O(1).
+    private func addEchoWait(_ wait: EchoWait) {
+        let key = wait.tickets.lowerBound
+        echoWaits[key] = wait
+        for ticket in wait.indexes.keys { echoWaitKeys[ticket] = key }
+    }
+
     private func settle(_ ticket: Int, msgid: String?) {
-        guard let key = echoWaits.first(where: { $0.value.tickets.contains(ticket) })?.key, var wait = echoWaits[key]
+        // Taken out while it changes: no copy of its tables.
+        guard let key = echoWaitKeys.removeValue(forKey: ticket), var wait = echoWaits.removeValue(forKey: key)
         else { return }
         wait.settled.insert(ticket)
         if let msgid, let index = wait.indexes[ticket] {
@@ -186,7 +195,6 @@ extension IRCClient {
             wait.onEcho?(index, msgid)
         }
         if wait.settled.count == wait.indexes.count {
-            echoWaits[key] = nil
             wait.continuation?.resume(returning: wait.result)
         } else {
             echoWaits[key] = wait
@@ -197,11 +205,13 @@ extension IRCClient {
     func echoWaitsAbandoned() {
         let waits = echoWaits.values
         echoWaits = [:]
+        echoWaitKeys = [:]
         for wait in waits { wait.continuation?.resume(returning: wait.result) }
     }
 
     private func echoWaitExpired(_ key: Int) {
         guard let wait = echoWaits.removeValue(forKey: key) else { return }
+        for ticket in wait.indexes.keys { echoWaitKeys[ticket] = nil }
         wait.continuation?.resume(returning: wait.result)
     }
 

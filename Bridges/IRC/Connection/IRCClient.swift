@@ -50,6 +50,8 @@ public actor IRCClient {
     /// Lines written and awaiting their echo, and who waits for them.
     var echoTracker = IRCEchoTracker()
     var echoWaits: [Int: EchoWait] = [:]
+    /// Each ticket still awaited → the key of its wait in `echoWaits`.
+    var echoWaitKeys: [Int: Int] = [:]
     var nextTicket = 0
     /// Echoed multiline batches of ours being read: reference → their msgid.
     var echoBatches: [String: String] = [:]

@@ -1,3 +1,5 @@
+import NIOCore
+
 /// The lines a connection has written and the server has not yet echoed
 /// back (IRCv3 `echo-message`), so that each echo is matched to the line it
 /// copies: that is how Trestle learns the IRC `msgid` of what it sent, and
@@ -15,6 +17,10 @@
 ///
 /// Every line written before the matched one is lost: the server would
 /// have echoed it first. Pure, so the matching is tested without a server.
+///
+/// Each target's lines are a ring buffer: in the usual case (echoes in
+/// order) an echo is matched at the front and settled in O(1), however
+/// many lines a burst left waiting.
 public struct IRCEchoTracker: Sendable {
     /// One line written and not yet echoed.
     public struct Written: Sendable, Equatable {
@@ -43,7 +49,7 @@ public struct IRCEchoTracker: Sendable {
     }
 
     /// Lines waiting, by folded target, oldest first.
-    private var waiting: [String: [Written]] = [:]
+    private var waiting: [String: CircularBuffer<Written>] = [:]
     /// The most lines kept waiting per target; past it the oldest are lost
     /// (a server that never echoes must not make the list grow without end).
     public let limit: Int
@@ -58,11 +64,13 @@ public struct IRCEchoTracker: Sendable {
     /// A line was written to `target`. Returns the tickets of lines pushed
     /// out past the limit.
     public mutating func written(_ line: Written, to target: String) -> [Int] {
-        waiting[target, default: []].append(line)
-        guard let lines = waiting[target], lines.count > limit else { return [] }
-        let excess = lines.count - limit
-        waiting[target]?.removeFirst(excess)
-        return lines.prefix(excess).map(\.ticket)
+        var pushedOut: [Int] = []
+        let limit = limit
+        modifyLines(of: target) { lines in
+            lines.append(line)
+            while lines.count > limit { pushedOut.append(lines.removeFirst().ticket) }
+        }
+        return pushedOut
     }
 
     /// The server echoed a line to `target`, with `label` (when labelled)
@@ -71,9 +79,9 @@ public struct IRCEchoTracker: Sendable {
         guard let lines = waiting[target], !lines.isEmpty else { return Outcome(matched: nil) }
         let index: Int?
         if let label, !label.isEmpty {
-            index = lines.firstIndex { $0.label == label }
+            index = lines.firstIndex { $0.label == label }.map { lines.distance(from: lines.startIndex, to: $0) }
         } else {
-            index = lines.firstIndex { $0.text == text } ?? 0
+            index = lines.firstIndex { $0.text == text }.map { lines.distance(from: lines.startIndex, to: $0) } ?? 0
         }
         // A label we do not know is not one of ours: it settles nothing.
         guard let index else { return Outcome(matched: nil) }
@@ -84,11 +92,13 @@ public struct IRCEchoTracker: Sendable {
     /// like): the labelled line, or without a label the oldest one.
     public mutating func refused(to target: String, label: String?) -> Outcome {
         guard let lines = waiting[target], !lines.isEmpty else { return Outcome(matched: nil) }
+        var index = 0
         if let label, !label.isEmpty {
-            guard let index = lines.firstIndex(where: { $0.label == label }) else { return Outcome(matched: nil) }
-            return Outcome(matched: nil, lost: settle(target, through: index).lost + [lines[index].ticket])
+            guard let found = lines.firstIndex(where: { $0.label == label }) else { return Outcome(matched: nil) }
+            index = lines.distance(from: lines.startIndex, to: found)
         }
-        return Outcome(matched: nil, lost: settle(target, through: 0).lost + [lines[0].ticket])
+        let settled = settle(target, through: index)
+        return Outcome(matched: nil, lost: settled.lost + [settled.matched].compactMap { $0 })
     }
 
     /// The connection ended: nothing written on it will be echoed.
@@ -97,11 +107,23 @@ public struct IRCEchoTracker: Sendable {
         return waiting.values.flatMap { $0.map(\.ticket) }.sorted()
     }
 
+    /// Removes the lines of `target` up to and including the `index`th
+    /// (from the oldest): that one is matched, the earlier ones lost.
     private mutating func settle(_ target: String, through index: Int) -> Outcome {
-        guard let lines = waiting[target] else { return Outcome(matched: nil) }
-        let outcome = Outcome(matched: lines[index].ticket, lost: lines.prefix(index).map(\.ticket))
-        let rest = Array(lines.dropFirst(index + 1))
-        waiting[target] = rest.isEmpty ? nil : rest
+        var outcome = Outcome(matched: nil)
+        modifyLines(of: target) { lines in
+            guard index < lines.count else { return }
+            outcome.lost = (0..<index).map { _ in lines.removeFirst().ticket }
+            outcome.matched = lines.removeFirst().ticket
+        }
         return outcome
+    }
+
+    /// Changes `target`'s lines in place (no copy of the buffer), and
+    /// forgets the target once it has none left.
+    private mutating func modifyLines(of target: String, _ change: (inout CircularBuffer<Written>) -> Void) {
+        var lines = waiting.removeValue(forKey: target) ?? CircularBuffer()
+        change(&lines)
+        if !lines.isEmpty { waiting[target] = lines }
     }
 }

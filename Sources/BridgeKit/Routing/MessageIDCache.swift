@@ -2,13 +2,34 @@
 /// resolves the references of a busy room (edits, replies, reactions to
 /// recent messages) without a database round trip per event, and sees a
 /// delivery's id the moment the adapter returns it, before the batch
-/// holding it is committed. Bounded: the oldest messages are forgotten
+/// holding it is committed. Bounded: the oldest entries are forgotten
 /// first and then looked up in the store.
+///
+/// Two flat tables, one entry per (message, endpoint) pair, instead of a
+/// table per message: a busy room adds two entries per message and
+/// endpoint, and no allocation of its own.
 struct MessageIDCache {
-    private var byRemote: [Endpoint: [RemoteMessageID: BridgeMessageID]] = [:]
-    private var remotes: [BridgeMessageID: [Endpoint: RemoteMessageID]] = [:]
-    private var order: [BridgeMessageID] = []
+    private struct RemoteKey: Hashable {
+        var endpoint: Endpoint
+        var remote: RemoteMessageID
+    }
+
+    private struct MessageKey: Hashable {
+        var id: BridgeMessageID
+        var endpoint: Endpoint
+    }
+
+    private struct Entry {
+        var id: BridgeMessageID
+        var endpoint: Endpoint
+        var remote: RemoteMessageID
+    }
+
+    private var byRemote: [RemoteKey: BridgeMessageID] = [:]
+    private var byMessage: [MessageKey: RemoteMessageID] = [:]
+    private var order: [Entry] = []
     private var head = 0
+    /// The most (message, endpoint) entries kept.
     let capacity: Int
 
     init(capacity: Int) {
@@ -16,29 +37,29 @@ struct MessageIDCache {
     }
 
     mutating func insert(_ id: BridgeMessageID, _ endpoint: Endpoint, _ remote: RemoteMessageID) {
-        if remotes[id] == nil {
-            order.append(id)
-            evictIfNeeded()
-        }
-        remotes[id, default: [:]][endpoint] = remote
-        byRemote[endpoint, default: [:]][remote] = id
+        order.append(Entry(id: id, endpoint: endpoint, remote: remote))
+        byMessage[MessageKey(id: id, endpoint: endpoint)] = remote
+        byRemote[RemoteKey(endpoint: endpoint, remote: remote)] = id
+        evictIfNeeded()
     }
 
     func messageID(for remote: RemoteMessageID, in endpoint: Endpoint) -> BridgeMessageID? {
-        byRemote[endpoint]?[remote]
+        byRemote[RemoteKey(endpoint: endpoint, remote: remote)]
     }
 
-    func remoteIDs(for id: BridgeMessageID) -> [Endpoint: RemoteMessageID]? {
-        remotes[id]
+    func remoteID(for id: BridgeMessageID, in endpoint: Endpoint) -> RemoteMessageID? {
+        byMessage[MessageKey(id: id, endpoint: endpoint)]
     }
 
     private mutating func evictIfNeeded() {
         while order.count - head > capacity {
             let old = order[head]
             head += 1
-            for (endpoint, remote) in remotes.removeValue(forKey: old) ?? [:] {
-                byRemote[endpoint]?[remote] = nil
-            }
+            // A later entry may have replaced this one's mapping: keep that.
+            let messageKey = MessageKey(id: old.id, endpoint: old.endpoint)
+            if byMessage[messageKey] == old.remote { byMessage[messageKey] = nil }
+            let remoteKey = RemoteKey(endpoint: old.endpoint, remote: old.remote)
+            if byRemote[remoteKey] == old.id { byRemote[remoteKey] = nil }
         }
         if head > capacity {
             order.removeFirst(head)

@@ -124,7 +124,7 @@ extension Router {
     }
 
     func remoteID(for id: BridgeMessageID, in endpoint: Endpoint) async -> RemoteMessageID? {
-        if let remotes = state.withLock({ $0.cache.remoteIDs(for: id) }), let remote = remotes[endpoint] { return remote }
+        if let remote = state.withLock({ $0.cache.remoteID(for: id, in: endpoint) }) { return remote }
         return try? await store.remoteIDs(for: id)[endpoint]
     }
 

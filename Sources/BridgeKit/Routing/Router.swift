@@ -42,7 +42,7 @@ public final class Router: EventSink, Sendable {
         var rooms: [BridgedRoomID: BridgedRoom] = [:]
         var roomOf: [Endpoint: BridgedRoomID] = [:]
         var queues: [Endpoint: EndpointQueue] = [:]
-        var cache = MessageIDCache(capacity: 100_000)
+        var cache = MessageIDCache(capacity: 200_000)
         var statistics = RouterStatistics()
         /// Events waiting per endpoint (queued, not yet taken for delivery).
         var depth: [Endpoint: Int] = [:]
