@@ -9,13 +9,21 @@ import Logging
 extension IRCAdapter {
     struct Puppet {
         let client: IRCClient
+        /// The connection's own task (`IRCClient.run`).
         let task: Task<Void, Never>
+        /// The task reading its events.
+        let reading: Task<Void, Never>
         /// Folded names of the channels it is in.
         var channels: Set<String>
         var lastActive: ContinuousClock.Instant
         /// Whether its person uses it themselves (channels joined directly,
         /// private messages): only then do the server's notices reach them.
         var personal: Bool
+
+        func cancel() {
+            task.cancel()
+            reading.cancel()
+        }
     }
 
     /// The puppet of `sender`, in `channel` (none: for private messages,
@@ -68,15 +76,11 @@ extension IRCAdapter {
         let puppet = IRCClient(configuration: client, logger: logger, nickChanged: { old, new in
             registry.replace(old, with: new)
         })
-        let task = Task {
-            await withTaskGroup(of: Void.self) { group in
-                group.addTask { await puppet.run() }
-                group.addTask {
-                    for await event in puppet.events { await self.puppetEvent(key, puppet, event) }
-                }
-            }
-        }
-        puppets[key] = Puppet(client: puppet, task: task, channels: channel.map { [fold($0)] } ?? [], lastActive: .now,
+        // Two plain tasks, not a group in a third: every task a puppet keeps
+        // costs a few KB of frames, and a crowd has hundreds of puppets.
+        let task = Task { await puppet.run() }
+        let reading = Task { for await event in puppet.events { await self.puppetEvent(key, puppet, event) } }
+        puppets[key] = Puppet(client: puppet, task: task, reading: reading, channels: channel.map { [fold($0)] } ?? [], lastActive: .now,
                               personal: personal)
         if let channel { becomeReaderIfNone(key, of: channel) }
         logger.info("puppet connecting", metadata: [
@@ -181,7 +185,7 @@ extension IRCAdapter {
     /// A puppet whose connection has ended: forgotten at once.
     private func forget(_ key: ParticipantKey, _ puppet: Puppet) {
         if puppets[key]?.client === puppet.client { puppets[key] = nil }
-        puppet.task.cancel()
+        puppet.cancel()
         Task { [registry = puppetNicks] in
             let nick = await puppet.client.nick
             registry.remove(nick)
@@ -194,7 +198,7 @@ extension IRCAdapter {
     private func end(_ key: ParticipantKey, _ puppet: Puppet, reason: String) async {
         if puppets[key]?.client === puppet.client { puppets[key] = nil }
         await puppet.client.stop(reason: reason)
-        puppet.task.cancel()
+        puppet.cancel()
         puppetNicks.remove(await puppet.client.nick)
     }
 
@@ -202,7 +206,7 @@ extension IRCAdapter {
         for (key, puppet) in puppets {
             puppets[key] = nil
             await puppet.client.stop(reason: reason)
-            puppet.task.cancel()
+            puppet.cancel()
         }
     }
 

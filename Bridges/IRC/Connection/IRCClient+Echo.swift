@@ -24,6 +24,9 @@ extension IRCClient {
         var onEcho: (@Sendable (_ index: Int, _ msgid: String) -> Void)?
         /// Whoever awaits the result (`sendEchoed`); nil for `sendTracked`.
         var continuation: CheckedContinuation<[String?], Never>?
+        /// When a `sendTracked` wait is given up (`expireEchoWaits`); nil
+        /// for `sendEchoed`, whose own timer ends it on time.
+        var deadline: ContinuousClock.Instant? = nil
 
         var result: [String?] {
             var ids = [String?](repeating: nil, count: count)
@@ -87,12 +90,11 @@ extension IRCClient {
         guard enqueue(items) else { return false }
         let tickets = items.enumerated().compactMap { index, item in item.ticket.map { ($0, index) } }
         guard waits, let first = tickets.first?.0, let last = tickets.last?.0 else { return true }
+        // No timer per delivery: the connection's watchdog sweeps expired
+        // waits (a burst of thousands of lines would otherwise leave as
+        // many sleeping tasks behind).
         addEchoWait(EchoWait(tickets: first...last, indexes: Dictionary(uniqueKeysWithValues: tickets),
-                             count: lines.count, onEcho: onEcho, continuation: nil))
-        Task { [weak self] in
-            try? await Task.sleep(for: timeout)
-            await self?.echoWaitExpired(first)
-        }
+                             count: lines.count, onEcho: onEcho, continuation: nil, deadline: .now + timeout))
         return true
     }
 
@@ -207,6 +209,13 @@ extension IRCClient {
         echoWaits = [:]
         echoWaitKeys = [:]
         for wait in waits { wait.continuation?.resume(returning: wait.result) }
+    }
+
+    /// Gives up the `sendTracked` waits whose time is past (called by the
+    /// watchdog, a few times a minute).
+    func expireEchoWaits(now: ContinuousClock.Instant) {
+        let expired = echoWaits.compactMap { key, wait in wait.deadline.map { $0 <= now ? key : nil } ?? nil }
+        for key in expired { echoWaitExpired(key) }
     }
 
     private func echoWaitExpired(_ key: Int) {

@@ -376,6 +376,7 @@ public actor IRCClient {
         var pinged = false
         while !Task.isCancelled {
             try? await Task.sleep(for: tick)
+            expireEchoWaits(now: .now)
             let idle = ContinuousClock.now - lastReceived
             if idle >= configuration.pingInterval + configuration.pingTimeout {
                 failure = ("no answer from the server for \(idle.components.seconds) s", false)

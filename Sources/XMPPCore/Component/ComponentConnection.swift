@@ -258,6 +258,9 @@ public final class ComponentConnection: Service, Sendable {
                             becameReady = true
                             connection.outbox.setConnected(true)
                             group.addTask { try await self.writeLoop(outbound: outbound) }
+                            if let keepalive = connection.configuration.keepaliveInterval {
+                                group.addTask { await self.keepaliveTicks(every: keepalive / 2) }
+                            }
                         }
                         if try await perform(action, outbound: outbound) { break readLoop }
                     }
@@ -316,11 +319,19 @@ public final class ComponentConnection: Service, Sendable {
 
         /// Writes queued stanzas as they come, a keepalive when idle, and the
         /// stream's closing tag at shutdown.
+        ///
+        /// The writer waits for stanzas with no timer of its own; a single
+        /// ticker (`keepaliveTicks`) wakes it every half keepalive interval,
+        /// and it writes the whitespace keepalive once nothing has been
+        /// written for a whole interval. A timer per wait would leave one
+        /// sleeping task per burst-and-pause behind (cancelled sleeps keep
+        /// their timer until it fires): thousands, in a crowd's roster storm.
         private func writeLoop(outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>) async throws {
             let keepalive = connection.configuration.keepaliveInterval
             let outbox = connection.outbox
             var bytes: [UInt8] = []
             var writtenSinceTrim = 0
+            var lastWrite = ContinuousClock.now
             while !Task.isCancelled {
                 let batch = outbox.take()
                 if batch.isEmpty {
@@ -334,12 +345,11 @@ public final class ComponentConnection: Service, Sendable {
                         if case .send(let text) = closing { try await outbound.write(ByteBuffer(string: text)) }
                         return
                     }
-                    let before = ContinuousClock.now
-                    await outbox.waitForStanzas(timeout: keepalive)
-                    if let keepalive, outbox.count == 0, !connection.isShuttingDown,
-                       ContinuousClock.now - before >= keepalive {
+                    if let keepalive, ContinuousClock.now - lastWrite >= keepalive {
                         try await outbound.write(ByteBuffer(string: " "))
+                        lastWrite = .now
                     }
+                    await outbox.waitForStanzas(timeout: nil)
                     continue
                 }
                 bytes.removeAll(keepingCapacity: true)
@@ -347,10 +357,20 @@ public final class ComponentConnection: Service, Sendable {
                 writtenSinceTrim += batch.count
                 do {
                     try await outbound.write(ByteBuffer(bytes: bytes))
+                    lastWrite = .now
                 } catch {
                     outbox.putBack(batch)
                     throw error
                 }
+            }
+        }
+
+        /// Wakes the writer every `interval` until the session ends, so an
+        /// idle stream gets its keepalive.
+        private func keepaliveTicks(every interval: Duration) async {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: interval)
+                connection.outbox.wakeWriter()
             }
         }
     }
