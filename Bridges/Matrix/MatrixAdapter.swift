@@ -62,7 +62,8 @@ public final class MatrixAdapter: BridgeAdapter {
         http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: clientConfiguration)
         client = MatrixClient(http: http, baseURL: configuration.homeserverURL, asToken: configuration.asToken,
                               timeout: configuration.requestTimeout, logger: logger)
-        puppets = MatrixPuppets(client: client, names: configuration.names, logger: logger)
+        puppets = MatrixPuppets(client: client, names: configuration.names, logger: logger,
+                                avatars: MatrixAvatars(client: client, store: store, logger: logger))
         builder = MatrixContentBuilder(writer: MatrixHTMLWriter(userID: { [names = configuration.names, network = configuration.network] key in
             key.network == network ? key.id : names.puppetUserID(for: key)
         }))

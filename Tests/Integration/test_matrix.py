@@ -11,9 +11,13 @@ wrong hs_tokens refused."""
 
 from __future__ import annotations
 
+import http.server
 import json
+import struct
 import subprocess
+import threading
 import time
+import zlib
 import urllib.parse
 import urllib.request
 import xml.etree.ElementTree as ET
@@ -300,6 +304,93 @@ def test_room_spanning_matrix_xmpp_and_irc(prosody, ircd, trestle, matrix):
 
     run(scenario(), timeout=100)
     assert proc.running, proc.log_tail()
+
+
+def tiny_png() -> bytes:
+    """A valid 1×1 PNG, made here: no binary fixture in the repository."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
+            + chunk(b"IDAT", zlib.compress(b"\x00\xff\x80\x00")) + chunk(b"IEND", b""))
+
+
+class PictureServer:
+    """A plain HTTP server on loopback serving one picture, counting requests."""
+
+    def __init__(self, picture: bytes):
+        self.picture, self.hits = picture, 0
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                outer.hits += 1
+                self.send_response(200)
+                self.send_header("Content-Type", "image/png")
+                self.send_header("Content-Length", str(len(outer.picture)))
+                self.end_headers()
+                self.wfile.write(outer.picture)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/faces/ci-bot.png"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+
+
+def test_puppet_avatar_from_a_webhook_icon(prosody, trestle, matrix):
+    """A webhook post's icon_url becomes its Matrix puppet's avatar: the
+    picture is fetched, uploaded to Synapse's media repository once, and
+    the puppet's avatar_url serves the same bytes."""
+    picture = tiny_png()
+    pictures = PictureServer(picture)
+    token = "hook-token-avatar"
+    try:
+        proc = trestle(rooms=[{"name": "lobby", "endpoints": [{"webhook": "lobby"}, {"matrix": matrix.room}]}],
+                       matrix=matrix.section, environment={"TRESTLE_HOOK_CI": token},
+                       webhooks={"port": 0, "incoming": {"ci": {"token_env": "TRESTLE_HOOK_CI", "room": "lobby"}}})
+        proc.wait_for_log(r"matrix homeserver reaches Trestle", timeout=20)
+        hooks = proc.wait_for_log(r"address=(http://127\.0\.0\.1:\d+/hooks/)\S* .*webhook listener started").group(1)
+        mx = matrix.alice
+
+        def post(text: str) -> int:
+            data = json.dumps({"text": text, "username": "CI Bot", "icon_url": pictures.url}).encode()
+            req = urllib.request.Request(hooks + token, data=data, method="POST",
+                                         headers={"Content-Type": "application/json"})
+            with urllib.request.urlopen(req, timeout=10) as response:
+                return response.status
+
+        assert post("build 1 passed") == 200
+        got = mx.wait_for(lambda e: e["content"].get("body") == "build 1 passed", 20, "the hook's post in Matrix")
+        puppet = got["sender"]
+        deadline = time.monotonic() + 20
+        avatar = None
+        while time.monotonic() < deadline:
+            status, profile = request("GET", f"{matrix.synapse.url}/_matrix/client/v3/profile/{quote(puppet)}",
+                                      token=mx.token)
+            avatar = profile.get("avatar_url") if status == 200 else None
+            if avatar:
+                break
+            time.sleep(0.2)
+        assert avatar and avatar.startswith("mxc://localhost/"), (avatar, proc.log_tail())
+        server, media = avatar[len("mxc://"):].split("/", 1)
+        download = urllib.request.Request(f"{matrix.synapse.url}/_matrix/client/v1/media/download/{server}/{media}",
+                                          headers={"Authorization": f"Bearer {mx.token}"})
+        with urllib.request.urlopen(download, timeout=10) as response:
+            assert response.read() == picture
+
+        # The same picture again: not fetched or uploaded a second time.
+        assert post("build 2 passed") == 200
+        mx.wait_for(lambda e: e["content"].get("body") == "build 2 passed", 20, "the second post in Matrix")
+        assert pictures.hits == 1, pictures.hits
+        assert len(proc.log_matches(r"matrix puppet avatar set")) == 1, proc.log_tail()
+        assert proc.running, proc.log_tail()
+    finally:
+        pictures.close()
 
 
 def test_membership_names_and_topic(prosody, trestle, matrix):

@@ -7,7 +7,8 @@ import Synchronization
 /// a puppet on first use (`m.login.application_service`; an existing one
 /// is fine), keeps its display name in step with the participant's, and
 /// brings it into a room (joining, or being invited by the bot first when
-/// the room is not public).
+/// the room is not public). Its avatar follows the participant's picture
+/// where they have one (`MatrixAvatars`).
 ///
 /// What was done is remembered in memory only: after a restart each step
 /// is done once more, which the homeserver takes as a no-op.
@@ -15,6 +16,7 @@ final class MatrixPuppets: Sendable {
     let client: MatrixClient
     let names: MatrixNames
     let logger: Logger
+    let avatars: MatrixAvatars?
     private let state = Mutex(State())
 
     private struct State {
@@ -24,10 +26,11 @@ final class MatrixPuppets: Sendable {
         var joined: Set<String> = []
     }
 
-    init(client: MatrixClient, names: MatrixNames, logger: Logger) {
+    init(client: MatrixClient, names: MatrixNames, logger: Logger, avatars: MatrixAvatars? = nil) {
         self.client = client
         self.names = names
         self.logger = logger
+        self.avatars = avatars
     }
 
     /// The puppet's user id for `participant`, registered and named.
@@ -40,6 +43,7 @@ final class MatrixPuppets: Sendable {
                                      as: userID, body: ["displayname": .string(name)])
             state.withLock { $0.displayNames[userID] = name }
         }
+        avatars?.update(userID, to: participant.avatarURL)
         return userID
     }
 
