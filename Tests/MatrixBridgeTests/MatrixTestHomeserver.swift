@@ -1,3 +1,4 @@
+import BridgeKit
 import Foundation
 import Hummingbird
 import Logging
@@ -73,12 +74,16 @@ final class MatrixTestHomeserver: Sendable {
             router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
             onServerRunning: { [self] channel in state.withLock { $0.port = channel.localAddress?.port } },
             logger: Logger(label: "homeserver"))
-        let task = Task { try await application.run() }
+        // Stopped gracefully rather than by cancelling its task: a server
+        // cancelled while a connection waits to be served traps in NIO.
+        let task = Task { try await ServiceUntilCancelled.run(application, logger: Logger(label: "homeserver")) }
         defer { task.cancel() }
         let deadline = ContinuousClock.now + .seconds(10)
         while state.withLock({ $0.port }) == nil && ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(5))
         }
         try await body()
+        task.cancel()
+        _ = await task.result
     }
 }

@@ -144,11 +144,6 @@ final class MatrixSendQueue: Sendable {
                                          nextAttempt: Date().addingTimeInterval(Self.seconds(delay)))
     }
 
-    /// Stops naming rooms (the adapter stopped).
-    func finish() {
-        newRooms.finish()
-    }
-
     /// Entries waiting for `room`, counted from the store the first time.
     /// Counts read concurrently agree: the first one kept wins, and later
     /// changes are counted on top of it.
