@@ -3,153 +3,126 @@ import Crypto
 import Foundation
 
 /// What other networks say, shown in Matrix by puppets.
+///
+/// A delivery is rendered into a `MatrixRoomAction` and carried out at
+/// once while nothing waits for its room. When the homeserver cannot take
+/// it (no answer, 5xx, 429), it goes into the room's send queue in the
+/// store, and so does everything after it for that room until the queue
+/// is empty again, so a room's events reach Matrix in order, each once
+/// (same transaction id every attempt), also across a restart of Trestle.
 extension MatrixAdapter {
     public func deliver(_ delivery: Delivery) async throws -> RemoteMessageID? {
-        do throws(MatrixClientError) {
-            return try await show(delivery)
+        guard let action = action(for: delivery) else { return nil }
+        let mustWait: Bool
+        do {
+            mustWait = try await !queue.isEmpty(action.room)
         } catch {
-            throw DeliveryError(retryable: error.isTransient, "matrix: \(error)")
+            throw DeliveryError(retryable: true, "matrix: cannot read the send queue: \(error)")
+        }
+        guard !mustWait else {
+            try await enqueue(action, attempts: 0, retryAfter: nil, recorder: delivery.recordRemoteID)
+            return nil
+        }
+        do throws(MatrixClientError) {
+            guard case .done(let id?) = try await carryOut(action), action.message != nil else { return nil }
+            let remote = RemoteMessageID(id)
+            delivery.recordRemoteID?(remote)
+            return remote
+        } catch let error where !error.isTransient {
+            throw DeliveryError(retryable: false, "matrix: \(error)")
+        } catch {
+            logger.warning("matrix homeserver unavailable: the room's events wait in the store", metadata: [
+                "room": "\(action.room)", "error": "\(error)"])
+            try await enqueue(action, attempts: 1, retryAfter: error.retryAfter, recorder: delivery.recordRemoteID)
+            return nil
         }
     }
 
-    private func show(_ delivery: Delivery) async throws(MatrixClientError) -> RemoteMessageID? {
-        let id = try await perform(delivery)
-        if case .message = delivery.event.payload { return id }
-        logger.info("matrix event sent", metadata: [
-            "room": "\(delivery.endpoint.room)", "kind": "\(Self.kind(delivery.event.payload))",
-            "sender": "\(delivery.event.sender.key)"])
-        return id
-    }
-
-    static func kind(_ payload: BridgeEvent.Payload) -> String {
-        switch payload {
-        case .message: "message"
-        case .edit: "edit"
-        case .retraction: "retraction"
-        case .reaction(_, _, let added): added ? "reaction" : "reaction removed"
-        case .join: "join"
-        case .part: "part"
-        case .rename: "rename"
-        case .topic: "topic"
-        case .rank: "rank"
-        case .moderation: "moderation"
-        }
-    }
-
-    private func perform(_ delivery: Delivery) async throws(MatrixClientError) -> RemoteMessageID? {
-        let room = delivery.endpoint.room
-        try await prepare(room, for: delivery.room)
+    /// `delivery` in Matrix's terms; `nil` when there is nothing to do
+    /// (an edit, retraction or reaction of a message Matrix never got, a
+    /// rank or moderation request).
+    func action(for delivery: Delivery) -> MatrixRoomAction? {
         let event = delivery.event
-        let transaction = Self.transactionID(delivery)
+        var sender = event.sender
+        var message: BridgeMessageID?
+        let step: MatrixRoomAction.Step
         switch event.payload {
         case .message(let content):
-            let user = try await present(event.sender, in: room)
-            let id = try await send(room, "m.room.message", builder.message(content, replyTo: delivery.replyTo?.rawValue),
-                                    as: user, transaction: transaction)
-            delivery.recordRemoteID?(RemoteMessageID(id))
-            logger.info("matrix message sent", metadata: ["room": "\(room)", "user": "\(user)", "event": "\(id)"])
-            return RemoteMessageID(id)
+            message = delivery.messageID
+            step = .send(type: "m.room.message",
+                         content: builder.message(content, replyTo: delivery.replyTo?.rawValue).serialized)
         case .edit(_, let content):
             guard let target = delivery.target else { return nil }
-            let user = try await present(event.sender, in: room)
-            _ = try await send(room, "m.room.message", builder.edit(content, of: target.rawValue), as: user,
-                               transaction: transaction)
+            step = .send(type: "m.room.message", content: builder.edit(content, of: target.rawValue).serialized)
         case .retraction:
             guard let target = delivery.target else { return nil }
-            let user = try await present(event.sender, in: room)
-            try await redact(target.rawValue, in: room, as: user, transaction: transaction)
+            step = .redact(target: target.rawValue)
         case .reaction(_, let key, let added):
             guard let target = delivery.target else { return nil }
-            let user = try await present(event.sender, in: room)
-            let reaction = MatrixReactionLedger.Reaction(target: target.rawValue, user: user, key: key)
-            if added {
-                guard reactions.event(of: reaction) == nil else { return nil }
-                let id = try await send(room, "m.reaction", builder.reaction(key, to: target.rawValue), as: user,
-                                        transaction: transaction)
-                reactions.record(id, reaction)
-            } else if let id = reactions.event(of: reaction) {
-                try await redact(id, in: room, as: user, transaction: transaction)
-                reactions.remove(id)
-            }
+            step = added ? .react(target: target.rawValue, key: key) : .unreact(target: target.rawValue, key: key)
         case .join:
-            _ = try await present(event.sender, in: room)
+            step = .join
         case .part(_, let reason):
-            let user = names.puppetUserID(for: event.sender.key)
-            do throws(MatrixClientError) {
-                try await puppets.leave(user, from: room, reason: reason)
-            } catch let error where error.status == 403 || error.status == 404 {
-                // Not in the room (never was, or already gone).
-            }
+            step = .leave(reason: reason)
         case .rename(let name):
-            var renamed = event.sender
-            renamed.displayName = name
-            _ = try await puppets.user(for: renamed)
+            sender.displayName = name
+            step = .rename
         case .topic(let topic):
-            let user = try await present(event.sender, in: room)
-            let path = "/_matrix/client/v3/rooms/\(MatrixClient.encode(room))/state/m.room.topic/"
-            do throws(MatrixClientError) {
-                try await client.request(.PUT, path, as: user, body: ["topic": .string(topic)])
-            } catch let error where error.status == 403 {
-                // The puppet may not set it; the bot may.
-                try await client.request(.PUT, path, as: names.botUserID, body: ["topic": .string(topic)])
-            }
+            step = .topic(topic)
         case .rank, .moderation:
             // Matrix does not declare `.moderation`: ranks and moderators'
             // requests from other networks are not carried out here.
+            return nil
+        }
+        return MatrixRoomAction(room: delivery.endpoint.room, bridgedRoom: delivery.room, sender: sender,
+                                transaction: Self.transactionID(delivery), message: message, step: step)
+    }
+
+    /// Puts `action` at the end of its room's queue. A new message gets a
+    /// placeholder id at once (`MatrixEventReferences`), recorded before
+    /// the entry is stored, so that its real id, recorded once it is sent,
+    /// always comes after it.
+    private func enqueue(_ action: MatrixRoomAction, attempts: Int, retryAfter: Duration?,
+                         recorder: MatrixSendQueue.Recorder?) async throws {
+        if action.message != nil {
+            recorder?(RemoteMessageID(MatrixEventReferences.placeholder(for: action.transaction)))
+        }
+        let admission: OutboxAdmission
+        do {
+            admission = try await queue.enqueue(action, attempts: attempts,
+                                                retryDelay: retryDelay(after: attempts, retryAfter: retryAfter),
+                                                recorder: recorder)
+        } catch {
+            throw DeliveryError(retryable: true, "matrix: cannot queue for room \(action.room): \(error)")
+        }
+        switch admission {
+        case .queued:
+            MatrixQueueMetrics.count(network, "queued")
+            MatrixQueueMetrics.depth(network, queue.depth)
+            logger.debug("matrix event queued", metadata: [
+                "room": "\(action.room)", "kind": "\(action.kind)", "transaction": "\(action.transaction)"])
+        case .duplicate:
             break
+        case .full:
+            MatrixQueueMetrics.count(network, "queue_full")
+            logger.error("matrix send queue full: event not queued", metadata: [
+                "room": "\(action.room)", "kind": "\(action.kind)", "limit": "\(configuration.queueLimit)"])
+            throw DeliveryError(retryable: false, "matrix send queue full for room \(action.room)")
         }
-        return nil
     }
 
-    /// The puppet of `participant`, registered, named and in `room`.
-    private func present(_ participant: Participant, in room: String) async throws(MatrixClientError) -> String {
-        let user = try await puppets.user(for: participant)
-        try await puppets.join(user, to: room)
-        return user
-    }
-
-    /// Before the first delivery into a room: the bot is in it and the
-    /// room carries the `m.bridge` state event (MSC2346). A bot without the
-    /// power to set state is logged, not fatal.
-    private func prepare(_ room: String, for bridged: BridgedRoomID) async throws(MatrixClientError) {
-        guard !state.withLock({ $0.prepared.contains(room) }) else { return }
-        try await puppets.join(names.botUserID, to: room)
-        let path = "/_matrix/client/v3/rooms/\(MatrixClient.encode(room))/state/m.bridge/"
-            + MatrixClient.encode("trestle/\(bridged.rawValue)")
-        do throws(MatrixClientError) {
-            try await client.request(.PUT, path, as: names.botUserID, body: Self.bridgeContent(bridged, bot: names.botUserID))
-        } catch let error where !error.isTransient {
-            logger.warning("matrix room without m.bridge state: the bot may not set it", metadata: [
-                "room": "\(room)", "error": "\(error)"])
-        }
-        state.withLock { _ = $0.prepared.insert(room) }
-    }
-
-    private func send(_ room: String, _ type: String, _ content: MatrixJSON, as user: String,
-                      transaction: String) async throws(MatrixClientError) -> String {
-        let path = "/_matrix/client/v3/rooms/\(MatrixClient.encode(room))/send/\(MatrixClient.encode(type))/"
-            + MatrixClient.encode(transaction)
-        let answer = try await client.request(.PUT, path, as: user, body: content)
-        guard let id = answer["event_id"].string else {
-            throw MatrixClientError(status: 200, errcode: nil, message: "the homeserver gave no event id")
-        }
-        return id
-    }
-
-    private func redact(_ eventID: String, in room: String, as user: String,
-                        transaction: String) async throws(MatrixClientError) {
-        let path = "/_matrix/client/v3/rooms/\(MatrixClient.encode(room))/redact/\(MatrixClient.encode(eventID))/"
-            + MatrixClient.encode(transaction)
-        do throws(MatrixClientError) {
-            try await client.request(.PUT, path, as: user, body: [:])
-        } catch let error where error.status == 403 {
-            // A moderator's retraction of someone else's message: the bot tries.
-            try await client.request(.PUT, path, as: names.botUserID, body: [:])
-        }
+    /// The wait before attempt `attempts + 1` of a queued action: doubling
+    /// from the configured first delay up to the longest, and never
+    /// shorter than what a 429 asked for.
+    func retryDelay(after attempts: Int, retryAfter: Duration?) -> Duration {
+        guard attempts > 0 else { return .zero }
+        let doubled = configuration.retryInitialDelay * (1 << min(attempts - 1, 20))
+        return max(min(doubled, configuration.retryMaxDelay), retryAfter ?? .zero)
     }
 
     /// The same for every attempt at one delivery (the homeserver then
-    /// drops a repeated send), different for every event.
+    /// drops a repeated send), different for every event. Made once per
+    /// delivery and kept with its action while it waits in the queue.
     static func transactionID(_ delivery: Delivery) -> String {
         let event = delivery.event
         let material = "\(delivery.messageID?.rawValue ?? "-")|\(delivery.endpoint)|\(event.sender.key)|"

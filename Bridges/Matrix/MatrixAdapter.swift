@@ -15,7 +15,9 @@ import Synchronization
 /// the client-server API as its bot or as a puppet (`MatrixClient`).
 /// Rooms are plumbed (an existing room named in the configuration, which
 /// the bot joins) or portals (a room created when someone looks up an
-/// alias `#<prefix><network>_<room>:server`).
+/// alias `#<prefix><network>_<room>:server`). What the homeserver cannot
+/// take meanwhile waits in a bounded queue per room, kept in the store
+/// (`MatrixSendQueue`), and is sent in order once it can.
 public final class MatrixAdapter: BridgeAdapter {
     public let network: NetworkID
     let configuration: MatrixConfiguration
@@ -34,6 +36,10 @@ public final class MatrixAdapter: BridgeAdapter {
     let translator: MatrixEventTranslator
     /// Where media links point; its port is known once the listener runs.
     let mediaLinks: MatrixMediaLinks
+    /// What waits for the homeserver, per room, in the store.
+    let queue: MatrixSendQueue
+    /// Placeholders of queued messages and the event ids they became.
+    let references = MatrixEventReferences()
 
     struct State {
         var rooms: Set<String> = []
@@ -70,6 +76,7 @@ public final class MatrixAdapter: BridgeAdapter {
         self.portals = portals
         let mediaLinks = MatrixMediaLinks(configuration: configuration)
         self.mediaLinks = mediaLinks
+        queue = MatrixSendQueue(store: store, network: configuration.network, limit: configuration.queueLimit)
         translator = MatrixEventTranslator(network: configuration.network, names: configuration.names,
                                            mediaLink: { server, id in mediaLinks.link(server, id) })
     }
@@ -109,7 +116,13 @@ public final class MatrixAdapter: BridgeAdapter {
                 Task { await pingHomeserver() }
             })
         do {
-            try await ServiceUntilCancelled.run(application, logger: logger)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { [self] in await runSendQueues() }
+                group.addTask { [logger] in try await ServiceUntilCancelled.run(application, logger: logger) }
+                // The listener ends first (shutdown, or a failure); the queues follow.
+                try await group.next()
+                group.cancelAll()
+            }
         } catch {
             logger.critical("matrix application service listener failed", metadata: ["error": "\(error)"])
             try? await http.shutdown()

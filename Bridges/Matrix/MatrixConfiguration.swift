@@ -33,12 +33,21 @@ public struct MatrixConfiguration: Sendable {
     /// other networks (`<base>/_trestle/media/<server>/<id>/<signature>`); `nil` uses
     /// the application service listener's own address.
     public var mediaBaseURL: String?
+    /// The most actions that may wait for one Matrix room while the
+    /// homeserver is unavailable (kept in the store); past it, a delivery
+    /// is refused, logged and counted.
+    public var queueLimit: Int
+    /// The wait before a queued action is tried again, doubling after each
+    /// failure from the first up to the second (or longer when a 429 asks).
+    public var retryInitialDelay: Duration
+    public var retryMaxDelay: Duration
 
     public init(
         network: NetworkID = "matrix", homeserverURL: String, serverName: String, host: String = "127.0.0.1",
         port: Int = 9294, registrationID: String = "trestle", botLocalpart: String = "trestle",
         prefix: String = "trestle_", asToken: String, hsToken: String, maxBodyBytes: Int = 4 * 1024 * 1024,
-        requestTimeout: Duration = .seconds(30), mediaBaseURL: String? = nil
+        requestTimeout: Duration = .seconds(30), mediaBaseURL: String? = nil, queueLimit: Int = 10_000,
+        retryInitialDelay: Duration = .seconds(1), retryMaxDelay: Duration = .seconds(30)
     ) {
         self.network = network
         self.homeserverURL = homeserverURL.hasSuffix("/") ? String(homeserverURL.dropLast()) : homeserverURL
@@ -53,6 +62,9 @@ public struct MatrixConfiguration: Sendable {
         self.maxBodyBytes = maxBodyBytes
         self.requestTimeout = requestTimeout
         self.mediaBaseURL = mediaBaseURL
+        self.queueLimit = queueLimit
+        self.retryInitialDelay = retryInitialDelay
+        self.retryMaxDelay = max(retryInitialDelay, retryMaxDelay)
     }
 
     /// The names Trestle owns on the homeserver.

@@ -51,5 +51,23 @@ extension StoreConformance {
                              "a removed id may be queued again, at the end")
             try expect.equal(try await store.outbox("ci", limit: 10).map(\.id), ["a2", "a1"], "a1 now last")
         },
+        Check("outbox: queues found by the start of their names") { store, expect in
+            for (id, queue) in [("m1", "matrix/matrix/!a:e.org"), ("m2", "matrix/matrix/!a:e.org"),
+                                ("m3", "matrix/matrix/!b%_:e.org"), ("w1", "ci"), ("x1", "xmatrix/matrix/!c:e.org")] {
+                _ = try await store.enqueueOutbox(outboxEntry(id, queue: queue), limit: 10)
+            }
+            try expect.equal(try await store.outboxQueues(prefix: "matrix/matrix/").sorted(),
+                             ["matrix/matrix/!a:e.org", "matrix/matrix/!b%_:e.org"], "the Matrix queues")
+            try expect.equal(try await store.outboxQueues(prefix: "matrix/matrix/!b%").sorted(),
+                             ["matrix/matrix/!b%_:e.org"], "a prefix with '%' matches it literally")
+            try expect.equal(try await store.outboxQueues(prefix: "matrix/m_").sorted(), [],
+                             "a prefix with '_' matches it literally")
+            try expect.equal(try await store.outboxQueues(prefix: "").sorted(),
+                             ["ci", "matrix/matrix/!a:e.org", "matrix/matrix/!b%_:e.org", "xmatrix/matrix/!c:e.org"],
+                             "every queue")
+            try await store.removeOutbox("m3")
+            try expect.equal(try await store.outboxQueues(prefix: "matrix/").sorted(), ["matrix/matrix/!a:e.org"],
+                             "a queue emptied is no longer found")
+        },
     ]
 }

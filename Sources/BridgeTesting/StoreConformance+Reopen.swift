@@ -80,6 +80,8 @@ extension StoreConformance {
         }
         try expect.equal(try await store.outbox("ci", limit: 10), try await reference.outbox("ci", limit: 10),
                          "the outbox queue ci")
+        try expect.equal(try await store.outboxQueues(prefix: "").sorted(),
+                         try await reference.outboxQueues(prefix: "").sorted(), "the outbox's queues")
         let compare = ArchiveComparison(store: store, reference: reference, expect: expect)
         for room in ArchiveDataset.rooms {
             let all = try await compare.compare(ArchiveQuery(room: room, limit: .max))

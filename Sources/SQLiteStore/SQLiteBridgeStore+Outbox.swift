@@ -45,6 +45,14 @@ extension SQLiteBridgeStore {
         }
     }
 
+    public func outboxQueues(prefix: String) async throws -> [String] {
+        try await pool.read { db in
+            // instr rather than LIKE: a prefix may hold '%' or '_'.
+            try String.fetchAll(db, sql: "SELECT queue FROM outbox WHERE instr(queue, ?) = 1 GROUP BY queue",
+                                arguments: [prefix])
+        }
+    }
+
     public func rescheduleOutbox(_ id: String, attempts: Int, nextAttempt: Date) async throws {
         try await pool.write { db in
             try db.execute(sql: "UPDATE outbox SET attempts = ?, next_attempt = ? WHERE id = ?",

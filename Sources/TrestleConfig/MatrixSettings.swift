@@ -20,6 +20,9 @@ import Foundation
 ///   max_body_size: 4194304             # bytes; larger transactions get 413
 ///   request_timeout: 30s
 ///   media_url: https://bridge.example.org  # optional public base of media links
+///   queue_limit: 10000                 # events waiting per Matrix room while the homeserver is down
+///   retry_initial_delay: 1s            # then doubling, up to
+///   retry_max_delay: 30s
 /// ```
 public struct MatrixSettings: Sendable, Equatable {
     /// The network's name in room endpoints.
@@ -38,6 +41,9 @@ public struct MatrixSettings: Sendable, Equatable {
     public var maxBodySize: Int
     public var requestTimeout: Duration
     public var mediaURL: String?
+    public var queueLimit: Int
+    public var retryInitialDelay: Duration
+    public var retryMaxDelay: Duration
 
     public init?(reading table: ConfigTable?, configDirectory: String) throws(ConfigError) {
         guard let table else { return nil }
@@ -60,6 +66,13 @@ public struct MatrixSettings: Sendable, Equatable {
         maxBodySize = try table.int("max_body_size", default: 4 * 1024 * 1024, in: 65_536...104_857_600)
         requestTimeout = try table.duration("request_timeout", default: .seconds(30), in: .seconds(1)...(.seconds(600)))
         mediaURL = try table.optionalString("media_url", validate: Self.httpURL)
+        queueLimit = try table.int("queue_limit", default: 10_000, in: 1...10_000_000)
+        retryInitialDelay = try table.duration("retry_initial_delay", default: .seconds(1),
+                                               in: .milliseconds(10)...(.seconds(3600)))
+        retryMaxDelay = try table.duration("retry_max_delay", default: .seconds(30), in: .milliseconds(10)...(.seconds(3600)))
+        if retryMaxDelay < retryInitialDelay {
+            throw table.error("must not be shorter than retry_initial_delay", at: "retry_max_delay")
+        }
     }
 
     static func httpURL(_ url: String) -> String? {

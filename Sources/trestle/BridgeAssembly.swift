@@ -152,7 +152,9 @@ struct BridgeAssembly {
             network: NetworkID(MatrixSettings.network), homeserverURL: settings.homeserver,
             serverName: settings.serverName, host: settings.host, port: settings.port, registrationID: settings.id,
             botLocalpart: settings.bot, prefix: settings.prefix, asToken: tokens.asToken, hsToken: tokens.hsToken,
-            maxBodyBytes: settings.maxBodySize, requestTimeout: settings.requestTimeout, mediaBaseURL: settings.mediaURL)
+            maxBodyBytes: settings.maxBodySize, requestTimeout: settings.requestTimeout, mediaBaseURL: settings.mediaURL,
+            queueLimit: settings.queueLimit, retryInitialDelay: settings.retryInitialDelay,
+            retryMaxDelay: settings.retryMaxDelay)
     }
 
     /// The `webhooks` section as the adapter takes it (secrets revealed here only).

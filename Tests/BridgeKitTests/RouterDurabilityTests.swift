@@ -77,6 +77,7 @@ final class GatedStore: BridgeStore {
     }
     func outbox(_ queue: String, limit: Int) async throws -> [OutboxEntry] { try await inner.outbox(queue, limit: limit) }
     func outboxCount(_ queue: String) async throws -> Int { try await inner.outboxCount(queue) }
+    func outboxQueues(prefix: String) async throws -> [String] { try await inner.outboxQueues(prefix: prefix) }
     func rescheduleOutbox(_ id: String, attempts: Int, nextAttempt: Date) async throws {
         try await inner.rescheduleOutbox(id, attempts: attempts, nextAttempt: nextAttempt)
     }

@@ -6,13 +6,15 @@ Matrix user, named in the config).
 
 Everything crosses both ways: messages (with HTML), emotes, edits,
 replies, reactions, redactions; a portal room made by looking up an alias;
-Synapse restarted mid-conversation; a replayed transaction processed once;
-wrong hs_tokens refused."""
+Synapse restarted mid-conversation; Synapse down while Trestle restarts,
+nothing lost; a replayed transaction processed once; wrong hs_tokens
+refused."""
 
 from __future__ import annotations
 
 import http.server
 import json
+import sqlite3
 import struct
 import subprocess
 import threading
@@ -515,7 +517,7 @@ def test_synapse_restart_replay_and_tokens(prosody, trestle, matrix):
             sent = [f"during the outage {i}" for i in range(20)]
             for text in sent:
                 xa.say(LOBBY, text)
-            await in_thread(proc.wait_for_log, r"delivery failed, retrying", 20)
+            await in_thread(proc.wait_for_log, r"matrix homeserver unavailable", 20)
             await in_thread(matrix.synapse.start)
             await in_thread(mx.wait_for, lambda e: e["content"].get("body") == sent[-1], 60, "the last outage message")
             got = [e["content"]["body"] for e in mx.events if e.get("type") == "m.room.message"
@@ -573,6 +575,112 @@ def test_synapse_restart_replay_and_tokens(prosody, trestle, matrix):
     finally:
         for again in restarted:
             again.stop()
+
+
+def queued_for_matrix(proc: TrestleProcess) -> int:
+    """How many events wait in Trestle's Matrix send queues (its store)."""
+    db = sqlite3.connect(f"file:{proc.dir / 'trestle.sqlite'}?mode=ro", uri=True, timeout=5)
+    try:
+        return db.execute("SELECT COUNT(*) FROM outbox WHERE queue LIKE 'matrix/%'").fetchone()[0]
+    finally:
+        db.close()
+
+
+def wait_queued(proc: TrestleProcess, count: int, timeout: float = 20.0) -> None:
+    """Wait (blocking) until at least `count` events wait in the Matrix send queues."""
+    deadline = time.monotonic() + timeout
+    while (queued := queued_for_matrix(proc)) < count:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{queued} events queued for Matrix, not {count}\n{proc.log_tail()}")
+        time.sleep(0.1)
+
+
+def room_history(user: MatrixUser, room: str) -> list[dict]:
+    """The room's timeline from the homeserver's history (not /sync, which
+    skips events when many arrive at once), oldest first."""
+    answer = user.call("GET", f"/_matrix/client/v3/rooms/{quote(room)}/messages?dir=b&limit=200")
+    return list(reversed(answer["chunk"]))
+
+
+def test_synapse_down_while_trestle_restarts(prosody, trestle, matrix):
+    """Synapse stopped; XMPP says several things (one of them corrected);
+    Trestle is stopped and started again while Synapse is still down, and
+    XMPP says more; Synapse comes back: every message arrives in Matrix
+    exactly once and in order, the correction edits the event its message
+    became, and the event ids were recorded (later corrections of messages
+    sent from the queue, by either run of Trestle, edit their events)."""
+    matrix.section["retry_max_delay"] = "2s"
+    proc = matrix.start_trestle(trestle)
+    mx = matrix.alice
+    before = [f"queued before the restart {i}" for i in range(5)]
+    after = [f"queued after the restart {i}" for i in range(3)]
+
+    def texts(events: list[dict]) -> list[str]:
+        return [e["content"]["body"] for e in events if e["content"].get("body", "").startswith("queued")]
+
+    async def scenario():
+        async with users(prosody, PASSWORD, "alice") as (xa,):
+            await enter(xa, LOBBY, "Xena")
+            xa.say(LOBBY, "before the outage")
+            got = await in_thread(mx.wait_for, lambda e: e["content"].get("body") == "before the outage")
+            puppet = got["sender"]
+
+            await in_thread(matrix.synapse.stop)
+            ids = [xa.say(LOBBY, text) for text in before]
+            xa.say(LOBBY, "queued fixed", extra=f"<replace xmlns='{CORRECTION}' id='{ids[1]}'/>")
+            await in_thread(proc.wait_for_log, r"matrix homeserver unavailable", 20)
+            await in_thread(wait_queued, proc, len(before) + 1)
+
+            # Trestle restarts while the homeserver is still down.
+            assert await in_thread(proc.stop) == 0, proc.log_tail()
+            offset = len(proc.log_text())  # the same log file goes on
+            again = TrestleProcess(proc.config, directory=proc.dir, binary=proc.binary).start()
+            restarted.append(again)
+            await in_thread(again.wait_for_log, r"component connected", 20, offset)
+            resumed = await in_thread(again.wait_for_log, r"waiting=(\d+).*matrix send queue resumed", 20, offset)
+            assert int(resumed.group(1)) == len(before) + 1, resumed.group(0)
+            await enter(xa, LOBBY, "Xena", history=0)
+            after_ids = [xa.say(LOBBY, text) for text in after]
+            # The messages, and Xena's join after the restart: an event of its own.
+            await in_thread(wait_queued, again, len(before) + 1 + len(after) + 1)
+
+            await in_thread(matrix.synapse.start)
+            await in_thread(mx.wait_for, lambda e: e["content"].get("body") == after[-1], 60, "the last queued message")
+            await in_thread(again.wait_for_log, r"matrix send queue drained", 20, offset)
+            assert queued_for_matrix(again) == 0
+
+            history = await in_thread(room_history, mx, matrix.room)
+            ours = [e for e in history if e.get("sender") == puppet and e.get("type") == "m.room.message"]
+            originals = [e for e in ours if "m.relates_to" not in e["content"]]
+            assert texts(originals) == before + after, texts(originals)
+            edits = [e for e in ours if e["content"].get("m.relates_to", {}).get("rel_type") == "m.replace"]
+            assert len(edits) == 1, edits
+            corrected = next(e for e in originals if e["content"]["body"] == before[1])
+            assert edits[0]["content"]["m.relates_to"]["event_id"] == corrected["event_id"], edits
+            assert edits[0]["content"]["m.new_content"]["body"] == "queued fixed", edits
+            # Everything in the order XMPP said it, the correction included.
+            said_in_matrix = [e["content"]["body"] for e in ours]
+            assert said_in_matrix == ["before the outage"] + before + ["* queued fixed"] + after, said_in_matrix
+
+            # The event ids were recorded when the queues were sent, by the
+            # restarted Trestle for what the first one queued too: later
+            # corrections edit the right events.
+            for xmpp_id, text in ((ids[3], before[3]), (after_ids[0], after[0])):
+                xa.say(LOBBY, f"{text} fixed", extra=f"<replace xmlns='{CORRECTION}' id='{xmpp_id}'/>")
+                edit = await in_thread(mx.wait_for, lambda e, text=text: e.get("sender") == puppet
+                                       and e["content"].get("m.new_content", {}).get("body") == f"{text} fixed",
+                                       20, f"the correction of '{text}'")
+                original = next(e for e in originals if e["content"]["body"] == text)
+                assert edit["content"]["m.relates_to"]["event_id"] == original["event_id"], edit
+
+    restarted: list[TrestleProcess] = []
+    try:
+        run(scenario(), timeout=115)
+        assert all(p.running for p in restarted), restarted[-1].log_tail() if restarted else ""
+    finally:
+        for again in restarted:
+            again.stop()
+            print(f"--- restarted trestle ---\n{again.log_tail(60)}")
 
 
 def test_registration_is_made_once_and_required(tmp_path, prosody):

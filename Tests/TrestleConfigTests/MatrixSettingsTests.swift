@@ -14,6 +14,22 @@ import TrestleConfig
         #expect(matrix.id == "trestle" && matrix.bot == "trestle" && matrix.prefix == "trestle_")
         #expect(matrix.tokensFile == files.directory + "/matrix-tokens.json")
         #expect(matrix.mediaURL == nil)
+        #expect(matrix.queueLimit == 10_000)
+        #expect(matrix.retryInitialDelay == .seconds(1) && matrix.retryMaxDelay == .seconds(30))
+    }
+
+    @Test func sendQueueSettings() throws {
+        let configuration = try files.load(
+            "matrix:\n  homeserver: http://h\n  server_name: e.org\n  queue_limit: 50\n"
+                + "  retry_initial_delay: 200ms\n  retry_max_delay: 5s\n")
+        let matrix = try #require(configuration.matrix)
+        #expect(matrix.queueLimit == 50)
+        #expect(matrix.retryInitialDelay == .milliseconds(200) && matrix.retryMaxDelay == .seconds(5))
+        let zero = try #require(files.loadError("matrix:\n  homeserver: http://h\n  server_name: e.org\n  queue_limit: 0\n"))
+        #expect(zero.keyPath == "matrix.queue_limit")
+        let backwards = try #require(files.loadError(
+            "matrix:\n  homeserver: http://h\n  server_name: e.org\n  retry_initial_delay: 10s\n  retry_max_delay: 1s\n"))
+        #expect(backwards.keyPath == "matrix.retry_max_delay")
     }
 
     @Test func noSectionNoMatrix() throws {

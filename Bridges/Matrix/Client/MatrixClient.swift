@@ -9,8 +9,9 @@ import NIOHTTP1
 ///
 /// A 429 is waited out (its `retry_after_ms`, at most `maxRateLimitWait`)
 /// and the request sent again, a few times; anything else that fails is
-/// thrown as `MatrixClientError`, and the caller decides (a delivery is
-/// retried by the router with backoff while the homeserver is down).
+/// thrown as `MatrixClientError`, and the caller decides (a delivery waits
+/// in the adapter's send queue, kept in the store, while the homeserver is
+/// down; a 429 asking for a longer wait carries it as `retryAfter`).
 /// The token is sent in the `Authorization` header and never logged.
 public final class MatrixClient: Sendable {
     let http: HTTPClient
@@ -61,10 +62,10 @@ public final class MatrixClient: Sendable {
                 throw MatrixClientError(status: nil, errcode: nil, message: "\(error)")
             }
             if (200..<300).contains(status) { return answer }
+            let wait = status == 429 ? Duration.milliseconds(answer["retry_after_ms"].int ?? 1000) : nil
             let failure = MatrixClientError(status: status, errcode: answer["errcode"].string,
-                                            message: answer["error"].string ?? "")
-            if status == 429, attempt < 5 {
-                let wait = Duration.milliseconds(answer["retry_after_ms"].int ?? 1000)
+                                            message: answer["error"].string ?? "", retryAfter: wait)
+            if let wait, attempt < 5 {
                 guard wait <= maxRateLimitWait else { throw failure }
                 logger.warning("homeserver rate limit, waiting", metadata: [
                     "path": "\(path)", "wait": "\(wait)", "attempt": "\(attempt)"])

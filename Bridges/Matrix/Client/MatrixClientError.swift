@@ -5,11 +5,15 @@ public struct MatrixClientError: Error, Sendable, CustomStringConvertible {
     public var status: Int?
     public var errcode: String?
     public var message: String
+    /// For a 429: how long the homeserver asked to wait (`retry_after_ms`),
+    /// so that a queued send waits at least that long before trying again.
+    public var retryAfter: Duration?
 
-    public init(status: Int?, errcode: String?, message: String) {
+    public init(status: Int?, errcode: String?, message: String, retryAfter: Duration? = nil) {
         self.status = status
         self.errcode = errcode
         self.message = message
+        self.retryAfter = retryAfter
     }
 
     /// Worth trying again later: no answer, 5xx, 429.

@@ -49,6 +49,10 @@ public protocol BridgeStore: Sendable {
     func outbox(_ queue: String, limit: Int) async throws -> [OutboxEntry]
     /// How many entries wait in `queue`.
     func outboxCount(_ queue: String) async throws -> Int
+    /// The queues whose names start with `prefix` and hold at least one
+    /// entry, in no particular order. An adapter whose queues are made at
+    /// run time (one per Matrix room) finds what it left at its last stop.
+    func outboxQueues(prefix: String) async throws -> [String]
     /// Records a failed attempt of the entry `id`: its attempt count and
     /// when to try next. Nothing happens if it is gone.
     func rescheduleOutbox(_ id: String, attempts: Int, nextAttempt: Date) async throws

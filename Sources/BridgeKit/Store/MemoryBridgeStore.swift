@@ -121,6 +121,12 @@ public final class MemoryBridgeStore: BridgeStore {
         state.withLock { $0.outbox[queue]?.count ?? 0 }
     }
 
+    public func outboxQueues(prefix: String) async throws -> [String] {
+        state.withLock { state in
+            state.outbox.filter { $0.key.hasPrefix(prefix) && !$0.value.isEmpty }.map(\.key)
+        }
+    }
+
     public func rescheduleOutbox(_ id: String, attempts: Int, nextAttempt: Date) async throws {
         state.withLock { state in
             guard let queue = state.outboxQueueOf[id],

@@ -1,19 +1,23 @@
 import struct Foundation.Date
 
 /// One request waiting to go out to a network that is reached by posting
-/// to it (an outgoing webhook), kept in the store so that neither the
-/// receiver being down nor Trestle restarting loses it.
+/// to it (an outgoing webhook, a Matrix homeserver), kept in the store so
+/// that neither the receiver being down nor Trestle restarting loses it.
 ///
-/// An outbox is a set of named queues (one per outgoing hook), each in the
-/// order entries were added; the adapter sends the oldest first and removes
-/// an entry once it is delivered (or given up).
+/// An outbox is a set of named queues (one per outgoing hook, one per
+/// Matrix room), each in the order entries were added; the adapter sends
+/// the oldest first and removes an entry once it is delivered (or given
+/// up). Queue names are the adapters' own: a webhook's is its hook's name
+/// (letters, digits, `-`, `_`), a Matrix room's starts with `matrix/`, so
+/// they never meet.
 public struct OutboxEntry: Hashable, Sendable {
     /// Stable across retries and restarts: the receiver's delivery id, so it
     /// can drop a retry it already has. Unique in the whole outbox.
     public var id: String
-    /// The queue it waits in (an outgoing hook's name).
+    /// The queue it waits in (an outgoing hook's name, a Matrix room's queue).
     public var queue: String
-    /// The request body, ready to send.
+    /// The request body, ready to send (for Matrix: the request described
+    /// as JSON).
     public var body: String
     /// The body's media type (`application/json`, …).
     public var contentType: String

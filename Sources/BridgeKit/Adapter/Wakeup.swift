@@ -2,8 +2,9 @@ import Synchronization
 
 /// Wakes a waiting task when there is work: `signal()` before `wait()` is
 /// remembered, so a signal is never lost between looking for work and
-/// waiting for it. Cancellation ends a wait.
-final class Wakeup: Sendable {
+/// waiting for it. Cancellation ends a wait. Adapters that send from a
+/// queue in the store (outgoing webhooks, Matrix rooms) wait on one.
+public final class Wakeup: Sendable {
     private struct State {
         var pending = false
         var waiter: CheckedContinuation<Void, Never>?
@@ -11,7 +12,9 @@ final class Wakeup: Sendable {
 
     private let state = Mutex(State())
 
-    func signal() {
+    public init() {}
+
+    public func signal() {
         let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
             if let waiter = state.waiter {
                 state.waiter = nil
@@ -23,7 +26,7 @@ final class Wakeup: Sendable {
         waiter?.resume()
     }
 
-    func wait() async {
+    public func wait() async {
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 let resumeNow = state.withLock { state -> Bool in

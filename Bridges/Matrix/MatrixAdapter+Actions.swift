@@ -1,0 +1,155 @@
+import BridgeKit
+import Foundation
+
+/// What carrying out a `MatrixRoomAction` came to, when the homeserver
+/// answered.
+enum MatrixActionOutcome: Sendable, Hashable {
+    /// Done; for a new message or a reaction, with the event id it got.
+    case done(eventID: String?)
+    /// Not done, for good, without asking the homeserver: it names a
+    /// message that never reached Matrix, or it cannot be read.
+    case skipped(String)
+}
+
+/// Carrying out actions in Matrix rooms as the bot and the puppets, the
+/// same way whether straight from a delivery or from the send queue.
+extension MatrixAdapter {
+    /// Carries out `action` and logs it. Throws what the homeserver
+    /// answered when it failed (`isTransient` says whether to try again).
+    func carryOut(_ action: MatrixRoomAction) async throws(MatrixClientError) -> MatrixActionOutcome {
+        let outcome = try await perform(action)
+        switch outcome {
+        case .done(let id?) where action.message != nil:
+            logger.info("matrix message sent", metadata: [
+                "room": "\(action.room)", "user": "\(names.puppetUserID(for: action.sender.key))", "event": "\(id)"])
+        case .done:
+            logger.info("matrix event sent", metadata: [
+                "room": "\(action.room)", "kind": "\(action.kind)", "sender": "\(action.sender.key)"])
+        case .skipped(let why):
+            logger.warning("matrix event skipped", metadata: [
+                "room": "\(action.room)", "kind": "\(action.kind)", "why": "\(why)"])
+        }
+        return outcome
+    }
+
+    private func perform(_ action: MatrixRoomAction) async throws(MatrixClientError) -> MatrixActionOutcome {
+        let room = action.room
+        let neverSent = MatrixActionOutcome.skipped("it concerns a message that never reached Matrix")
+        try await prepare(room, for: action.bridgedRoom)
+        switch action.step {
+        case .send(let type, let text):
+            guard let parsed = MatrixJSON.parse(Array(text.utf8)) else { return .skipped("its content is not JSON") }
+            guard let content = try await resolveRelations(in: parsed, room: room) else { return neverSent }
+            let user = try await present(action.sender, in: room)
+            return .done(eventID: try await send(room, type, content, as: user, transaction: action.transaction))
+        case .react(let target, let key):
+            guard let target = try await resolve(target, room: room) else { return neverSent }
+            let user = try await present(action.sender, in: room)
+            let reaction = MatrixReactionLedger.Reaction(target: target, user: user, key: key)
+            guard reactions.event(of: reaction) == nil else { return .done(eventID: nil) }
+            let id = try await send(room, "m.reaction", builder.reaction(key, to: target), as: user,
+                                    transaction: action.transaction)
+            reactions.record(id, reaction)
+            return .done(eventID: id)
+        case .unreact(let target, let key):
+            guard let target = try await resolve(target, room: room) else { return neverSent }
+            let user = try await present(action.sender, in: room)
+            let reaction = MatrixReactionLedger.Reaction(target: target, user: user, key: key)
+            if let id = reactions.event(of: reaction) {
+                try await redact(id, in: room, as: user, transaction: action.transaction)
+                reactions.remove(id)
+            }
+        case .redact(let target):
+            guard let target = try await resolve(target, room: room) else { return neverSent }
+            let user = try await present(action.sender, in: room)
+            try await redact(target, in: room, as: user, transaction: action.transaction)
+        case .join:
+            _ = try await present(action.sender, in: room)
+        case .leave(let reason):
+            let user = names.puppetUserID(for: action.sender.key)
+            do throws(MatrixClientError) {
+                try await puppets.leave(user, from: room, reason: reason)
+            } catch let error where error.status == 403 || error.status == 404 {
+                // Not in the room (never was, or already gone).
+            }
+        case .rename:
+            _ = try await puppets.user(for: action.sender)
+        case .topic(let topic):
+            let user = try await present(action.sender, in: room)
+            let path = "/_matrix/client/v3/rooms/\(MatrixClient.encode(room))/state/m.room.topic/"
+            do throws(MatrixClientError) {
+                try await client.request(.PUT, path, as: user, body: ["topic": .string(topic)])
+            } catch let error where error.status == 403 {
+                // The puppet may not set it; the bot may.
+                try await client.request(.PUT, path, as: names.botUserID, body: ["topic": .string(topic)])
+            }
+        }
+        return .done(eventID: nil)
+    }
+
+    /// The event id `reference` stands for (see `MatrixEventReferences`);
+    /// a store that cannot be read is a failure worth trying again.
+    private func resolve(_ reference: String, room: String) async throws(MatrixClientError) -> String? {
+        do {
+            return try await references.resolve(reference, in: Endpoint(network: network, room: room), store: store)
+        } catch {
+            throw MatrixClientError(status: nil, errcode: nil, message: "cannot read the message-id map: \(error)")
+        }
+    }
+
+    private func resolveRelations(in content: MatrixJSON, room: String) async throws(MatrixClientError) -> MatrixJSON? {
+        do {
+            return try await references.resolveRelations(in: content, in: Endpoint(network: network, room: room),
+                                                         store: store)
+        } catch {
+            throw MatrixClientError(status: nil, errcode: nil, message: "cannot read the message-id map: \(error)")
+        }
+    }
+
+    /// The puppet of `participant`, registered, named and in `room`.
+    private func present(_ participant: Participant, in room: String) async throws(MatrixClientError) -> String {
+        let user = try await puppets.user(for: participant)
+        try await puppets.join(user, to: room)
+        return user
+    }
+
+    /// Before the first action in a room: the bot is in it and the room
+    /// carries the `m.bridge` state event (MSC2346). A bot without the
+    /// power to set state is logged, not fatal.
+    private func prepare(_ room: String, for bridged: BridgedRoomID) async throws(MatrixClientError) {
+        guard !state.withLock({ $0.prepared.contains(room) }) else { return }
+        try await puppets.join(names.botUserID, to: room)
+        let path = "/_matrix/client/v3/rooms/\(MatrixClient.encode(room))/state/m.bridge/"
+            + MatrixClient.encode("trestle/\(bridged.rawValue)")
+        do throws(MatrixClientError) {
+            try await client.request(.PUT, path, as: names.botUserID, body: Self.bridgeContent(bridged, bot: names.botUserID))
+        } catch let error where !error.isTransient {
+            logger.warning("matrix room without m.bridge state: the bot may not set it", metadata: [
+                "room": "\(room)", "error": "\(error)"])
+        }
+        state.withLock { _ = $0.prepared.insert(room) }
+    }
+
+    private func send(_ room: String, _ type: String, _ content: MatrixJSON, as user: String,
+                      transaction: String) async throws(MatrixClientError) -> String {
+        let path = "/_matrix/client/v3/rooms/\(MatrixClient.encode(room))/send/\(MatrixClient.encode(type))/"
+            + MatrixClient.encode(transaction)
+        let answer = try await client.request(.PUT, path, as: user, body: content)
+        guard let id = answer["event_id"].string else {
+            throw MatrixClientError(status: 200, errcode: nil, message: "the homeserver gave no event id")
+        }
+        return id
+    }
+
+    private func redact(_ eventID: String, in room: String, as user: String,
+                        transaction: String) async throws(MatrixClientError) {
+        let path = "/_matrix/client/v3/rooms/\(MatrixClient.encode(room))/redact/\(MatrixClient.encode(eventID))/"
+            + MatrixClient.encode(transaction)
+        do throws(MatrixClientError) {
+            try await client.request(.PUT, path, as: user, body: [:])
+        } catch let error where error.status == 403 {
+            // A moderator's retraction of someone else's message: the bot tries.
+            try await client.request(.PUT, path, as: names.botUserID, body: [:])
+        }
+    }
+}
