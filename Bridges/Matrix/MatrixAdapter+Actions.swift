@@ -20,7 +20,8 @@ extension MatrixAdapter {
         let outcome = try await perform(action)
         switch outcome {
         case .done(let id?) where action.message != nil:
-            logger.info("matrix message sent", metadata: [
+            // Per message: debug, or a busy room floods the log.
+            logger.debug("matrix message sent", metadata: [
                 "room": "\(action.room)", "user": "\(names.puppetUserID(for: action.sender.key))", "event": "\(id)"])
         case .done:
             logger.info("matrix event sent", metadata: [

@@ -27,7 +27,7 @@ extension MatrixAdapter {
             case .event(let bridged):
                 receipts.append(await sink.route(bridged))
                 remember(event, type: type)
-                logger.info("matrix event received", metadata: [
+                logger.debug("matrix event received", metadata: [
                     "room": "\(room)", "type": "\(type)", "sender": "\(sender)",
                     "event": "\(event["event_id"].string ?? "")"])
             }

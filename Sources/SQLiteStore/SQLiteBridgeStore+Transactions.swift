@@ -7,16 +7,18 @@ import GRDB
 extension SQLiteBridgeStore {
     public func isTransactionDone(_ key: String) async throws -> Bool {
         try await pool.read { db in
-            try Bool.fetchOne(db, sql: "SELECT 1 FROM incoming_transaction WHERE key = ?", arguments: [key]) == true
+            try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM incoming_transaction WHERE key = ?"),
+                              arguments: [key]) == true
         }
     }
 
     public func markTransactionDone(_ key: String, at date: Date, forgetBefore: Date) async throws {
         try await pool.write { db in
-            try db.execute(sql: "DELETE FROM incoming_transaction WHERE done < ?",
-                           arguments: [forgetBefore.timeIntervalSinceReferenceDate])
-            try db.execute(sql: "INSERT OR REPLACE INTO incoming_transaction (key, done) VALUES (?, ?)",
-                           arguments: [key, date.timeIntervalSinceReferenceDate])
+            // Cached statements: one transaction per homeserver push, so no SQL is compiled each time.
+            try db.cachedStatement(sql: "DELETE FROM incoming_transaction WHERE done < ?")
+                .execute(arguments: [forgetBefore.timeIntervalSinceReferenceDate])
+            try db.cachedStatement(sql: "INSERT OR REPLACE INTO incoming_transaction (key, done) VALUES (?, ?)")
+                .execute(arguments: [key, date.timeIntervalSinceReferenceDate])
         }
     }
 }

@@ -16,26 +16,32 @@ final class SharedLogLevel: Sendable {
 
 /// swift-log's standard-error handler, with its level read from a
 /// `SharedLogLevel` on every check instead of fixed at creation.
+///
+/// The logger's own metadata is kept here and handed over with each line:
+/// `StreamLogHandler` renders its metadata to text on every change, and
+/// libraries set a key per request (Hummingbird's request id), so that
+/// rendering cost CPU on every request, logged or not. The text written
+/// is the same.
 struct LogLevelHandler: LogHandler {
     var inner: StreamLogHandler
     let shared: SharedLogLevel
+    var metadata: Logger.Metadata = [:]
 
     var logLevel: Logger.Level {
         get { shared.value }
         set { shared.value = newValue }
     }
 
-    var metadata: Logger.Metadata {
-        get { inner.metadata }
-        set { inner.metadata = newValue }
-    }
-
     subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { inner[metadataKey: key] }
-        set { inner[metadataKey: key] = newValue }
+        get { metadata[key] }
+        set { metadata[key] = newValue }
     }
 
     func log(event: LogEvent) {
+        guard !metadata.isEmpty else { return inner.log(event: event) }
+        var event = event
+        // The line's own metadata wins over the logger's, as in StreamLogHandler.
+        event.metadata = metadata.merging(event.metadata ?? [:]) { _, explicit in explicit }
         inner.log(event: event)
     }
 }
