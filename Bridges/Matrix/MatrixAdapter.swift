@@ -103,7 +103,8 @@ public final class MatrixAdapter: BridgeAdapter {
             handlers: .init(
                 events: { [self] events in await handle(events, sink: sink) },
                 user: { [self] user in await queriedUser(user) },
-                alias: { [self] alias in await queriedAlias(alias, sink: sink) }),
+                alias: { [self] alias in await queriedAlias(alias, sink: sink) },
+                isOwn: { [names] sender in names.isOwn(sender) }),
             logger: logger)
         let application = MatrixAppServiceServer.application(
             api: api, media: MatrixMediaProxy(client: client, links: mediaLinks, logger: logger), host: configuration.host,

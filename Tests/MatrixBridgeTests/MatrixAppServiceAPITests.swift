@@ -9,14 +9,15 @@ import Testing
         let events = Mutex<[MatrixJSON]>([])
     }
 
-    func api(store: any BridgeStore, recorder: Recorder, id: String = "trestle") -> MatrixAppServiceAPI {
+    func api(store: any BridgeStore, recorder: Recorder, id: String = "trestle",
+             isOwn: @escaping @Sendable (String) -> Bool = { _ in false }) -> MatrixAppServiceAPI {
         MatrixAppServiceAPI(
             hsToken: "the-right-hs-token", registrationID: id, store: store,
             handlers: .init(events: { events in
                                 recorder.events.withLock { $0 += events }
                                 return events.contains { $0["sender"].string != "@trestle_x_y:e.org" }
                             },
-                            user: { $0.hasPrefix("@trestle_") }, alias: { _ in false }),
+                            user: { $0.hasPrefix("@trestle_") }, alias: { _ in false }, isOwn: isOwn),
             logger: Logger(label: "test"))
     }
 
@@ -61,6 +62,25 @@ import Testing
         #expect(try await store.isTransactionDone("matrix/trestle/9/$own") == false)
         #expect(await api.transaction("10", body: transaction(["$a"])).status == 200)
         #expect(try await store.isTransactionDone("matrix/trestle/10/$a"))
+    }
+
+    @Test func echoesAloneSkipTheStoreButStillReachTheAdapter() async throws {
+        let store = MemoryBridgeStore()
+        let recorder = Recorder()
+        let api = api(store: store, recorder: recorder, isOwn: { $0.hasPrefix("@trestle_") })
+        let echo: MatrixJSON = ["events": [["event_id": "$own", "sender": "@trestle_x_y:e.org", "type": "m.room.member"]]]
+        // The adapter still sees them (its puppets' memberships), every time.
+        #expect(await api.transaction("9", body: Array(echo.serialized.utf8)).status == 200)
+        #expect(await api.transaction("9", body: Array(echo.serialized.utf8)).status == 200)
+        #expect(recorder.events.withLock { $0.count } == 2)
+        #expect(try await store.isTransactionDone("matrix/trestle/9/$own") == false)
+        // A transaction with one event from someone else is processed once.
+        let mixed: MatrixJSON = ["events": [["event_id": "$own2", "sender": "@trestle_x_y:e.org"],
+                                            ["event_id": "$b", "sender": "@bob:e.org"]]]
+        #expect(await api.transaction("11", body: Array(mixed.serialized.utf8)).status == 200)
+        #expect(await api.transaction("11", body: Array(mixed.serialized.utf8)).status == 200)
+        #expect(recorder.events.withLock { $0.count } == 4)
+        #expect(try await store.isTransactionDone("matrix/trestle/11/$own2"))
     }
 
     @Test func concurrentRetriesProcessOnce() async {

@@ -46,7 +46,9 @@ public actor IRCClient {
     public private(set) var isRegistered = false
     /// Channels to be in (folded name → name as given), rejoined after each reconnect.
     private var channels: [String: String] = [:]
-    private var queue = CircularBuffer<Outgoing>()
+    /// Small at first (it grows as needed): most connections are puppets
+    /// that seldom hold more than a line or two, and a crowd has hundreds.
+    private var queue = CircularBuffer<Outgoing>(initialCapacity: 2)
     /// Lines written and awaiting their echo, and who waits for them.
     var echoTracker = IRCEchoTracker()
     var echoWaits: [Int: EchoWait] = [:]
