@@ -65,6 +65,9 @@ public final class MatrixAdapter: BridgeAdapter {
         // Deliveries are retried by the router with backoff; a homeserver
         // that is down should fail a request at once.
         clientConfiguration.connectionPool.retryConnectionEstablishment = false
+        // No tracer is set up in Trestle; without this the client still
+        // builds a (no-op) span with its attributes for every request.
+        clientConfiguration.tracing.tracer = nil
         http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: clientConfiguration)
         client = MatrixClient(http: http, baseURL: configuration.homeserverURL, asToken: configuration.asToken,
                               timeout: configuration.requestTimeout, logger: logger)

@@ -22,6 +22,9 @@ final class MatrixPuppets: Sendable {
     private struct State {
         var registered: Set<String> = []
         var displayNames: [String: String] = [:]
+        /// Puppet → the participant's display name as last given (before
+        /// `displayName(_:)`): an unchanged one needs no work at all.
+        var givenNames: [String: String] = [:]
         /// "room\u{0}user" for every puppet known to be in a room.
         var joined: Set<String> = []
     }
@@ -37,11 +40,14 @@ final class MatrixPuppets: Sendable {
     func user(for participant: Participant) async throws(MatrixClientError) -> String {
         let userID = names.puppetUserID(for: participant.key)
         try await register(userID)
-        let name = Self.displayName(participant)
-        if state.withLock({ $0.displayNames[userID] }) != name {
-            try await client.request(.PUT, "/_matrix/client/v3/profile/\(MatrixClient.encode(userID))/displayname",
-                                     as: userID, body: ["displayname": .string(name)])
-            state.withLock { $0.displayNames[userID] = name }
+        if state.withLock({ $0.givenNames[userID] }) != participant.displayName {
+            let name = Self.displayName(participant)
+            if state.withLock({ $0.displayNames[userID] }) != name {
+                try await client.request(.PUT, "/_matrix/client/v3/profile/\(MatrixClient.encode(userID))/displayname",
+                                         as: userID, body: ["displayname": .string(name)])
+                state.withLock { $0.displayNames[userID] = name }
+            }
+            state.withLock { $0.givenNames[userID] = participant.displayName }
         }
         avatars?.update(userID, to: participant.avatarURL)
         return userID
