@@ -1,3 +1,4 @@
+import BridgeKit
 import Metrics
 
 /// The IRC connections' figures for operators, per network, through
@@ -8,8 +9,13 @@ import Metrics
 /// - `trestle_irc_disconnects_total{network}`: connections lost (each is retried with backoff)
 /// - `trestle_irc_connections{network}`: connections registered now (the bot and puppets)
 enum IRCMetrics {
+    /// Made once per network: `sent` is called for every line.
+    private static let sentCounters = MetricCache<String, Counter>()
+
     static func sent(_ network: String, lines: Int = 1) {
-        Counter(label: "trestle_irc_lines_sent_total", dimensions: [("network", network)]).increment(by: lines)
+        sentCounters.metric(network) {
+            Counter(label: "trestle_irc_lines_sent_total", dimensions: [("network", network)])
+        }.increment(by: lines)
     }
 
     static func refused(_ network: String, lines: Int) {

@@ -10,9 +10,21 @@ import Metrics
 /// - `trestle_delivery_latency_seconds{network}`: from the event's time to its delivery
 /// - `trestle_endpoint_queue_depth{endpoint}`: events waiting for an endpoint
 enum RouterMetrics {
+    private struct ReceivedKey: Hashable, Sendable {
+        var network: NetworkID
+        var kind: String
+    }
+
+    private static let receivedCounters = MetricCache<ReceivedKey, Counter>()
+    private static let deliveredCounters = MetricCache<NetworkID, Counter>()
+    private static let latencyTimers = MetricCache<NetworkID, Metrics.Timer>()
+    private static let depthGauges = MetricCache<Endpoint, Gauge>()
+
     static func received(_ event: BridgeEvent) {
-        Counter(label: "trestle_events_received_total",
-                dimensions: [("network", event.origin.network.rawValue), ("kind", event.payload.kindName)]).increment()
+        let key = ReceivedKey(network: event.origin.network, kind: event.payload.kindName)
+        receivedCounters.metric(key) {
+            Counter(label: "trestle_events_received_total", dimensions: [("network", key.network.rawValue), ("kind", key.kind)])
+        }.increment()
     }
 
     static func dropped(_ reason: String) {
@@ -20,10 +32,13 @@ enum RouterMetrics {
     }
 
     static func delivered(to network: NetworkID, since timestamp: Double) {
-        Counter(label: "trestle_events_delivered_total", dimensions: [("network", network.rawValue)]).increment()
+        deliveredCounters.metric(network) {
+            Counter(label: "trestle_events_delivered_total", dimensions: [("network", network.rawValue)])
+        }.increment()
         let seconds = max(0, wallClockSeconds() - timestamp)
-        Metrics.Timer(label: "trestle_delivery_latency_seconds", dimensions: [("network", network.rawValue)])
-            .recordNanoseconds(Int64(seconds * 1e9))
+        latencyTimers.metric(network) {
+            Metrics.Timer(label: "trestle_delivery_latency_seconds", dimensions: [("network", network.rawValue)])
+        }.recordNanoseconds(Int64(seconds * 1e9))
     }
 
     static func failed(to network: NetworkID) {
@@ -31,7 +46,9 @@ enum RouterMetrics {
     }
 
     static func queueDepth(_ endpoint: Endpoint, _ depth: Int) {
-        Gauge(label: "trestle_endpoint_queue_depth", dimensions: [("endpoint", endpoint.description)]).record(depth)
+        depthGauges.metric(endpoint) {
+            Gauge(label: "trestle_endpoint_queue_depth", dimensions: [("endpoint", endpoint.description)])
+        }.record(depth)
     }
 }
 

@@ -47,6 +47,8 @@ final class StoreWriter: Sendable {
 
     /// Returns once every record up to `sequence` is committed.
     func waitUntilDurable(_ sequence: UInt64) async {
+        // Already committed (the usual case behind a burst): no continuation.
+        if state.withLock({ $0.durable >= sequence }) { return }
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let ready = state.withLock { state -> Bool in
                 if state.durable >= sequence { return true }

@@ -208,6 +208,10 @@ public final class ComponentConnection: Service, Sendable {
 
     /// The reader and writer of one TCP connection. Lives only as long as it.
     private final class Session: @unchecked Sendable {
+        /// Made once (at first use, after the metrics backend is set up):
+        /// counted for every stanza.
+        static let stanzasReceived = Counter(label: "trestle_xmpp_stanzas_received_total")
+
         // Written by the reader task only; read after it ends.
         var failure: ComponentFailure?
         var becameReady = false
@@ -300,7 +304,7 @@ public final class ComponentConnection: Service, Sendable {
                 await connection.handler.connection(connection, changed: .connected(reconnect: reconnect))
                 return false
             case .deliver(let stanza):
-                Counter(label: "trestle_xmpp_stanzas_received_total").increment()
+                Self.stanzasReceived.increment()
                 await connection.handler.received(stanza, on: connection)
                 return false
             case .sendAndClose(let text, let reason):
