@@ -9,10 +9,9 @@ import Logging
 extension IRCAdapter {
     struct Puppet {
         let client: IRCClient
-        /// The connection's own task (`IRCClient.run`).
+        /// The connection's own task (`IRCClient.run`), which also hands
+        /// its events to the adapter.
         let task: Task<Void, Never>
-        /// The task reading its events.
-        let reading: Task<Void, Never>
         /// Folded names of the channels it is in.
         var channels: Set<String>
         var lastActive: ContinuousClock.Instant
@@ -22,7 +21,6 @@ extension IRCAdapter {
 
         func cancel() {
             task.cancel()
-            reading.cancel()
         }
     }
 
@@ -73,14 +71,16 @@ extension IRCAdapter {
         puppetSerial += 1
         let registry = puppetNicks
         registry.insert(nick, for: key)
+        // Its events are handed to the adapter by its connection's own task:
+        // every task a puppet keeps costs a few KB of frames (and a reading
+        // task its buffer), and a crowd has hundreds of puppets.
         let puppet = IRCClient(configuration: client, logger: logger, nickChanged: { old, new in
             registry.replace(old, with: new)
+        }, eventHandler: { [weak self] client, event in
+            await self?.puppetEvent(key, client, event)
         })
-        // Two plain tasks, not a group in a third: every task a puppet keeps
-        // costs a few KB of frames, and a crowd has hundreds of puppets.
         let task = Task { await puppet.run() }
-        let reading = Task { for await event in puppet.events { await self.puppetEvent(key, puppet, event) } }
-        puppets[key] = Puppet(client: puppet, task: task, reading: reading, channels: channel.map { [fold($0)] } ?? [], lastActive: .now,
+        puppets[key] = Puppet(client: puppet, task: task, channels: channel.map { [fold($0)] } ?? [], lastActive: .now,
                               personal: personal)
         if let channel { becomeReaderIfNone(key, of: channel) }
         logger.info("puppet connecting", metadata: [

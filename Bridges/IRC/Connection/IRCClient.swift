@@ -16,7 +16,10 @@ import NIOCore
 /// lines are matched to what was sent (`IRCClient+Echo.swift`) and never
 /// reach `events`: `sendEchoed` hands their msgids to the sender instead.
 ///
-/// What the server says arrives on `events`, one consumer.
+/// What the server says arrives on `events`, one consumer, or, when an
+/// `eventHandler` is given, is handed to it in order by the connection's
+/// own task: no task and no buffer of its own (what a crowd of puppets
+/// saves), and the server is read at the handler's pace.
 public actor IRCClient {
     public enum Event: Sendable {
         /// Registered, first time or after a reconnect.
@@ -36,6 +39,8 @@ public actor IRCClient {
     public nonisolated let events: AsyncStream<Event>
     public nonisolated let configuration: IRCClientConfiguration
     private let continuation: AsyncStream<Event>.Continuation
+    /// Takes the place of `events` when set.
+    private let eventHandler: (@Sendable (IRCClient, Event) async -> Void)?
     private var logger: Logger
 
     public private(set) var nick: String
@@ -63,6 +68,8 @@ public actor IRCClient {
     private var channel: (any Channel)?
     private var waiter: CheckedContinuation<Void, Never>?
     private var lastReceived = ContinuousClock.now
+    /// Whether the watchdog has pinged the idle server already.
+    private var watchdogPinged = false
     private var failure: (reason: String, permanent: Bool)?
     /// The MOTD lines of this registration (375, 372…, 376).
     private var motd: [String] = []
@@ -74,9 +81,13 @@ public actor IRCClient {
     /// `nickChanged` is told of every change of this connection's own nick
     /// (a fallback at registration, a NICK later) before anything is sent
     /// under the new nick, so its owner can recognise its echoes.
+    /// - Parameter eventHandler: when given, every event is handed to it
+    ///   (awaited, in order) instead of `events`, which then stays empty.
     public init(configuration: IRCClientConfiguration, logger: Logger,
-                nickChanged: (@Sendable (_ old: String, _ new: String) -> Void)? = nil) {
+                nickChanged: (@Sendable (_ old: String, _ new: String) -> Void)? = nil,
+                eventHandler: (@Sendable (IRCClient, Event) async -> Void)? = nil) {
         self.nickChanged = nickChanged
+        self.eventHandler = eventHandler
         self.configuration = configuration
         self.nick = configuration.registration.nick
         self.flood = configuration.flood
@@ -91,29 +102,37 @@ public actor IRCClient {
     /// Lines waiting to be sent.
     public var queuedCount: Int { queue.count }
 
+    private func emit(_ event: Event) async {
+        if let eventHandler {
+            await eventHandler(self, event)
+        } else {
+            continuation.yield(event)
+        }
+    }
+
     /// Connects and keeps connecting until stopped or refused for good.
     public func run() async {
         var backoff = ReconnectBackoff(initial: configuration.reconnectInitialDelay, maximum: configuration.reconnectMaxDelay)
         while stopReason == nil, !Task.isCancelled {
             let outcome = await session(&backoff)
             if let stopReason {
-                continuation.yield(.stopped(reason: stopReason, permanent: false))
+                await emit(.stopped(reason: stopReason, permanent: false))
                 break
             }
             if Task.isCancelled {
-                continuation.yield(.stopped(reason: "shutting down", permanent: false))
+                await emit(.stopped(reason: "shutting down", permanent: false))
                 break
             }
             if outcome.permanent {
                 logger.error("IRC connection refused for good; not retrying", metadata: ["reason": "\(outcome.reason)"])
-                continuation.yield(.stopped(reason: outcome.reason, permanent: true))
+                await emit(.stopped(reason: outcome.reason, permanent: true))
                 break
             }
             IRCMetrics.disconnected(configuration.metricsNetwork)
             let delay = backoff.nextDelay()
             logger.warning("IRC connection lost", metadata: [
                 "reason": "\(outcome.reason)", "retry_in": "\(delay)", "queued": "\(queue.count)"])
-            continuation.yield(.disconnected(reason: outcome.reason, retryIn: delay))
+            await emit(.disconnected(reason: outcome.reason, retryIn: delay))
             try? await Task.sleep(for: delay)
         }
         // Lines never sent will never be echoed: nobody waits for them.
@@ -234,13 +253,17 @@ public actor IRCClient {
         if let localPort { configuration.identRegistry?.register(port: localPort, username: configuration.registration.username) }
         defer { if let localPort { configuration.identRegistry?.unregister(port: localPort) } }
         var closedBy = "the server closed the connection"
+        // The dead-connection check runs on the shared ticker, not a task of its own.
+        watchdogPinged = false
+        IRCWatchdogs.shared.register(self, every: max(min(configuration.pingInterval, configuration.pingTimeout) / 4,
+                                                      .milliseconds(100)))
+        defer { IRCWatchdogs.shared.unregister(self) }
         do {
             try await asyncChannel.executeThenClose { inbound, outbound in
                 writer = outbound
                 await perform(machine.connected())
                 await withTaskGroup(of: Void.self) { group in
                     group.addTask { await self.pump() }
-                    group.addTask { await self.watchdog(nioChannel) }
                     do {
                         for try await line in inbound {
                             await received(line)
@@ -298,7 +321,7 @@ public actor IRCClient {
         default:
             break
         }
-        continuation.yield(.message(message))
+        await emit(.message(message))
     }
 
     private func perform(_ action: IRCRegistrationStateMachine.Action) async {
@@ -324,8 +347,8 @@ public actor IRCClient {
             logger.info("IRC connection registered", metadata: [
                 "nick": "\(nick)", "capabilities": "\(capabilities.sorted().joined(separator: " "))",
                 "queued": "\(queue.count)"])
-            if !motd.isEmpty { continuation.yield(.motd(motd)) }
-            continuation.yield(.registered(nick: nick, capabilities: capabilities, isupport: isupport))
+            if !motd.isEmpty { await emit(.motd(motd)) }
+            await emit(.registered(nick: nick, capabilities: capabilities, isupport: isupport))
             wake()
         case .fail(let reason, let permanent):
             failure = (reason, permanent)
@@ -372,25 +395,23 @@ public actor IRCClient {
         }
     }
 
-    /// Pings an idle server and closes a connection that stays silent.
-    private func watchdog(_ channel: any Channel) async {
-        let tick = max(min(configuration.pingInterval, configuration.pingTimeout) / 4, .milliseconds(100))
-        var pinged = false
-        while !Task.isCancelled {
-            try? await Task.sleep(for: tick)
-            expireEchoWaits(now: .now)
-            let idle = ContinuousClock.now - lastReceived
-            if idle >= configuration.pingInterval + configuration.pingTimeout {
-                failure = ("no answer from the server for \(idle.components.seconds) s", false)
-                channel.close(promise: nil)
-                return
-            }
-            if idle >= configuration.pingInterval {
-                if !pinged { await writeNow(IRCMessage(command: "PING", parameters: ["trestle"])) }
-                pinged = true
-            } else {
-                pinged = false
-            }
+    /// Pings an idle server and closes a connection that stays silent;
+    /// gives up echo waits whose time is past. Called by `IRCWatchdogs`
+    /// while a session runs.
+    func watchdogTick() async {
+        guard let channel else { return }
+        expireEchoWaits(now: .now)
+        let idle = ContinuousClock.now - lastReceived
+        if idle >= configuration.pingInterval + configuration.pingTimeout {
+            failure = ("no answer from the server for \(idle.components.seconds) s", false)
+            channel.close(promise: nil)
+            return
+        }
+        if idle >= configuration.pingInterval {
+            if !watchdogPinged { await writeNow(IRCMessage(command: "PING", parameters: ["trestle"])) }
+            watchdogPinged = true
+        } else {
+            watchdogPinged = false
         }
     }
 

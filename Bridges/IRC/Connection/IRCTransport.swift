@@ -15,6 +15,10 @@ enum IRCTransport {
         var bootstrap = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .connectTimeout(.nanoseconds(Int64(configuration.connectTimeout.components.seconds) * 1_000_000_000))
             .channelOption(.socketOption(.so_keepalive), value: 1)
+            // Reads start at 512 bytes (NIO's default: 2,048) and grow
+            // with bursts: the read buffers a channel keeps between reads
+            // are most of an idle puppet's memory, and a crowd has hundreds.
+            .channelOption(.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 128, initial: 512, maximum: 65_536))
         if let source = configuration.sourceAddress {
             bootstrap = bootstrap.bind(to: try SocketAddress(ipAddress: source, port: 0))
         }
