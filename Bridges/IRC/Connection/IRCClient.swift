@@ -66,7 +66,8 @@ public actor IRCClient {
     private var machine: IRCRegistrationStateMachine
     private var writer: NIOAsyncChannelOutboundWriter<ByteBuffer>?
     private var channel: (any Channel)?
-    private var waiter: CheckedContinuation<Void, Never>?
+    /// The pump, while it runs.
+    private var pumpTask: Task<Void, Never>?
     private var lastReceived = ContinuousClock.now
     /// Whether the watchdog has pinged the idle server already.
     private var watchdogPinged = false
@@ -262,18 +263,15 @@ public actor IRCClient {
             try await asyncChannel.executeThenClose { inbound, outbound in
                 writer = outbound
                 await perform(machine.connected())
-                await withTaskGroup(of: Void.self) { group in
-                    group.addTask { await self.pump() }
-                    do {
-                        for try await line in inbound {
-                            await received(line)
-                            if isRegistered { backoff.reset() }
-                        }
-                    } catch {
-                        closedBy = "read failed: \(error)"
+                do {
+                    for try await line in inbound {
+                        await received(line)
+                        if isRegistered { backoff.reset() }
                     }
-                    group.cancelAll()
+                } catch {
+                    closedBy = "read failed: \(error)"
                 }
+                pumpTask?.cancel()
             }
         } catch {
             closedBy = "\(error)"
@@ -364,13 +362,25 @@ public actor IRCClient {
         IRCMetrics.sent(configuration.metricsNetwork)
     }
 
-    /// Sends queued lines while registered, paced by the flood control.
+    /// Sends queued lines while registered, paced by the flood control,
+    /// until the queue is empty. It runs only while there is something to
+    /// send (`wake` starts it): an idle connection keeps no task for it,
+    /// and a crowd of idle puppets is hundreds of connections.
     private func pump() async {
+        defer { pumpTask = nil }
+        var idleChecks = 0
         while !Task.isCancelled {
-            guard isRegistered, let writer, let next = queue.first else {
-                await waitForWork()
+            guard isRegistered, let writer else { return }
+            guard let next = queue.first else {
+                // In a stream of deliveries the next line is usually a moment
+                // away: look again a few times before ending, rather than
+                // starting a new task for every line.
+                guard idleChecks < Self.pumpIdleChecks else { return }
+                idleChecks += 1
+                await Task.yield()
                 continue
             }
+            idleChecks = 0
             let line = labelled(next)
             if let wait = flood.take(now: .now) {
                 try? await Task.sleep(for: wait)
@@ -415,18 +425,13 @@ public actor IRCClient {
         }
     }
 
-    private func waitForWork() async {
-        if Task.isCancelled { return }
-        await withTaskCancellationHandler {
-            await withCheckedContinuation { waiter = $0 }
-        } onCancel: {
-            Task { await self.wake() }
-        }
-    }
+    /// How often an idle pump looks for more lines before it ends.
+    static let pumpIdleChecks = 8
 
+    /// Starts the pump when there is something to send and it may be sent.
     private func wake() {
-        waiter?.resume()
-        waiter = nil
+        guard pumpTask == nil, isRegistered, writer != nil, !queue.isEmpty else { return }
+        pumpTask = Task { await self.pump() }
     }
 
     static func encode(_ line: IRCMessage) -> ByteBuffer? {
