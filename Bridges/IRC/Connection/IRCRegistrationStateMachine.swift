@@ -187,6 +187,7 @@ public struct IRCRegistrationStateMachine: Sendable {
         case (.listingCapabilities, "LS"):
             for (name, value) in list { offeredCapabilities[name] = value }
             let more = parameters.count >= 4 && parameters[2] == "*"
+            if !more { offeredCapabilities = IRCShared.capabilityLists.shared(offeredCapabilities) }
             return more ? .none : requestCapabilities()
         case (.requestingCapabilities, "ACK"):
             for (name, _) in list {
@@ -301,11 +302,13 @@ public struct IRCRegistrationStateMachine: Sendable {
             return .none
         case 5:
             isupport.apply(message)
+            isupport.tokens = IRCShared.isupportTokens.shared(isupport.tokens)
             return .none
         case 376, 422:
             // RPL_ENDOFMOTD, ERR_NOMOTD.
             guard state == .welcomed else { return .none }
             state = .registered
+            enabledCapabilities = IRCShared.capabilitySets.shared(enabledCapabilities)
             return .registered(nick: nick, capabilities: enabledCapabilities, isupport: isupport)
         case 421:
             // ERR_UNKNOWNCOMMAND: a server without CAP; NICK and USER are already sent.
