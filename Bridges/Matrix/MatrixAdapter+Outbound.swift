@@ -140,16 +140,10 @@ extension MatrixAdapter {
     /// time: the kind, and for a reaction its key and direction.
     private static func discriminator(_ payload: BridgeEvent.Payload) -> String {
         switch payload {
-        case .message: "message"
-        case .edit: "edit"
-        case .retraction: "retraction"
         case .reaction(_, let key, let added): "reaction:" + key + (added ? ":+" : ":-")
-        case .join: "join"
-        case .part: "part"
         case .rename(let name): "rename:" + name
         case .topic(let topic): "topic:" + topic
-        case .rank: "rank"
-        case .moderation: "moderation"
+        default: payload.kindName
         }
     }
 }

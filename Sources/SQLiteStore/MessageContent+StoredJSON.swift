@@ -25,9 +25,9 @@ extension MessageContent {
             if index > 0 { json += "," }
             switch span {
             case .text(let text):
-                json += #"{"text":{"_0":""#
-                appendEscaped(text, to: &json)
-                json += #""}}"#
+                json += #"{"text":{"_0":"#
+                JSONStringEscaping.appendQuoted(text, to: &json)
+                json += "}}"
             case .lineBreak:
                 json += #"{"lineBreak":{}}"#
             default:
@@ -38,28 +38,5 @@ extension MessageContent {
         json += content.kind.rawValue
         json += #"","attachments":[]}"#
         return json
-    }
-
-    /// `text` as the inside of a JSON string (RFC 8259 §7).
-    private static func appendEscaped(_ text: String, to json: inout String) {
-        let utf8 = text.utf8
-        // Nothing to escape: the common case, one append.
-        if !utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
-            json += text
-            return
-        }
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": json += "\\\""
-            case "\\": json += "\\\\"
-            case "\n": json += "\\n"
-            case "\r": json += "\\r"
-            case "\t": json += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                json += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: json.unicodeScalars.append(scalar)
-            }
-        }
     }
 }

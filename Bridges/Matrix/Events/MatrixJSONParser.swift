@@ -1,3 +1,4 @@
+import BridgeKit
 /// JSON text to `MatrixJSON` and back, by hand over UTF-8 bytes: every
 /// event and API answer goes through here, and Foundation's `JSONDecoder`
 /// decoding an open-ended enum (trying each type in turn, each failure a
@@ -232,20 +233,6 @@ struct MatrixJSONParser {
     }
 
     private static func escape(_ text: String, into output: inout String) {
-        output += "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": output += "\\\""
-            case "\\": output += "\\\\"
-            case "\n": output += "\\n"
-            case "\r": output += "\\r"
-            case "\t": output += "\\t"
-            case let control where control.value < 0x20:
-                let hex = String(control.value, radix: 16)
-                output += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: output.unicodeScalars.append(scalar)
-            }
-        }
-        output += "\""
+        JSONStringEscaping.appendQuoted(text, to: &output)
     }
 }

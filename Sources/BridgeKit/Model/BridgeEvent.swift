@@ -127,3 +127,21 @@ public enum MessageReference: Hashable, Sendable, Codable {
     case bridge(BridgeMessageID)
     case remote(RemoteMessageID)
 }
+
+extension BridgeEvent.Payload {
+    /// The kind of event, one word (a metric label, a log field).
+    public var kindName: String {
+        switch self {
+        case .message: "message"
+        case .edit: "edit"
+        case .retraction: "retraction"
+        case .reaction: "reaction"
+        case .join: "join"
+        case .part: "part"
+        case .rename: "rename"
+        case .topic: "topic"
+        case .rank: "rank"
+        case .moderation: "moderation"
+        }
+    }
+}

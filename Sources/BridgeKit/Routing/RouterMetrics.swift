@@ -52,24 +52,6 @@ enum RouterMetrics {
     }
 }
 
-extension BridgeEvent.Payload {
-    /// The kind of event, as a metric label.
-    var kindName: String {
-        switch self {
-        case .message: "message"
-        case .edit: "edit"
-        case .retraction: "retraction"
-        case .reaction: "reaction"
-        case .join: "join"
-        case .part: "part"
-        case .rename: "rename"
-        case .topic: "topic"
-        case .rank: "rank"
-        case .moderation: "moderation"
-        }
-    }
-}
-
 import struct Foundation.Date
 
 /// Seconds since 1970, to compare with events' timestamps.
