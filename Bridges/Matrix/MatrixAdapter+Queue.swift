@@ -58,15 +58,8 @@ extension MatrixAdapter {
                 await wakeup.wait()
                 continue
             }
-            for entry in entries {
-                let delay = entry.nextAttempt.timeIntervalSinceNow
-                if delay > 0 {
-                    try? await Task.sleep(for: .seconds(delay))
-                    if Task.isCancelled { return }
-                }
-                guard await attempt(entry, in: room) else { break }  // rescheduled: read the queue again
-                handled += 1
-            }
+            // Stops at an entry rescheduled: the queue is read again, in order.
+            handled += await OutboxEntry.sendDue(entries) { await attempt($0, in: room) }.handled
         }
     }
 

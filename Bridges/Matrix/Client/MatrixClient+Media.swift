@@ -38,17 +38,7 @@ extension MatrixClient {
         }
         var request = HTTPClientRequest(url: url)
         request.headers.add(name: "User-Agent", value: "Trestle")
-        do {
-            let response = try await http.execute(request, timeout: .nanoseconds(Self.nanoseconds(timeout)))
-            guard response.status.code == 200 else {
-                throw MatrixClientError(status: Int(response.status.code), errcode: nil, message: "picture download")
-            }
-            let bytes = try await response.body.collect(upTo: limit)
-            return (bytes, response.headers.first(name: "Content-Type"))
-        } catch let error as MatrixClientError {
-            throw error
-        } catch {
-            throw MatrixClientError(status: nil, errcode: nil, message: "\(error)")
-        }
+        let (bytes, headers) = try await get(request, limit: limit, what: "picture download")
+        return (bytes, headers.first(name: "Content-Type"))
     }
 }

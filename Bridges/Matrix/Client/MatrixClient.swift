@@ -81,13 +81,20 @@ public final class MatrixClient: Sendable {
         -> (bytes: ByteBuffer, contentType: String?, disposition: String?) {
         var request = HTTPClientRequest(url: baseURL + "/_matrix/client/v1/media/download/\(Self.encode(server))/\(Self.encode(mediaID))")
         request.headers.add(name: "Authorization", value: "Bearer \(asToken)")
+        let (bytes, headers) = try await get(request, limit: limit, what: "media download")
+        return (bytes, headers.first(name: "Content-Type"), headers.first(name: "Content-Disposition"))
+    }
+
+    /// Sends `request` and returns the body (up to `limit` bytes) and
+    /// headers of a 200 answer; anything else is thrown, named by `what`.
+    func get(_ request: HTTPClientRequest, limit: Int, what: String) async throws(MatrixClientError)
+        -> (bytes: ByteBuffer, headers: HTTPHeaders) {
         do {
             let response = try await http.execute(request, timeout: .nanoseconds(Self.nanoseconds(timeout)))
             guard response.status.code == 200 else {
-                throw MatrixClientError(status: Int(response.status.code), errcode: nil, message: "media download")
+                throw MatrixClientError(status: Int(response.status.code), errcode: nil, message: what)
             }
-            let bytes = try await response.body.collect(upTo: limit)
-            return (bytes, response.headers.first(name: "Content-Type"), response.headers.first(name: "Content-Disposition"))
+            return (try await response.body.collect(upTo: limit), response.headers)
         } catch let error as MatrixClientError {
             throw error
         } catch {

@@ -62,17 +62,8 @@ final class OutboxWorker: Sendable {
                 await wakeup.wait()
                 continue
             }
-            for entry in entries {
-                let delay = entry.nextAttempt.timeIntervalSinceNow
-                if delay > 0 {
-                    try? await Task.sleep(for: .seconds(delay))
-                    if Task.isCancelled { return }
-                }
-                if await attempt(entry) == false {
-                    waited = true
-                    break  // rescheduled: read the queue again, in order
-                }
-            }
+            // Stops at an entry rescheduled: the queue is read again, in order.
+            if await !OutboxEntry.sendDue(entries, attempt: attempt).completed, !Task.isCancelled { waited = true }
         }
     }
 

@@ -51,3 +51,25 @@ public enum OutboxAdmission: Hashable, Sendable {
     /// logs and counts it: the outbox never drops anything by itself.
     case full
 }
+
+extension OutboxEntry {
+    /// Offers `entries` (the oldest of one queue, in order) to `attempt`,
+    /// each once its `nextAttempt` has come, and stops at the first one
+    /// `attempt` rescheduled (it returns false): the queue must then be
+    /// read again, so that order holds. Returns how many went through, and
+    /// whether all of them did. Stops early, incomplete, when cancelled.
+    public static func sendDue(_ entries: [OutboxEntry], attempt: (OutboxEntry) async -> Bool) async
+        -> (handled: Int, completed: Bool) {
+        var handled = 0
+        for entry in entries {
+            let delay = entry.nextAttempt.timeIntervalSinceNow
+            if delay > 0 {
+                try? await Task.sleep(for: .seconds(delay))
+                if Task.isCancelled { return (handled, false) }
+            }
+            guard await attempt(entry) else { return (handled, false) }
+            handled += 1
+        }
+        return (handled, true)
+    }
+}
