@@ -82,7 +82,10 @@ let package = Package(
         // and MAM, corrections, retractions, reactions, replies.
         .target(
             name: "XMPPRooms",
-            dependencies: ["XMPPCore", "BridgeKit", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "XMPPCore", "BridgeKit", .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: swiftSettings
         ),
         // External plugins: a process in any language, speaking JSON lines

@@ -20,6 +20,12 @@ extension StoreConformance {
             try expect.equal(try await store.settings(in: "irc.oftc.users"), [
                 "xmpp:alice@example.org": #"{"nick":"alice_"}"#,
             ], "oftc's settings, untouched")
+            try expect.equal(try await store.setting("xmpp:alice@example.org", in: "irc.libera.users"), #"{"nick":"alicia"}"#,
+                             "one setting read alone")
+            try expect.equal(try await store.setting("xmpp:bob@example.org", in: "irc.libera.users"), nil,
+                             "a removed setting read alone")
+            try expect.equal(try await store.setting("xmpp:alice@example.org", in: "irc.nowhere.users"), nil,
+                             "a setting of an empty scope")
         },
     ]
 }

@@ -149,6 +149,13 @@ public final class SQLiteBridgeStore: BridgeStore {
         }
     }
 
+    /// The setting under `key` in `scope`, read alone.
+    public func setting(_ key: String, in scope: String) async throws -> String? {
+        try await pool.read { db in
+            try String.fetchOne(db, sql: "SELECT value FROM setting WHERE scope = ? AND key = ?", arguments: [scope, key])
+        }
+    }
+
     /// Creates, replaces or (with `nil`) removes one setting.
     public func saveSetting(_ value: String?, for key: String, in scope: String) async throws {
         try await pool.write { db in

@@ -1,21 +1,24 @@
 /// The operator's HTTP endpoint (the `http` section): Prometheus metrics on
-/// `/metrics`, a health check on `/health`, and the full text of long
-/// messages cut on IRC on `/text/<message id>`. Off unless configured, and
-/// meant for loopback or a private network: it needs no token, so do not
-/// expose it publicly; to let IRC users follow the links, put a proxy in
-/// front that forwards only `/text/` and name it in `public_url`.
+/// `/metrics`, a health check on `/health`, the full text of long messages
+/// cut on IRC on `/text/<message id>`, and XMPP users' pictures for other
+/// networks on `/avatar/<sha1>`. Off unless configured, and meant for
+/// loopback or a private network: it needs no token, so do not expose it
+/// publicly; to let people on other networks follow the links, put a proxy
+/// in front that forwards only `/text/` and `/avatar/` and name it in
+/// `public_url`.
 ///
 /// ```yaml
 /// http:
 ///   host: 127.0.0.1
 ///   port: 9292
-///   public_url: https://bridge.example.org   # where /text/… is reached from outside
+///   public_url: https://bridge.example.org   # where /text/… and /avatar/… are reached from outside
 /// ```
 public struct HTTPSettings: Sendable, Equatable {
     public var host: String
     public var port: Int
     /// The endpoint as people outside reach it (through a proxy), for links
-    /// to full texts; nil: no links are offered.
+    /// to full texts and pictures; nil: no full-text links are offered, and
+    /// pictures are linked at the endpoint's own address.
     public var publicURL: String?
 
     public init(host: String = "127.0.0.1", port: Int = 9292, publicURL: String? = nil) {

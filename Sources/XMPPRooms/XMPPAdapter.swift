@@ -31,6 +31,7 @@ public final class XMPPAdapter: BridgeAdapter {
     private let awaitingReflection = Mutex<[String: AwaitingReflection]>([:])
     private let tokens = Mutex<UInt64>(0)
     private let resolveRoom: (@Sendable (_ local: String) -> RoomOnDemand?)?
+    private let avatars: XMPPAvatars?
 
     private struct AwaitingReflection {
         var pending: PendingReflection
@@ -47,13 +48,17 @@ public final class XMPPAdapter: BridgeAdapter {
     ///     keep it for the bridge's whole life so ids stay stable.
     ///   - resolveRoom: for a join to a room that does not exist, the room
     ///     to create from its name (`#chan%irc.example.org`), or nil.
+    ///   - avatars: where users' pictures are fetched and linked from; nil:
+    ///     XMPP users show no picture on other networks.
     public init(
         network: NetworkID = "xmpp", domain: String, store: any BridgeStore, occupantIDSecret: [UInt8],
         historyLimit: Int = 20, logger: Logger,
         resolveRoom: (@Sendable (_ local: String) -> RoomOnDemand?)? = nil,
+        avatars: XMPPAvatars? = nil,
         send: @escaping @Sendable ([XMPPElement]) -> Void
     ) {
         self.resolveRoom = resolveRoom
+        self.avatars = avatars
         self.network = network
         self.domain = domain.lowercased()
         self.store = store
@@ -143,6 +148,7 @@ public final class XMPPAdapter: BridgeAdapter {
         if rooms.withLock({ $0[key] == nil }) {
             guard await createOnDemand(to, for: stanza) else { return false }
         }
+        if let avatars, stanza.name == "presence" { avatars.noticed(stanza) }
         guard let query = rooms.withLock({ $0[key].map { room in room.historyQuery(for: stanza) } }),
               let gate = gate(key) else {
             return false
@@ -165,7 +171,7 @@ public final class XMPPAdapter: BridgeAdapter {
         for intent in output.intents {
             switch intent {
             case .event(let event):
-                await sink?.route(event)
+                await sink?.route(withPicture(event))
             case .message(let pending):
                 await reflect(pending, in: key, through: sink)
             case .archiveQuery(let request):
@@ -225,6 +231,7 @@ public final class XMPPAdapter: BridgeAdapter {
             $0[token] = AwaitingReflection(pending: pending, room: key, remaining: pending.events.count)
         }
         for var event in pending.events {
+            event = withPicture(event)
             event.reflectionToken = token
             if await sink.route(event).messageID != nil { continue }
             switch event.payload {
@@ -272,6 +279,15 @@ public final class XMPPAdapter: BridgeAdapter {
                 send(stanzas)
             }
         }
+    }
+
+    /// `event` with its XMPP sender's picture linked, once it is known.
+    private func withPicture(_ event: BridgeEvent) -> BridgeEvent {
+        guard let avatars, event.sender.network == network,
+              let url = avatars.avatarURL(of: event.sender.id) else { return event }
+        var event = event
+        event.sender.avatarURL = url
+        return event
     }
 
     private func refuse(_ pending: PendingReflection, _ error: StanzaError) {

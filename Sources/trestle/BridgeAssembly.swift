@@ -67,10 +67,15 @@ struct BridgeAssembly {
             try WebhookAdapter(configuration: Self.webhookConfiguration(webhooks), store: store, logger: logger)
         }
         let outgoing = Mutex<ComponentConnection?>(nil)
+        let requests = IQRequests(send: { stanza in outgoing.withLock { $0 }?.send(stanza) ?? false })
+        let avatars = settings.http.map { http in
+            XMPPAvatars(requests: requests, component: JID(domain: component.jid), store: store,
+                        baseURL: Self.httpBaseURL(http), logger: logger)
+        }
         let xmpp = XMPPAdapter(
             domain: component.jid, store: store, occupantIDSecret: Self.occupantIDSecret(settings),
             historyLimit: settings.store.historyOnJoin, logger: logger,
-            resolveRoom: { directRooms.resolve($0) },
+            resolveRoom: { directRooms.resolve($0) }, avatars: avatars,
             send: { stanzas in
                 guard let connection = outgoing.withLock({ $0 }) else { return }
                 for stanza in stanzas { connection.send(stanza) }
@@ -98,7 +103,7 @@ struct BridgeAssembly {
             send: { stanza in outgoing.withLock { $0 }?.send(stanza) }, logger: logger)
         privateMessages.withLock { $0 = relay }
         let dispatcher = ComponentDispatcher(
-            rooms: xmpp, privateMessages: relay,
+            requests: requests, rooms: xmpp, privateMessages: relay,
             ircSettings: IRCSettingsCommand(domain: component.jid, addresses: addresses, adapters: ircByNetwork, rooms: xmpp,
                                             logger: logger),
             responder: responder,
@@ -116,6 +121,20 @@ struct BridgeAssembly {
         } else {
             identServer = nil
         }
+    }
+
+    /// Where the HTTP endpoint is reached for links other networks follow
+    /// (pictures): `public_url` when set, else its own address (enough for
+    /// a homeserver or receiver on the same host).
+    static func httpBaseURL(_ http: HTTPSettings) -> String {
+        if let publicURL = http.publicURL { return publicURL }
+        let host = switch http.host {
+        case "0.0.0.0", "": "127.0.0.1"
+        case "::": "[::1]"
+        case let host where host.contains(":"): "[\(host)]"
+        default: http.host
+        }
+        return "http://\(host):\(http.port)"
     }
 
     /// A configured room as the router knows it; its XMPP endpoints are

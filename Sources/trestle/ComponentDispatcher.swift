@@ -8,8 +8,11 @@ import XMPPRooms
 /// rooms when it is addressed to one, to IRC when it is a private message
 /// to `nick%server@component`, to the IRC settings command when it is an
 /// IQ for `server@component`, else to the component's own answers
-/// (disco, ping, version, refusals). Connection changes become admin notices.
+/// (disco, ping, version, refusals). Answers to the component's own
+/// requests (users' vCards) go back to whoever asked, before all that.
+/// Connection changes become admin notices.
 struct ComponentDispatcher: ComponentHandler {
+    let requests: IQRequests
     let rooms: XMPPAdapter
     let privateMessages: PrivateMessageRelay
     let ircSettings: IRCSettingsCommand
@@ -18,6 +21,7 @@ struct ComponentDispatcher: ComponentHandler {
     let logger: Logger
 
     func received(_ stanza: XMPPElement, on connection: ComponentConnection) async {
+        if requests.handle(stanza) { return }
         if await rooms.handle(stanza) { return }
         if await privateMessages.handle(stanza) { return }
         if let reply = await ircSettings.reply(to: stanza) {

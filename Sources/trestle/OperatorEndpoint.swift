@@ -7,11 +7,13 @@ import XMPPCore
 
 /// The operator's HTTP endpoint: `/metrics` in Prometheus' text format,
 /// `/health` (200 when the XMPP stream is up, 503 otherwise, with a
-/// one-line JSON body), and `/text/<message id>`, the full text of one
+/// one-line JSON body), `/text/<message id>`, the full text of one
 /// archived message, which IRC channels whose messages are cut for length
-/// link to (`FullTextRoute`). Bound where the `http` section says; no
-/// token, so keep it on loopback or a private network, with a proxy
-/// forwarding only `/text/` if IRC users are to follow the links.
+/// link to (`FullTextRoute`), and `/avatar/<sha1>`, XMPP users' pictures
+/// for the other networks (`AvatarRoute`). Bound where the `http` section
+/// says; no token, so keep it on loopback or a private network, with a
+/// proxy forwarding only `/text/` and `/avatar/` if people on other
+/// networks are to follow the links.
 enum OperatorEndpoint {
     static func application(
         host: String, port: Int, registry: PrometheusCollectorRegistry, connection: ComponentConnection,
@@ -19,6 +21,7 @@ enum OperatorEndpoint {
     ) -> some ApplicationProtocol {
         let router = Hummingbird.Router()
         FullTextRoute.add(to: router, store: store, logger: logger)
+        AvatarRoute.add(to: router, store: store, logger: logger)
         router.get("/metrics") { _, _ -> Response in
             var text: [UInt8] = []
             registry.emit(into: &text)

@@ -69,6 +69,9 @@ final class GatedStore: BridgeStore {
     func settings(in scope: String) async throws -> [String: String] {
         try await inner.settings(in: scope)
     }
+    func setting(_ key: String, in scope: String) async throws -> String? {
+        try await inner.setting(key, in: scope)
+    }
     func saveSetting(_ value: String?, for key: String, in scope: String) async throws {
         try await inner.saveSetting(value, for: key, in: scope)
     }

@@ -12,6 +12,8 @@ refused."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import http.server
 import json
 import sqlite3
@@ -393,6 +395,69 @@ def test_puppet_avatar_from_a_webhook_icon(prosody, trestle, matrix):
         assert proc.running, proc.log_tail()
     finally:
         pictures.close()
+
+
+def puppet_avatar(matrix, puppet: str, timeout: float = 20.0) -> str:
+    """The mxc URI of a puppet's avatar, once it has one."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        status, profile = request("GET", f"{matrix.synapse.url}/_matrix/client/v3/profile/{quote(puppet)}",
+                                  token=matrix.alice.token)
+        if status == 200 and profile.get("avatar_url"):
+            return profile["avatar_url"]
+        time.sleep(0.2)
+    raise AssertionError(f"{puppet} got no avatar in {timeout} s")
+
+
+def media_bytes(matrix, uri: str) -> bytes:
+    server, media = uri[len("mxc://"):].split("/", 1)
+    download = urllib.request.Request(f"{matrix.synapse.url}/_matrix/client/v1/media/download/{server}/{media}",
+                                      headers={"Authorization": f"Bearer {matrix.alice.token}"})
+    with urllib.request.urlopen(download, timeout=10) as response:
+        return response.read()
+
+
+def test_puppet_avatar_from_an_xmpp_vcard(prosody, trestle, matrix):
+    """An XMPP user's vCard picture becomes their Matrix puppet's avatar:
+    their server names its hash in the join presence (XEP-0153), Trestle
+    asks for the vCard once, keeps the picture and serves it on
+    /avatar/<sha1>, and Synapse's copy holds the same bytes."""
+    picture = tiny_png()
+    digest = hashlib.sha1(picture).hexdigest()
+    port = free_port("127.0.0.1")
+    proc = trestle(rooms=[{"name": "lobby", "endpoints": [{"xmpp": "lobby"}, {"matrix": matrix.room}]}],
+                   matrix=matrix.section, http={"host": "127.0.0.1", "port": port})
+    proc.wait_for_log(r"matrix homeserver reaches Trestle", timeout=20)
+    proc.wait_for_log(r"matrix room open", timeout=20)
+    mx = matrix.alice
+
+    async def scenario():
+        async with users(prosody, PASSWORD, "alice") as (xa,):
+            photo = base64.encodebytes(picture).decode()
+            reply = await xa.iq("alice@localhost", "set", "<vCard xmlns='vcard-temp'><FN>Xena</FN><PHOTO>"
+                                f"<TYPE>image/png</TYPE><BINVAL>{photo}</BINVAL></PHOTO></vCard>")
+            assert reply["type"] == "result", reply
+            await enter(xa, LOBBY, "Xena")
+            await in_thread(proc.wait_for_log, r"hash=" + digest + r" .*xmpp avatar kept", 20)
+            xa.say(LOBBY, "a face for my words")
+            got = await in_thread(mx.wait_for, lambda e: e["content"].get("body") == "a face for my words", 20,
+                                  "the XMPP message in Matrix")
+            avatar = await in_thread(puppet_avatar, matrix, got["sender"])
+            assert avatar.startswith("mxc://localhost/"), avatar
+            assert await in_thread(media_bytes, matrix, avatar) == picture
+
+    run(scenario())
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/avatar/{digest}", timeout=10) as response:
+        assert response.headers["Content-Type"] == "image/png"
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.read() == picture
+    try:
+        urllib.request.urlopen(f"http://127.0.0.1:{port}/avatar/{'0' * 40}", timeout=10)
+        raise AssertionError("an unknown picture was served")
+    except urllib.error.HTTPError as error:
+        assert error.code == 404
+    assert len(proc.log_matches(r"xmpp avatar kept")) == 1, proc.log_tail()
+    assert proc.running, proc.log_tail()
 
 
 def test_membership_names_and_topic(prosody, trestle, matrix):

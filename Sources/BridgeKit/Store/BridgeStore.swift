@@ -37,6 +37,9 @@ public protocol BridgeStore: Sendable {
     /// settings), by key. Values are opaque to the store: each owner
     /// encodes its own (JSON as a rule).
     func settings(in scope: String) async throws -> [String: String]
+    /// The one setting saved under `key` in `scope`, or `nil`; for scopes
+    /// too large to read whole (pictures kept by their hash).
+    func setting(_ key: String, in scope: String) async throws -> String?
     /// Saves `value` under `key` in `scope`, replacing what was there;
     /// `nil` removes it.
     func saveSetting(_ value: String?, for key: String, in scope: String) async throws

@@ -99,6 +99,10 @@ public final class MemoryBridgeStore: BridgeStore {
         state.withLock { $0.settings[scope] ?? [:] }
     }
 
+    public func setting(_ key: String, in scope: String) async throws -> String? {
+        state.withLock { $0.settings[scope]?[key] }
+    }
+
     public func saveSetting(_ value: String?, for key: String, in scope: String) async throws {
         state.withLock { $0.settings[scope, default: [:]][key] = value }
     }

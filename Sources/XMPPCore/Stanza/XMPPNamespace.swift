@@ -12,4 +12,8 @@ public enum XMPPNamespace {
     public static let ping = "urn:xmpp:ping"
     /// XEP-0092 software version.
     public static let version = "jabber:iq:version"
+    /// XEP-0054 vCards, where XMPP users' pictures are read from.
+    public static let vCard = "vcard-temp"
+    /// XEP-0153: the hash of a user's picture, carried in their presence.
+    public static let vCardUpdate = "vcard-temp:x:update"
 }

@@ -95,6 +95,9 @@ class ProsodyServer:
         modules = [
             "roster", "saslauth", "disco", "ping", "offline", "presence",
             "message", "iq", "version", "time", "uptime",
+            # As Debian's default config has them: avatars in PEP, answered as
+            # vCards, their hash added to every presence (XEP-0153).
+            "pep", "vcard_legacy",
             *self.extra_modules,
         ]
         lines = [
