@@ -1,4 +1,5 @@
 import BridgeKit
+import Crypto
 import XMPPCore
 
 /// Derives XEP-0421 occupant ids: stable per identity and room, so that
@@ -32,7 +33,8 @@ public struct OccupantIDGenerator: Sendable {
 
     private func derive(_ kind: String, _ identity: String) -> String {
         let message = Array((room + "\u{0}" + kind + "\u{0}" + identity).utf8)
-        return Self.base64URL(Array(Digest.hmacSHA256(key: key, message: message).prefix(16)))
+        let code = HMAC<SHA256>.authenticationCode(for: message, using: SymmetricKey(data: key))
+        return Self.base64URL(Array(Array(code).prefix(16)))
     }
 
     private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")

@@ -1,31 +1,16 @@
 import Foundation
+import BridgeKit
 import Testing
+import XMPPCore
 @testable import XMPPRooms
 
-/// The small building blocks: SHA-256/HMAC, XEP-0082 dates, nick cleaning.
+/// The small building blocks: occupant ids, XEP-0082 dates, nick cleaning.
 @Suite struct PrimitiveTests {
-    private func hex(_ bytes: [UInt8]) -> String {
-        bytes.map { String(format: "%02x", $0) }.joined()
-    }
-
-    @Test func sha256Vectors() {
-        #expect(hex(Digest.sha256([])) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
-        #expect(hex(Digest.sha256(Array("abc".utf8))) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
-        #expect(hex(Digest.sha256(Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8)))
-            == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
-        #expect(hex(Digest.sha256([UInt8](repeating: 0x61, count: 1000)))
-            == "41edece42d63e8d9bf515a9ba6932e1c20cbc9f5a5d134645adb5db1b9737ea3")
-    }
-
-    @Test func hmacVectors() {
-        // RFC 4231 test cases 1, 2 and 6 (a key longer than a block).
-        #expect(hex(Digest.hmacSHA256(key: [UInt8](repeating: 0x0b, count: 20), message: Array("Hi There".utf8)))
-            == "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7")
-        #expect(hex(Digest.hmacSHA256(key: Array("Jefe".utf8), message: Array("what do ya want for nothing?".utf8)))
-            == "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843")
-        #expect(hex(Digest.hmacSHA256(key: [UInt8](repeating: 0xaa, count: 131),
-                                      message: Array("Test Using Larger Than Block-Size Key - Hash Key First".utf8)))
-            == "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54")
+    @Test func occupantIDsStayWhatTheyWere() {
+        // Computed independently (Python's hmac): ids must not change across versions.
+        let generator = OccupantIDGenerator(secret: Array("test secret".utf8), room: JID("lobby@bridge.example")!)
+        #expect(generator.id(forXMPPUser: JID("alice@example.org/phone")!) == "2bTZ74nk4h9pUDAtj3d-rw")
+        #expect(generator.id(for: ParticipantKey(network: "irc.libera", id: "bob")) == "n5njSp_6gvC6oX3K_HISCQ")
     }
 
     @Test func base64URL() {
