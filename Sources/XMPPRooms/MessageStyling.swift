@@ -25,7 +25,7 @@ enum MessageStyling {
             case .italic(let inner): wrap(inner, in: "_", to: &output)
             case .strike(let inner): wrap(inner, in: "~", to: &output)
             case .code(let code):
-                output += styleable(code) && !code.contains("`") ? "`\(code)`" : code
+                output += styleable(code) && !code.utf8.contains(UInt8(ascii: "`")) ? "`\(code)`" : code
             case .preformatted(let block, let language):
                 if !output.isEmpty && !output.hasSuffix("\n") { output += "\n" }
                 output += "```" + (language ?? "") + "\n" + block
@@ -49,6 +49,6 @@ enum MessageStyling {
 
     private static func styleable(_ text: String) -> Bool {
         guard let first = text.first, let last = text.last else { return false }
-        return !first.isWhitespace && !last.isWhitespace && !text.contains("\n")
+        return !first.isWhitespace && !last.isWhitespace && !text.utf8.contains(UInt8(ascii: "\n"))
     }
 }

@@ -43,14 +43,14 @@ extension IRCMessage {
             if let host = prefix.host { parts.append(host) }
             for part in parts {
                 let clean = IRCSanitizer.sanitized(part)
-                if clean.isEmpty || clean.contains(" ") { throw .invalidPrefix(part) }
+                if clean.isEmpty || clean.utf8.contains(UInt8(ascii: " ")) { throw .invalidPrefix(part) }
             }
             line += ":" + IRCSanitizer.sanitized(prefix.description) + " "
         }
         line += command
         for (index, parameter) in parameters.enumerated() {
             let clean = IRCSanitizer.sanitized(parameter)
-            let needsTrailing = clean.isEmpty || clean.contains(" ") || clean.hasPrefix(":")
+            let needsTrailing = clean.isEmpty || clean.utf8.contains(UInt8(ascii: " ")) || clean.utf8.first == UInt8(ascii: ":")
             if index == parameters.count - 1 {
                 line += needsTrailing ? " :" + clean : " " + clean
             } else if needsTrailing {

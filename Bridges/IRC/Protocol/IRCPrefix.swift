@@ -31,7 +31,7 @@ public struct IRCPrefix: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// A server's prefix is a bare name with a dot in it (`irc.libera.chat`).
-    public var isServer: Bool { user == nil && host == nil && nick.contains(".") }
+    public var isServer: Bool { user == nil && host == nil && nick.utf8.contains(UInt8(ascii: ".")) }
 
     public var description: String {
         var text = nick

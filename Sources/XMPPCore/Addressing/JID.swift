@@ -18,7 +18,15 @@ public struct JID: Sendable, Hashable, CustomStringConvertible, Comparable {
 
     public init(local: String? = nil, domain: String, resource: String? = nil) {
         self.local = local
-        self.domain = domain.lowercased()
+        // Nearly every domain is lower-case ASCII already: skip the copy.
+        self.domain = domain.utf8.contains(where: { (65...90).contains($0) || $0 >= 128 }) ? domain.lowercased() : domain
+        self.resource = resource
+    }
+
+    /// Parts known to be in shape (a domain already lower-cased).
+    private init(checkedLocal local: String?, domain: String, resource: String?) {
+        self.local = local
+        self.domain = domain
         self.resource = resource
     }
 
@@ -36,20 +44,20 @@ public struct JID: Sendable, Hashable, CustomStringConvertible, Comparable {
             rest = rest[rest.index(after: at)...]
         }
         if rest.hasSuffix(".") { rest = rest.dropLast() }
-        guard !rest.isEmpty, !rest.contains("@"), rest.utf8.count <= Self.maxPartBytes else { return nil }
+        guard !rest.isEmpty, !rest.utf8.contains(UInt8(ascii: "@")), rest.utf8.count <= Self.maxPartBytes else { return nil }
         if let local, local.isEmpty || local.utf8.count > Self.maxPartBytes { return nil }
         if let resource, resource.isEmpty || resource.utf8.count > Self.maxPartBytes { return nil }
         self.init(local: local.map(String.init), domain: String(rest), resource: resource.map(String.init))
     }
 
     /// The JID without its resource.
-    public var bare: JID { JID(local: local, domain: domain) }
+    public var bare: JID { JID(checkedLocal: local, domain: domain, resource: nil) }
 
     /// Whether this JID has no resource.
     public var isBare: Bool { resource == nil }
 
     /// This JID with another resource.
-    public func with(resource: String?) -> JID { JID(local: local, domain: domain, resource: resource) }
+    public func with(resource: String?) -> JID { JID(checkedLocal: local, domain: domain, resource: resource) }
 
     public var description: String {
         var text = ""
