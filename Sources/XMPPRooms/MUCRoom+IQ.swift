@@ -4,8 +4,9 @@ import XMPPCore
 
 /// Requests to the room and its occupants: service discovery (XEP-0030),
 /// self-ping (XEP-0410), ping, and archive queries (XEP-0313). Requests to
-/// occupants are not forwarded to their clients; apart from self-pings
-/// they are `service-unavailable`.
+/// occupants are not forwarded to their clients; apart from self-pings and
+/// remote participants' vCards (their pictures, XEP-0153) they are
+/// `service-unavailable`.
 extension MUCRoom {
     /// What the room's disco#info advertises.
     public static let features: [String] = [
@@ -22,6 +23,10 @@ extension MUCRoom {
             return RoomOutput(stanzas: refuse(stanza, .badRequest, "an IQ request needs an id, a type and a payload"))
         }
         if let nick = stanza.to?.resource {
+            if iq.type == .get, payload.name == "vCard", payload.namespace == XMPPNamespace.vCard,
+               let occupant = occupant(nick: nick), occupant.isRemote {
+                return RoomOutput(intents: [.occupantVCard(iq, pictureHash: pictures[occupant.participant.key])])
+            }
             guard iq.type == .get, payload.name == "ping", payload.namespace == XMPPNamespace.ping else {
                 return RoomOutput(stanzas: refuse(stanza, .serviceUnavailable))
             }

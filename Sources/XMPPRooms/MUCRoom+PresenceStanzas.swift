@@ -30,6 +30,9 @@ extension MUCRoom {
             "type": unavailable ? "unavailable" : nil, "id": id,
         ])
         for child in payload ?? occupant.presencePayload { presence.append(child) }
+        if occupant.isRemote, !unavailable, let hash = pictures[occupant.participant.key] {
+            presence.append(VCardPicture.update(hash))
+        }
         var x = XMPPElement("x", namespace: RoomNamespace.mucUser)
         x.append(XMPPElement("item", namespace: RoomNamespace.mucUser, [
             "affiliation": occupant.affiliationAndRole.affiliation,

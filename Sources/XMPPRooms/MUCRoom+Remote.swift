@@ -28,7 +28,23 @@ extension MUCRoom {
         guard let index = indexOfIdentity(.remote(participant)) else { return [] }
         let stanzas = broadcastPresence(of: occupants[index], unavailable: true, payload: Self.statusPayload(reason))
         occupants.remove(at: index)
+        pictures[participant] = nil
         return stanzas
+    }
+
+    /// The picture (its SHA-1) a remote participant's presence names from
+    /// now on; `nil`: none. Everyone sees their presence again when they
+    /// are an occupant and it changed (XEP-0153: clients then fetch the
+    /// occupant's vCard). Remembered only for an occupant or when
+    /// `beforeJoining` (the delivery about to show them).
+    public mutating func setPicture(_ hash: String?, of participant: ParticipantKey, beforeJoining: Bool = false) -> [XMPPElement] {
+        guard pictures[participant] != hash else { return [] }
+        guard let index = indexOfIdentity(.remote(participant)) else {
+            if beforeJoining { pictures[participant] = hash }
+            return []
+        }
+        pictures[participant] = hash
+        return broadcastPresence(of: occupants[index])
     }
 
     /// A remote participant's standing changed: everyone sees their new

@@ -47,6 +47,9 @@ public struct MUCRoom: Sendable {
     /// A correction's scoped id → the scoped id of the message it corrects,
     /// so that a correction of a correction still names the original.
     var corrections = BoundedMap<RemoteMessageID, RemoteMessageID>(capacity: 10_000)
+    /// The SHA-1 of remote participants' pictures (XEP-0153), named in
+    /// their presence; set by `setPicture(_:of:)` or before a delivery.
+    public internal(set) var pictures: [ParticipantKey: String] = [:]
 
     /// - Parameters:
     ///   - jid: the room JID (any resource is dropped).

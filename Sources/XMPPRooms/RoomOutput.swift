@@ -33,6 +33,10 @@ public enum RoomIntent: Sendable {
     /// A XEP-0313 query: run it against the store, then send
     /// `MUCRoom.archiveResponse(_:to:)`.
     case archiveQuery(MAMRequest)
+    /// A vCard request to a remote participant's occupant JID: answer it
+    /// with the picture kept under `pictureHash` (`XMPPAvatars`), or with
+    /// an empty vCard when there is none.
+    case occupantVCard(IQ, pictureHash: String?)
 }
 
 /// A groupchat message the room has accepted but not yet reflected.

@@ -68,6 +68,9 @@ public final class XMPPAdapter: BridgeAdapter {
         logger[metadataKey: "network"] = "\(network)"
         self.logger = logger
         self.send = send
+        avatars?.onRemotePicture { [weak self] participant, hash in
+            await self?.showPicture(hash, of: participant)
+        }
     }
 
     /// The room address of an XMPP endpoint for a room named `name`.
@@ -127,8 +130,16 @@ public final class XMPPAdapter: BridgeAdapter {
             await reflected(delivery, in: key, gate: gate)
             return nil
         }
+        let sender = delivery.event.sender
+        let picture = sender.network == network ? nil : avatars?.pictureHash(of: sender)
         return await gate.withLock {
-            let output = rooms.withLock { rooms -> RoomDelivery? in rooms[key]?.deliver(delivery) }
+            let output = rooms.withLock { rooms -> RoomDelivery? in
+                // A new picture first, so a joining participant's presence names it.
+                let changed = picture.map { rooms[key]?.setPicture($0, of: sender.key, beforeJoining: true) ?? [] } ?? []
+                guard var output = rooms[key]?.deliver(delivery) else { return nil }
+                output.stanzas = changed + output.stanzas
+                return output
+            }
             if let output { send(output.stanzas) }
             return output?.remoteID
         }
@@ -148,7 +159,6 @@ public final class XMPPAdapter: BridgeAdapter {
         if rooms.withLock({ $0[key] == nil }) {
             guard await createOnDemand(to, for: stanza) else { return false }
         }
-        if let avatars, stanza.name == "presence" { avatars.noticed(stanza) }
         guard let query = rooms.withLock({ $0[key].map { room in room.historyQuery(for: stanza) } }),
               let gate = gate(key) else {
             return false
@@ -167,6 +177,11 @@ public final class XMPPAdapter: BridgeAdapter {
             if let output { send(output.stanzas) }
         }
         guard let output else { return false }
+        // Pictures of occupants only: a refused join fetches nothing.
+        if let avatars, stanza.name == "presence", let from = stanza.from,
+           rooms.withLock({ $0[key]?.occupant(session: from) != nil }) {
+            avatars.noticed(stanza)
+        }
         let sink = self.sink.withLock { $0 }
         for intent in output.intents {
             switch intent {
@@ -176,6 +191,8 @@ public final class XMPPAdapter: BridgeAdapter {
                 await reflect(pending, in: key, through: sink)
             case .archiveQuery(let request):
                 await answer(request, in: key)
+            case .occupantVCard(let iq, let hash):
+                await answerVCard(iq, pictureHash: hash)
             }
         }
         return true
@@ -279,6 +296,33 @@ public final class XMPPAdapter: BridgeAdapter {
                 send(stanzas)
             }
         }
+    }
+
+    /// A remote participant's picture is kept: the rooms they are in show
+    /// it in their presence.
+    private func showPicture(_ hash: String, of participant: ParticipantKey) async {
+        for key in rooms.withLock({ Array($0.keys) }) {
+            guard let gate = gate(key) else { continue }
+            await gate.withLock {
+                let stanzas = rooms.withLock { $0[key]?.setPicture(hash, of: participant) ?? [] }
+                if !stanzas.isEmpty { send(stanzas) }
+            }
+        }
+    }
+
+    /// A remote occupant's vCard: their picture, or nothing.
+    private func answerVCard(_ iq: IQ, pictureHash: String?) async {
+        var picture: XMPPAvatars.Picture?
+        if let pictureHash {
+            do {
+                picture = try await XMPPAvatars.picture(pictureHash, in: store)
+            } catch {
+                logger.error("cannot read a kept avatar", metadata: ["hash": "\(pictureHash)", "error": "\(error)"])
+            }
+        }
+        let vCard = picture.map { VCardPicture.vCard(type: $0.type, base64: $0.base64) }
+            ?? XMPPElement("vCard", namespace: XMPPNamespace.vCard)
+        send([iq.result(vCard)])
     }
 
     /// `event` with its XMPP sender's picture linked, once it is known.

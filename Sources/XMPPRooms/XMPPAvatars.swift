@@ -25,10 +25,24 @@ import struct Foundation.Data
 /// - It never holds up a join or a message: the fetch runs beside them,
 ///   and until it is done the user's events carry no picture.
 /// - A fetch that fails (no answer in 30 s, an error, no picture, too
-///   large) is logged and not tried again for that hash until restart.
+///   large, not the picture the hash names) is logged and not tried again
+///   for that user and hash until restart.
+///
+/// The other way round, participants from other networks who come with a
+/// picture link (`Participant.avatarURL`: a Matrix user's avatar, a
+/// webhook's `icon_url`) get it shown in the rooms: the picture is fetched
+/// once per link (`fetchPicture`), kept here by hash the same way, named in
+/// their occupant's presence and served as their occupant's vCard.
 public final class XMPPAvatars: Sendable {
+    /// Fetches the picture at an http(s) URL, at most `limit` bytes: its
+    /// declared media type and bytes, or `nil` when it cannot be had.
+    public typealias PictureFetcher = @Sendable (_ url: String, _ limit: Int) async -> (type: String?, bytes: [UInt8])?
+
     /// The store scope the pictures are kept in, by hash.
     public static let scope = "xmpp.avatars"
+    /// The store scope where a remote participant's picture link is mapped
+    /// to the hash of what it served, so a restart fetches nothing again.
+    public static let sourceScope = "xmpp.avatar-sources"
     /// The largest picture kept, in bytes.
     public static let maxBytes = 128 * 1024
     /// The media types kept (and so served).
@@ -39,23 +53,42 @@ public final class XMPPAvatars: Sendable {
     private let store: any BridgeStore
     private let baseURL: String
     private let logger: Logger
+    private let fetchPicture: PictureFetcher?
+    private let remoteHandler = Mutex<(@Sendable (ParticipantKey, String) async -> Void)?>(nil)
     private let state = Mutex(State())
 
     private struct State {
+        /// Remote participant → the picture link they came with.
+        var remote: [ParticipantKey: String] = [:]
+        /// Picture link → the hash of the picture it served, once kept.
+        var sources: [String: String] = [:]
+        /// Links being fetched, or that failed (not fetched again).
+        var fetching: Set<String> = []
         /// Bare JID → the hash their presence names and, once kept, its link.
         var users: [String: (hash: String, url: String?)] = [:]
         /// Hashes kept in the store, as found since start.
         var kept: Set<String> = []
-        /// Hashes being fetched or that failed (not asked for again).
+        /// "user hash" pairs being fetched or that failed: each user is asked
+        /// once per hash, so no one can block a picture for others.
         var tried: Set<String> = []
+        /// Fetches running (for `settled`).
+        var running = 0
     }
+
+    /// Past this many users, pairs tried or links fetched, that table
+    /// starts afresh (at worst a picture is fetched again).
+    static let tableLimit = 50_000
 
     /// - Parameters:
     ///   - requests: where the component's own IQ requests go out.
     ///   - component: the component's JID, the requests' sender.
     ///   - baseURL: where the HTTP endpoint is reached (`http.public_url`,
     ///     or its own address); links are `<baseURL>/avatar/<sha1>`.
-    public init(requests: IQRequests, component: JID, store: any BridgeStore, baseURL: String, logger: Logger) {
+    ///   - fetchPicture: how remote participants' pictures are fetched;
+    ///     nil: they show none.
+    public init(requests: IQRequests, component: JID, store: any BridgeStore, baseURL: String, logger: Logger,
+                fetchPicture: PictureFetcher? = nil) {
+        self.fetchPicture = fetchPicture
         self.requests = requests
         self.component = component
         self.store = store
@@ -84,25 +117,104 @@ public final class XMPPAvatars: Sendable {
             let fetch = state.withLock { state -> Bool in
                 if state.users[user]?.hash == hash { return false }
                 let kept = state.kept.contains(hash)
+                if state.users.count >= Self.tableLimit { state.users.removeAll() }
                 state.users[user] = (hash, kept ? link(hash) : nil)
-                guard !kept, !state.tried.contains(hash) else { return false }
-                state.tried.insert(hash)
+                guard !kept else { return false }
+                if state.tried.count >= Self.tableLimit { state.tried.removeAll() }
+                guard state.tried.insert(user + " " + hash).inserted else { return false }
+                state.running += 1
                 return true
             }
-            if fetch { Task { await self.fetch(hash, of: from.bare) } }
+            if fetch {
+                Task {
+                    await self.fetch(hash, of: from.bare)
+                    self.state.withLock { $0.running -= 1 }
+                }
+            }
         }
+    }
+
+    // MARK: Remote participants' pictures
+
+    /// Whom to tell when a remote participant's picture is kept (the hash),
+    /// after `pictureHash(of:)` had none yet.
+    public func onRemotePicture(_ handler: @escaping @Sendable (ParticipantKey, String) async -> Void) {
+        remoteHandler.withLock { $0 = handler }
+    }
+
+    /// The hash of the picture `participant` (from another network) comes
+    /// with, when it is kept; otherwise `nil`, and the fetch starts (once
+    /// per link), ending in `onRemotePicture`.
+    public func pictureHash(of participant: Participant) -> String? {
+        guard fetchPicture != nil, let url = participant.avatarURL, url.utf8.count <= 2048,
+              url.hasPrefix("https://") || url.hasPrefix("http://") else { return nil }
+        // One of ours (an XMPP user of a room bridged with this one): kept already.
+        let own = baseURL + "/avatar/"
+        if url.hasPrefix(own), let hash = VCardPicture.hash(String(url.dropFirst(own.count))) { return hash }
+        let (hash, start) = state.withLock { state -> (String?, Bool) in
+            if state.remote.count >= Self.tableLimit { state.remote.removeAll() }
+            if state.sources.count >= Self.tableLimit { state.sources.removeAll() }
+            if state.fetching.count >= Self.tableLimit { state.fetching.removeAll() }
+            state.remote[participant.key] = url
+            if let hash = state.sources[url] { return (hash, false) }
+            guard !state.fetching.contains(url) else { return (nil, false) }
+            state.fetching.insert(url)
+            return (nil, true)
+        }
+        if start { Task { await self.fetchRemote(url, for: participant.key) } }
+        return hash
+    }
+
+    private func fetchRemote(_ url: String, for participant: ParticipantKey) async {
+        if let hash = try? await store.setting(url, in: Self.sourceScope),
+           (try? await store.setting(hash, in: Self.scope)) != nil {
+            await remoteKept(url, as: hash)
+            return
+        }
+        guard let fetchPicture, let fetched = await fetchPicture(url, Self.maxBytes) else {
+            logger.warning("remote avatar not fetched", metadata: ["participant": "\(participant)"])
+            return
+        }
+        guard let picture = Picture(bytes: fetched.bytes) else {
+            logger.warning("remote avatar refused", metadata: [
+                "participant": "\(participant)", "reason": "not PNG, JPEG, GIF or WebP at most \(Self.maxBytes) bytes"])
+            return
+        }
+        let hash = picture.sha1
+        do {
+            try await store.saveSetting(picture.stored, for: hash, in: Self.scope)
+            try await store.saveSetting(hash, for: url, in: Self.sourceScope)
+        } catch {
+            logger.error("remote avatar not kept", metadata: ["participant": "\(participant)", "error": "\(error)"])
+            return
+        }
+        logger.info("remote avatar kept", metadata: [
+            "participant": "\(participant)", "hash": "\(hash)", "type": "\(picture.type)", "bytes": "\(picture.bytes.count)"])
+        await remoteKept(url, as: hash)
+    }
+
+    /// The picture at `url` is kept as `hash`: everyone who came with that
+    /// link is shown with it.
+    private func remoteKept(_ url: String, as hash: String) async {
+        let (participants, handler) = state.withLock { state in
+            state.sources[url] = hash
+            state.kept.insert(hash)
+            return (state.remote.filter { $0.value == url }.map(\.key), remoteHandler.withLock { $0 })
+        }
+        guard let handler else { return }
+        for participant in participants { await handler(participant, hash) }
     }
 
     /// Waits until no fetch is running (for tests).
     public func settled() async {
-        while requests.pendingCount > 0 { try? await Task.sleep(for: .milliseconds(20)) }
+        while state.withLock({ $0.running > 0 }) { try? await Task.sleep(for: .milliseconds(20)) }
     }
 
     private func link(_ hash: String) -> String { "\(baseURL)/avatar/\(hash)" }
 
     private func fetch(_ advertised: String, of user: JID) async {
         if (try? await store.setting(advertised, in: Self.scope)) != nil {
-            kept(advertised, as: advertised, for: user)
+            kept(advertised)
             return
         }
         let answer = await requests.send(VCardPicture.request(id: requests.makeID(), from: component, to: user))
@@ -115,31 +227,37 @@ public final class XMPPAvatars: Sendable {
             logger.info("xmpp avatar not fetched", metadata: ["user": "\(user)", "reason": "no picture in the vCard"])
             return
         }
-        guard let picture = Picture(declaredType: photo.type, base64: photo.base64) else {
+        guard let picture = Picture(base64: photo.base64) else {
             logger.warning("xmpp avatar refused", metadata: [
                 "user": "\(user)", "reason": "not PNG, JPEG, GIF or WebP at most \(Self.maxBytes) bytes"])
             return
         }
-        let hash = picture.sha1
+        // The hash names the bytes (XEP-0153): a picture that is not the one
+        // advertised is never filed under that hash, or anyone could put
+        // their picture on someone else's.
+        guard picture.sha1 == advertised else {
+            logger.warning("xmpp avatar refused", metadata: [
+                "user": "\(user)", "reason": "the vCard's picture is not the one the presence names"])
+            return
+        }
         do {
-            try await store.saveSetting(picture.stored, for: hash, in: Self.scope)
+            try await store.saveSetting(picture.stored, for: advertised, in: Self.scope)
         } catch {
             logger.error("xmpp avatar not kept", metadata: ["user": "\(user)", "error": "\(error)"])
             return
         }
         logger.info("xmpp avatar kept", metadata: [
-            "user": "\(user)", "hash": "\(hash)", "type": "\(picture.type)", "bytes": "\(picture.bytes.count)"])
-        kept(hash, as: advertised, for: user)
+            "user": "\(user)", "hash": "\(advertised)", "type": "\(picture.type)", "bytes": "\(picture.bytes.count)"])
+        kept(advertised)
     }
 
-    /// `hash` is in the store; the user whose presence named `advertised`
-    /// (the same hash, unless their client computed it wrongly) gets its link.
-    private func kept(_ hash: String, as advertised: String, for user: JID) {
+    /// The picture `hash` names is in the store: everyone whose presence
+    /// names it gets its link.
+    private func kept(_ hash: String) {
         state.withLock { state in
             state.kept.insert(hash)
-            state.kept.insert(advertised)
-            for (key, entry) in state.users where entry.hash == advertised {
-                state.users[key] = (advertised, link(hash))
+            for (key, entry) in state.users where entry.hash == hash {
+                state.users[key] = (hash, link(hash))
             }
         }
     }
@@ -150,16 +268,20 @@ public final class XMPPAvatars: Sendable {
         public var bytes: [UInt8]
 
         /// A picture from a vCard: the base64 text decoded (line breaks
-        /// allowed), its type read from its first bytes (a vCard's `TYPE`
-        /// is only trusted when the bytes say nothing). `nil` when it is
-        /// not base64, too large, or not one of `mediaTypes`.
-        public init?(declaredType: String, base64: String) {
+        /// allowed), its type read from its first bytes (a declared type is
+        /// never trusted). `nil` when it is not base64, too large, or its
+        /// bytes are not one of `mediaTypes`.
+        public init?(base64: String) {
             guard base64.utf8.count <= (XMPPAvatars.maxBytes / 3 + 1) * 4 * 2,
-                  let data = Data(base64Encoded: base64, options: .ignoreUnknownCharacters),
-                  !data.isEmpty, data.count <= XMPPAvatars.maxBytes else { return nil }
-            let bytes = [UInt8](data)
-            guard let type = Self.sniffedType(bytes) ?? (XMPPAvatars.mediaTypes.contains(declaredType) ? declaredType : nil)
-            else { return nil }
+                  let data = Data(base64Encoded: base64, options: .ignoreUnknownCharacters) else { return nil }
+            self.init(bytes: [UInt8](data))
+        }
+
+        /// A picture from its bytes, on the same terms.
+        public init?(bytes: [UInt8]) {
+            guard !bytes.isEmpty, bytes.count <= XMPPAvatars.maxBytes else { return nil }
+            // The bytes say what they are; a declared type is not trusted.
+            guard let type = Self.sniffedType(bytes) else { return nil }
             self.type = type
             self.bytes = bytes
         }
@@ -175,7 +297,10 @@ public final class XMPPAvatars: Sendable {
         }
 
         /// The form kept in the store: `<type> <base64>`.
-        public var stored: String { "\(type) \(Data(bytes).base64EncodedString())" }
+        public var stored: String { "\(type) \(base64)" }
+
+        /// The bytes in base64, as a vCard carries them.
+        public var base64: String { Data(bytes).base64EncodedString() }
 
         /// The SHA-1 of the bytes in lower-case hex, as XEP-0153 names pictures.
         public var sha1: String {

@@ -24,6 +24,9 @@ struct BridgeAssembly {
     let store: any BridgeStore
     /// The ident server, when the `identd` section asks for one.
     let identServer: IRCIdentServer?
+    /// Fetches other networks' pictures for the XMPP rooms, when the
+    /// `http` section exists to serve them.
+    let pictures: PictureDownloader?
 
     /// The networks this build always has adapters for; each configured
     /// plugin adds its own (`plugin.<name>`), each IRC server too (`irc.<name>`),
@@ -68,9 +71,14 @@ struct BridgeAssembly {
         }
         let outgoing = Mutex<ComponentConnection?>(nil)
         let requests = IQRequests(send: { stanza in outgoing.withLock { $0 }?.send(stanza) ?? false })
-        let avatars = settings.http.map { http in
+        let pictures = settings.http.map { _ in PictureDownloader(logger: logger) }
+        var fetchPicture: XMPPAvatars.PictureFetcher?
+        if let pictures {
+            fetchPicture = { url, limit in await pictures.fetch(url, limit: limit) }
+        }
+        let avatars = settings.http.map { [fetchPicture] http in
             XMPPAvatars(requests: requests, component: JID(domain: component.jid), store: store,
-                        baseURL: Self.httpBaseURL(http), logger: logger)
+                        baseURL: Self.httpBaseURL(http), logger: logger, fetchPicture: fetchPicture)
         }
         let xmpp = XMPPAdapter(
             domain: component.jid, store: store, occupantIDSecret: Self.occupantIDSecret(settings),
@@ -116,6 +124,7 @@ struct BridgeAssembly {
         self.router = router
         self.xmpp = xmpp
         self.store = store
+        self.pictures = pictures
         if let identd = settings.identd, let identRegistry {
             identServer = IRCIdentServer(host: identd.host, port: identd.port, registry: identRegistry, logger: logger)
         } else {

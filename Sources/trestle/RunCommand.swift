@@ -61,6 +61,9 @@ struct RunCommand: AsyncParsableCommand {
                 throw ExitCode(78)  // EX_CONFIG
             }
         }
+        if let pictures = assembly.pictures {
+            services.append(.init(service: pictures))
+        }
         if let http = settings.http {
             services.append(.init(service: OperatorEndpoint.application(
                 host: http.host, port: http.port, registry: registry, connection: assembly.connection, store: assembly.store,

@@ -269,3 +269,52 @@ def test_incoming_hook_reaches_irc_too(prosody, ircd, trestle):
 
     run(scenario())
     assert proc.running, proc.log_tail()
+
+
+def test_hook_icon_is_its_occupants_avatar(prosody, trestle):
+    """A post's icon_url becomes the poster's picture in the MUC room: the
+    occupant's presence names its SHA-1 (XEP-0153), a vCard request to the
+    occupant JID gives the same bytes, and a second post with the same icon
+    fetches nothing."""
+    import base64
+    import hashlib
+    from test_matrix import PictureServer, tiny_png
+
+    picture = tiny_png()
+    digest = hashlib.sha1(picture).hexdigest()
+    pictures = PictureServer(picture)
+    try:
+        proc = trestle(rooms=ROOMS, webhooks=webhooks(), environment={"TRESTLE_HOOK_CI": TOKEN},
+                       http={"host": "127.0.0.1", "port": free_port("127.0.0.1")})
+        wait_ready(proc)
+        url = hook_url(proc)
+
+        def photo(stanza) -> str | None:
+            return stanza.findtext("{vcard-temp:x:update}x/{vcard-temp:x:update}photo")
+
+        async def scenario():
+            async with users(prosody, PASSWORD, "alice") as (alice,):
+                await enter(alice, BUILDS, "Alice")
+                payload = {"text": "build 1 passed", "username": "CI", "icon_url": pictures.url}
+                status, _, _ = await in_thread(http_post, url + TOKEN, json.dumps(payload).encode())
+                assert status == 200
+                await alice.wait_for(from_nick("CI", "build 1 passed"), what="the hook's message")
+                await alice.wait_for(lambda s: s.tag == "{jabber:client}presence" and s.get("from") == f"{BUILDS}/CI"
+                                     and photo(s) == digest, what="CI's presence naming its picture")
+                reply = await alice.iq(f"{BUILDS}/CI", "get", "<vCard xmlns='vcard-temp'/>")
+                assert reply["type"] == "result", reply
+                binval = reply.xml.findtext("{vcard-temp}vCard/{vcard-temp}PHOTO/{vcard-temp}BINVAL")
+                assert binval and base64.b64decode(binval) == picture, reply
+                assert reply.xml.findtext("{vcard-temp}vCard/{vcard-temp}PHOTO/{vcard-temp}TYPE") == "image/png"
+
+                payload["text"] = "build 2 passed"
+                status, _, _ = await in_thread(http_post, url + TOKEN, json.dumps(payload).encode())
+                assert status == 200
+                await alice.wait_for(from_nick("CI", "build 2 passed"), what="the second message")
+
+        run(scenario())
+        assert pictures.hits == 1, pictures.hits
+        assert len(proc.log_matches(r"remote avatar kept")) == 1, proc.log_tail()
+        assert proc.running, proc.log_tail()
+    finally:
+        pictures.close()

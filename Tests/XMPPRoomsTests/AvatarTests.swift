@@ -64,7 +64,7 @@ import XMPPCore
         #expect(avatars.avatarURL(of: "alice@example.org") == "https://bridge.example/avatar/\(Self.pngHash)")
         #expect(server.asked.withLock { $0 } == ["alice@example.org"])
         let kept = try #require(try await XMPPAvatars.picture(Self.pngHash, in: store))
-        #expect(kept == XMPPAvatars.Picture(declaredType: "", base64: Data(Self.png).base64EncodedString()))
+        #expect(kept == XMPPAvatars.Picture(base64: Data(Self.png).base64EncodedString()))
         #expect(kept.type == "image/png" && kept.bytes == Self.png)
 
         // Another client of hers, and someone else with the same picture: no new request.
@@ -89,13 +89,15 @@ import XMPPCore
 
     @Test func unsafeOrOversizedPicturesAreRefused() async throws {
         let svg = Data("<svg xmlns='http://www.w3.org/2000/svg'><script>alert(1)</script></svg>".utf8).base64EncodedString()
-        #expect(XMPPAvatars.Picture(declaredType: "image/svg+xml", base64: svg) == nil, "SVG can carry scripts")
-        #expect(XMPPAvatars.Picture(declaredType: "image/png", base64: "not base64 at all!") == nil)
+        #expect(XMPPAvatars.Picture(base64: svg) == nil, "SVG can carry scripts")
+        #expect(XMPPAvatars.Picture(base64: "not base64 at all!") == nil)
         let large = Self.png + [UInt8](repeating: 0, count: XMPPAvatars.maxBytes)
-        #expect(XMPPAvatars.Picture(declaredType: "image/png", base64: Data(large).base64EncodedString()) == nil)
+        #expect(XMPPAvatars.Picture(base64: Data(large).base64EncodedString()) == nil)
         let jpegBytes: [UInt8] = [0xFF, 0xD8, 0xFF, 0xE0, 1, 2, 3]
-        #expect(XMPPAvatars.Picture(declaredType: "image/png", base64: Data(jpegBytes).base64EncodedString())?.type
-                == "image/jpeg", "the bytes say what they are, whatever the vCard declares")
+        #expect(XMPPAvatars.Picture(base64: Data(jpegBytes).base64EncodedString())?.type == "image/jpeg",
+                "the bytes say what they are")
+        let html = Data("<html><script>alert(1)</script></html>".utf8).base64EncodedString()
+        #expect(XMPPAvatars.Picture(base64: html) == nil, "whatever a vCard declares, bytes that are no picture are refused")
         #expect(XMPPAvatars.Picture(stored: "text/html PGgxPg==") == nil, "never served as anything but a picture")
 
         let store = MemoryBridgeStore()
@@ -108,9 +110,62 @@ import XMPPCore
         #expect(avatars.avatarURL(of: "mallory@example.org") == nil)
         #expect(try await store.settings(in: XMPPAvatars.scope).isEmpty)
         avatars.noticed(presence(from: "mallory@example.org/y", hash: hash))
+        await avatars.settled()
+        #expect(server.asked.withLock { $0.count } == 1, "a refused hash is not asked of the same user again")
         avatars.noticed(presence(from: "eve@example.org/y", hash: hash))
         await avatars.settled()
-        #expect(server.asked.withLock { $0.count } == 1, "a refused hash is not asked for again")
+        #expect(server.asked.withLock { $0.count } == 2, "one user's failure blocks no one else")
+    }
+
+    @Test func aPictureIsNeverFiledUnderAnotherHash() async throws {
+        // Mallory names Bob's hash, and her vCard holds her own picture.
+        let store = MemoryBridgeStore()
+        let server = Server(photo: ("image/png", Data(Self.png).base64EncodedString()))
+        let avatars = avatars(server, store: store)
+        let bobs = String(repeating: "cd", count: 20)
+        avatars.noticed(presence(from: "mallory@example.org/x", hash: bobs))
+        avatars.noticed(presence(from: "bob@example.org/x", hash: bobs))
+        await avatars.settled()
+        #expect(server.asked.withLock { Set($0) } == ["mallory@example.org", "bob@example.org"])
+        #expect(avatars.avatarURL(of: "bob@example.org") == nil && avatars.avatarURL(of: "mallory@example.org") == nil)
+        #expect(try await store.settings(in: XMPPAvatars.scope).isEmpty)
+    }
+
+    @Test func remoteParticipantsPicturesAreFetchedOncePerLink() async throws {
+        let store = MemoryBridgeStore()
+        let fetched = Mutex<[String]>([])
+        let told = Mutex<[ParticipantKey: String]>([:])
+        let avatars = XMPPAvatars(
+            requests: IQRequests(send: { _ in true }), component: JID(domain: "bridge.example"), store: store,
+            baseURL: "https://bridge.example", logger: Logger(label: "test"),
+            fetchPicture: { url, _ in
+                fetched.withLock { $0.append(url) }
+                return url.hasSuffix("face.png") ? ("image/png", Self.png) : ("image/svg+xml", Array("<svg/>".utf8))
+            })
+        avatars.onRemotePicture { participant, hash in told.withLock { $0[participant] = hash } }
+        let ci = Participant(network: "webhook", id: "ci", displayName: "CI", avatarURL: "https://x.example/face.png")
+        let bot = Participant(network: "webhook", id: "bot", displayName: "Bot", avatarURL: "https://x.example/face.png")
+        #expect(avatars.pictureHash(of: ci) == nil, "not kept yet: the fetch starts")
+        #expect(avatars.pictureHash(of: bot) == nil, "the same link: one fetch for both")
+        let deadline = ContinuousClock.now + .seconds(5)
+        while told.withLock({ $0.count }) < 2, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(told.withLock { $0 } == [ci.key: Self.pngHash, bot.key: Self.pngHash])
+        #expect(avatars.pictureHash(of: ci) == Self.pngHash)
+        #expect(fetched.withLock { $0 } == ["https://x.example/face.png"])
+        #expect(try await XMPPAvatars.picture(Self.pngHash, in: store)?.bytes == Self.png)
+
+        // Our own link (an XMPP user of a room bridged with this one): nothing to fetch.
+        let own = Participant(network: "xmpp", id: "a@x", displayName: "A",
+                              avatarURL: "https://bridge.example/avatar/\(Self.pngHash)")
+        #expect(avatars.pictureHash(of: own) == Self.pngHash)
+        // Not a picture, and not http(s): nothing shown.
+        let svg = Participant(network: "webhook", id: "s", displayName: "S", avatarURL: "https://x.example/evil.svg")
+        #expect(avatars.pictureHash(of: svg) == nil)
+        try await Task.sleep(for: .milliseconds(100))
+        #expect(avatars.pictureHash(of: svg) == nil && told.withLock { $0[svg.key] } == nil)
+        let file = Participant(network: "webhook", id: "f", displayName: "F", avatarURL: "file:///etc/passwd")
+        #expect(avatars.pictureHash(of: file) == nil)
+        #expect(fetched.withLock { $0.count } == 2)
     }
 
     private func waitFor(_ condition: () -> Bool) async throws {

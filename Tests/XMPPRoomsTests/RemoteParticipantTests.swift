@@ -17,6 +17,45 @@ import XMPPCore
         #expect(room.nick(of: Fixture.ircDave.key) == "Dave")
     }
 
+    @Test func picturesAreNamedInPresenceAndServedAsVCards() throws {
+        var room = try Fixture.roomWithAliceAndBob()
+        let hash = String(repeating: "ab", count: 20)
+        func photo(_ stanza: XMPPElement) -> String? {
+            stanza.child("x", namespace: XMPPNamespace.vCardUpdate)?.child("photo", namespace: XMPPNamespace.vCardUpdate)?.text
+        }
+        // Known before the join: the join's presence names it.
+        #expect(room.setPicture(hash, of: Fixture.ircDave.key, beforeJoining: true).isEmpty)
+        let joined = room.remoteJoined(Fixture.ircDave)
+        #expect(joined.count == 2 && joined.allSatisfy { photo($0) == hash })
+        // A new picture: everyone sees the presence again; the same one: nothing.
+        let other = String(repeating: "cd", count: 20)
+        let changed = room.setPicture(other, of: Fixture.ircDave.key)
+        #expect(changed.count == 2 && changed.allSatisfy { photo($0) == other && $0.attribute("type") == nil })
+        #expect(room.setPicture(other, of: Fixture.ircDave.key).isEmpty)
+        // Not an occupant and not about to join: nothing remembered.
+        let carol = ParticipantKey(network: Fixture.irc, id: "carol")
+        #expect(room.setPicture(hash, of: carol).isEmpty && room.pictures[carol] == nil)
+
+        // A vCard request to the occupant goes to the owner with the hash.
+        let request = try Fixture.xml("<iq from='alice@example.org/phone' to='lobby@bridge.example/Dave' type='get' id='v1'>"
+            + "<vCard xmlns='vcard-temp'/></iq>")
+        let output = room.handle(request)
+        #expect(output.stanzas.isEmpty)
+        guard case .occupantVCard(let iq, let named)? = output.intents.first else {
+            Issue.record("no vCard intent: \(output.intents)")
+            return
+        }
+        #expect(iq.id == "v1" && named == other)
+        // An XMPP user's occupant JID is no way to their vCard.
+        let toAlice = try Fixture.xml("<iq from='bob@example.org/x' to='lobby@bridge.example/Alice' type='get' id='v2'>"
+            + "<vCard xmlns='vcard-temp'/></iq>")
+        #expect(room.handle(toAlice).stanzas.first?.attribute("type") == "error")
+
+        // Leaving forgets the picture; unavailable presence names none.
+        let left = room.remoteLeft(Fixture.ircDave.key, reason: nil)
+        #expect(left.allSatisfy { photo($0) == nil } && room.pictures[Fixture.ircDave.key] == nil)
+    }
+
     @Test func ranksShowAsAffiliationsAndRoles() throws {
         var room = try Fixture.roomWithAliceAndBob()
         let joined = room.remoteJoined(Fixture.ircDave)

@@ -7,8 +7,9 @@ import XMLStream
 /// it to whoever asked.
 ///
 /// - An answer is taken only from the address the request went to (an
-///   answer from anyone else is not one: RFC 6120 §8.1.2.1), by an id no
-///   one else knows (a counter behind a random prefix).
+///   answer from anyone else is not one: RFC 6120 §8.1.2.1), with the
+///   request's id (a counter behind a random prefix, so that ids of an
+///   earlier run are not taken for this one's).
 /// - A request not answered within its timeout ends with `nil`; a late
 ///   answer is then dropped, as is any answer to nothing asked.
 /// - While the XMPP stream is down, requests wait in the component's
@@ -49,7 +50,16 @@ public final class IQRequests: Sendable {
     public func send(_ request: XMPPElement, timeout: Duration = .seconds(30)) async -> XMPPElement? {
         guard let id = request.stanzaID, let to = request.to else { return nil }
         return await withCheckedContinuation { continuation in
-            state.withLock { $0.pending[id] = Pending(to: to, continuation: continuation) }
+            let fresh = state.withLock { state -> Bool in
+                guard state.pending[id] == nil else { return false }
+                state.pending[id] = Pending(to: to, continuation: continuation)
+                return true
+            }
+            guard fresh else {
+                // An id already waiting: refused, the waiting one untouched.
+                continuation.resume(returning: nil)
+                return
+            }
             guard send(request) else {
                 finish(id, with: nil)
                 return
@@ -68,13 +78,19 @@ public final class IQRequests: Sendable {
               let id = stanza.stanzaID, id.hasPrefix(prefix) else { return false }
         let from = stanza.from
         let pending = state.withLock { state -> Pending? in
-            guard let pending = state.pending[id], from == pending.to else { return nil }
+            guard let pending = state.pending[id], let from, Self.sameAddress(from, pending.to) else { return nil }
             return state.pending.removeValue(forKey: id)
         }
         // An id of ours that matches nothing pending (late, or from the
         // wrong sender) is still ours: nobody else would understand it.
         pending?.continuation.resume(returning: stanza)
         return true
+    }
+
+    /// Whether two JIDs are one address, whatever the case of their
+    /// local parts (servers answer from the normalised form).
+    static func sameAddress(_ a: JID, _ b: JID) -> Bool {
+        a == b || (a.resource == b.resource && a.domain == b.domain && a.local?.lowercased() == b.local?.lowercased())
     }
 
     /// How many requests wait for an answer.

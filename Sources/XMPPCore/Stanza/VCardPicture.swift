@@ -25,13 +25,35 @@ public enum VCardPicture {
     public static func advertised(in presence: XMPPElement) -> Advertised {
         guard let update = presence.child("x", namespace: XMPPNamespace.vCardUpdate),
               let photo = update.child("photo", namespace: XMPPNamespace.vCardUpdate) else { return .unknown }
-        let hash = trimmed(photo.text).lowercased()
-        if hash.isEmpty { return .none }
-        // A SHA-1 in hex, nothing else: it becomes part of a URL and a key.
+        let text = trimmed(photo.text)
+        if text.isEmpty { return .none }
+        return hash(text).map(Advertised.hash) ?? .unknown
+    }
+
+    /// `text` as a picture hash: a SHA-1 in hex, lower-cased; nil when it
+    /// is anything else (it becomes part of a URL and a key).
+    public static func hash(_ text: String) -> String? {
+        let hash = text.lowercased()
         guard hash.utf8.count == 40, hash.utf8.allSatisfy({ (48...57).contains($0) || (97...102).contains($0) }) else {
-            return .unknown
+            return nil
         }
-        return .hash(hash)
+        return hash
+    }
+
+    /// The `<x/>` naming a picture by hash in a presence (XEP-0153).
+    public static func update(_ hash: String) -> XMPPElement {
+        XMPPElement("x", namespace: XMPPNamespace.vCardUpdate,
+                    children: [XMPPElement("photo", namespace: XMPPNamespace.vCardUpdate, text: hash)])
+    }
+
+    /// A vCard holding only a picture (or nothing, for someone without one).
+    public static func vCard(type: String, base64: String) -> XMPPElement {
+        XMPPElement("vCard", namespace: XMPPNamespace.vCard, children: [
+            XMPPElement("PHOTO", namespace: XMPPNamespace.vCard, children: [
+                XMPPElement("TYPE", namespace: XMPPNamespace.vCard, text: type),
+                XMPPElement("BINVAL", namespace: XMPPNamespace.vCard, text: base64),
+            ]),
+        ])
     }
 
     /// The `<iq type='get'/>` asking `user`'s server for their vCard.
