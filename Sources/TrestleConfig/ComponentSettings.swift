@@ -21,7 +21,9 @@ public struct ComponentSettings: Sendable {
     public var keepaliveInterval: Duration?
     /// How many outgoing stanzas to hold while disconnected.
     public var queueLimit: Int
-    /// The largest stanza accepted from the server, in bytes.
+    /// The largest stanza accepted from the server, in bytes: 1 MiB by
+    /// default, above what servers route to a component with their own
+    /// defaults (512 KiB), so a stanza they accepted never ends the stream.
     public var maxStanzaSize: Int
     /// Bare JIDs told by chat message when the connection to the server is
     /// lost and when it is restored.
@@ -37,7 +39,7 @@ public struct ComponentSettings: Sendable {
         reconnectMaxDelay: Duration = .seconds(60),
         keepaliveInterval: Duration? = .seconds(60),
         queueLimit: Int = 10_000,
-        maxStanzaSize: Int = 262_144,
+        maxStanzaSize: Int = 1_048_576,
         admins: [String] = []
     ) {
         self.jid = jid
@@ -87,7 +89,7 @@ public struct ComponentSettings: Sendable {
             reconnectMaxDelay: maxDelay,
             keepaliveInterval: keepalive == .zero ? nil : keepalive,
             queueLimit: try table.int("queue_limit", default: 10_000, in: 1...Int.max),
-            maxStanzaSize: try table.int("max_stanza_size", default: 262_144, in: 1024...16_777_216),
+            maxStanzaSize: try table.int("max_stanza_size", default: 1_048_576, in: 1024...16_777_216),
             admins: try table.stringList("admins", default: [], validate: Self.bareJIDProblem)
         )
     }

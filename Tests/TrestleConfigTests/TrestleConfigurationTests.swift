@@ -65,7 +65,7 @@ import TrestleConfig
         #expect(component.reconnectMaxDelay == .seconds(60))
         #expect(component.keepaliveInterval == .seconds(60))
         #expect(component.queueLimit == 10_000)
-        #expect(component.maxStanzaSize == 262_144)
+        #expect(component.maxStanzaSize == 1_048_576)
         #expect(component.admins == [])
         #expect(configuration.logging == LoggingSettings(level: .info))
     }
