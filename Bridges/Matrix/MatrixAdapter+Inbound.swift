@@ -20,8 +20,9 @@ extension MatrixAdapter {
             }
             let sender = event["sender"].string ?? ""
             if names.isOwn(sender) { continue }
-            let displayName = await displayName(of: sender, in: room)
-            switch translator.translate(event, displayName: displayName, reaction: { reactions.reaction(of: $0) }) {
+            let member = await member(sender, in: room)
+            switch translator.translate(event, displayName: member?.name, avatar: member?.avatar,
+                                        reaction: { reactions.reaction(of: $0) }) {
             case .ignored(let why):
                 logger.debug("matrix event not bridged", metadata: ["room": "\(room)", "type": "\(type)", "why": "\(why)"])
             case .event(let bridged):
@@ -60,7 +61,8 @@ extension MatrixAdapter {
         guard let user = event["state_key"].string else { return }
         let membership = event["content"]["membership"].string
         if membership == "join" {
-            members.set(event["content"]["displayname"].string, of: user, in: room)
+            members.set(event["content"]["displayname"].string, avatar: event["content"]["avatar_url"].string,
+                        of: user, in: room)
             if names.isOwn(user) { puppets.noteJoined(user, in: room) }
         } else if membership == "leave" || membership == "ban" {
             if names.isOwn(user) { puppets.noteLeft(user, from: room) }
@@ -80,16 +82,18 @@ extension MatrixAdapter {
         }
     }
 
-    /// The sender's display name in `room`: from membership events seen,
-    /// else asked from the homeserver once; the localpart when there is none.
-    func displayName(of user: String, in room: String) async -> String? {
-        if let known = members.name(of: user, in: room) { return known }
+    /// The sender's display name and avatar in `room`: from membership
+    /// events seen, else asked from the homeserver once; nil when there is
+    /// neither (the localpart then stands for the name).
+    func member(_ user: String, in room: String) async -> MatrixMemberDirectory.Member? {
+        if let known = members.member(user, in: room), known.name != nil || known.avatar != nil { return known }
         let path = "/_matrix/client/v3/rooms/\(MatrixClient.encode(room))/state/m.room.member/\(MatrixClient.encode(user))"
-        guard let member = try? await client.request(.GET, path, as: names.botUserID),
-              let name = member["displayname"].string, !name.isEmpty
-        else { return nil }
-        members.set(name, of: user, in: room)
-        return name
+        guard let event = try? await client.request(.GET, path, as: names.botUserID) else { return nil }
+        let name = event["displayname"].string.flatMap { $0.isEmpty ? nil : $0 }
+        let avatar = event["avatar_url"].string.flatMap { $0.isEmpty ? nil : $0 }
+        guard name != nil || avatar != nil else { return nil }
+        members.set(name, avatar: avatar, of: user, in: room)
+        return MatrixMemberDirectory.Member(name: name, avatar: avatar)
     }
 
     /// `GET /users/{userId}`: a puppet's id is made to exist.

@@ -81,7 +81,8 @@ public final class MatrixAdapter: BridgeAdapter {
         self.mediaLinks = mediaLinks
         queue = MatrixSendQueue(store: store, network: configuration.network, limit: configuration.queueLimit)
         translator = MatrixEventTranslator(network: configuration.network, names: configuration.names,
-                                           mediaLink: { server, id in mediaLinks.link(server, id) })
+                                           mediaLink: { server, id in mediaLinks.link(server, id) },
+                                           avatarLink: { server, id in mediaLinks.avatarLink(server, id) })
     }
 
     /// Everything but typing notifications and attachments (sent as links).

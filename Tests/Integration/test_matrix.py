@@ -310,13 +310,14 @@ def test_room_spanning_matrix_xmpp_and_irc(prosody, ircd, trestle, matrix):
     assert proc.running, proc.log_tail()
 
 
-def tiny_png() -> bytes:
-    """A valid 1×1 PNG, made here: no binary fixture in the repository."""
+def tiny_png(size: int = 1) -> bytes:
+    """A valid size×size orange PNG, made here: no binary fixture in the repository."""
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
+    header = struct.pack(">IIBBBBB", size, size, 8, 2, 0, 0, 0)
+    rows = (b"\x00" + b"\xff\x80\x00" * size) * size
     return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
-            + chunk(b"IDAT", zlib.compress(b"\x00\xff\x80\x00")) + chunk(b"IEND", b""))
+            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
 
 
 class PictureServer:
@@ -457,6 +458,51 @@ def test_puppet_avatar_from_an_xmpp_vcard(prosody, trestle, matrix):
     except urllib.error.HTTPError as error:
         assert error.code == 404
     assert len(proc.log_matches(r"xmpp avatar kept")) == 1, proc.log_tail()
+    assert proc.running, proc.log_tail()
+
+
+def test_matrix_avatar_in_the_muc(prosody, trestle, matrix):
+    """A Matrix user's avatar shows in the MUC room: their occupant's
+    presence names the SHA-1 of the homeserver's 96×96 thumbnail of it
+    (XEP-0153), and a vCard request to the occupant JID gives those bytes."""
+    proc = trestle(rooms=[{"name": "lobby", "endpoints": [{"xmpp": "lobby"}, {"matrix": matrix.room}]}],
+                   matrix=matrix.section, http={"host": "127.0.0.1", "port": free_port("127.0.0.1")})
+    proc.wait_for_log(r"matrix homeserver reaches Trestle", timeout=20)
+    proc.wait_for_log(r"matrix room open", timeout=20)
+    mx = matrix.alice
+    upload = urllib.request.Request(f"{matrix.synapse.url}/_matrix/media/v3/upload?filename=face.png",
+                                    data=tiny_png(128), method="POST",
+                                    headers={"Content-Type": "image/png", "Authorization": f"Bearer {mx.token}"})
+    with urllib.request.urlopen(upload, timeout=10) as response:
+        mxc = json.loads(response.read())["content_uri"]
+    status, _ = request("PUT", f"{matrix.synapse.url}/_matrix/client/v3/profile/{quote(mx.user_id)}/avatar_url",
+                        body={"avatar_url": mxc}, token=mx.token)
+    assert status == 200
+    server, media = mxc[len("mxc://"):].split("/", 1)
+    thumbnail_url = (f"{matrix.synapse.url}/_matrix/client/v1/media/thumbnail/{server}/{media}"
+                     "?width=96&height=96&method=crop")
+
+    def photo(stanza) -> str | None:
+        return stanza.findtext("{vcard-temp:x:update}x/{vcard-temp:x:update}photo")
+
+    async def scenario():
+        async with users(prosody, PASSWORD, "alice") as (xa,):
+            await enter(xa, LOBBY, "Xena")
+            await in_thread(mx.say, matrix.room, "my face, please")
+            await xa.wait_for(said(f"{LOBBY}/mxalice", "my face, please"), what="the Matrix message")
+            shown = await xa.wait_for(lambda s: s.tag == "{jabber:client}presence" and frm(s) == f"{LOBBY}/mxalice"
+                                      and photo(s), timeout=20, what="mxalice's presence naming a picture")
+            reply = await xa.iq(f"{LOBBY}/mxalice", "get", "<vCard xmlns='vcard-temp'/>")
+            assert reply["type"] == "result", reply
+            binval = reply.xml.findtext("{vcard-temp}vCard/{vcard-temp}PHOTO/{vcard-temp}BINVAL")
+            got = base64.b64decode(binval)
+            assert hashlib.sha1(got).hexdigest() == photo(shown)
+            thumbnail = urllib.request.Request(thumbnail_url, headers={"Authorization": f"Bearer {mx.token}"})
+            with urllib.request.urlopen(thumbnail, timeout=10) as response:
+                assert response.read() == got, "the vCard holds the homeserver's thumbnail"
+
+    run(scenario())
+    assert len(proc.log_matches(r"remote avatar kept")) == 1, proc.log_tail()
     assert proc.running, proc.log_tail()
 
 

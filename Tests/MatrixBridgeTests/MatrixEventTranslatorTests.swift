@@ -24,6 +24,25 @@ import Testing
 
     struct Failure: Error { let text: String; init(_ text: String) { self.text = text } }
 
+    @Test func avatarsBecomeThumbnailLinks() throws {
+        let avatars = MatrixEventTranslator(
+            network: "matrix", names: MatrixNames(serverName: "example.org", botLocalpart: "trestle", prefix: "trestle_"),
+            mediaLink: { server, id in "https://b.example/m/\(server)/\(id)" },
+            avatarLink: { server, id in "https://b.example/m/\(server)/\(id)?avatar" })
+        let text = try bridged(avatars.translate(event("m.room.message", content: ["msgtype": "m.text", "body": "hi"]),
+                                                 displayName: "Bobby", avatar: "mxc://example.org/face"))
+        #expect(text.sender.avatarURL == "https://b.example/m/example.org/face?avatar")
+        let plain = try bridged(avatars.translate(event("m.room.message", content: ["msgtype": "m.text", "body": "hi"]),
+                                                  displayName: "Bobby", avatar: "https://not.mxc/face"))
+        #expect(plain.sender.avatarURL == nil, "only mxc:// URIs are avatars")
+        let joined = try bridged(avatars.translate(event("m.room.member", content: [
+            "membership": "join", "displayname": "Bobby", "avatar_url": "mxc://example.org/face2"],
+            extra: ["state_key": "@bob:example.org"]), displayName: nil))
+        #expect(joined.payload == .join && joined.sender.avatarURL == "https://b.example/m/example.org/face2?avatar")
+        #expect(translator.avatarURL("mxc://example.org/x") == "https://bridge.example.org/_trestle/media/example.org/x",
+                "without an avatar link, the media link")
+    }
+
     @Test func textEmoteNotice() throws {
         let text = try bridged(translator.translate(event("m.room.message", content: ["msgtype": "m.text", "body": "hi"]),
                                                     displayName: "Bobby"))

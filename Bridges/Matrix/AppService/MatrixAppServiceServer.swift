@@ -47,10 +47,11 @@ enum MatrixAppServiceServer {
             let body = (try? await request.body.collect(upTo: 65_536)) ?? ByteBuffer()
             return response(api.ping(body: Array(buffer: body)))
         }
-        router.get("/_trestle/media/:server/:mediaId/:signature") { _, context -> Response in
+        router.get("/_trestle/media/:server/:mediaId/:signature") { request, context -> Response in
             let server = (context.parameters.get("server") ?? "").removingPercentEncodingSafely
             return await media.serve(server: server, mediaID: context.parameters.get("mediaId") ?? "",
-                                     signature: context.parameters.get("signature") ?? "")
+                                     signature: context.parameters.get("signature") ?? "",
+                                     avatar: request.uri.query == "avatar")
         }
         var quiet = logger
         quiet.logLevel = max(logger.logLevel, .info)

@@ -37,6 +37,11 @@ final class MatrixMediaLinks: Sendable {
             + MatrixClient.encode(id) + "/" + signature(server, id)
     }
 
+    /// The link for the avatar `mxc://server/id`: its small thumbnail.
+    func avatarLink(_ server: String, _ id: String) -> String {
+        link(server, id) + "?avatar"
+    }
+
     /// Whether `signature` is the one this bridge gives `server/id`, in constant time.
     func verify(_ server: String, _ id: String, signature candidate: String) -> Bool {
         let expected = Array(signature(server, id).utf8)

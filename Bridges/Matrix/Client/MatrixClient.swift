@@ -85,6 +85,18 @@ public final class MatrixClient: Sendable {
         return (bytes, headers.first(name: "Content-Type"), headers.first(name: "Content-Disposition"))
     }
 
+    /// A small square thumbnail of a picture in the media repository
+    /// (`size`×`size`, cropped), as homeservers make them for avatars.
+    public func thumbnail(server: String, mediaID: String, size: Int, limit: Int) async throws(MatrixClientError)
+        -> (bytes: ByteBuffer, contentType: String?) {
+        var request = HTTPClientRequest(
+            url: baseURL + "/_matrix/client/v1/media/thumbnail/\(Self.encode(server))/\(Self.encode(mediaID))"
+                + "?width=\(size)&height=\(size)&method=crop")
+        request.headers.add(name: "Authorization", value: "Bearer \(asToken)")
+        let (bytes, headers) = try await get(request, limit: limit, what: "media thumbnail")
+        return (bytes, headers.first(name: "Content-Type"))
+    }
+
     /// Sends `request` and returns the body (up to `limit` bytes) and
     /// headers of a 200 answer; anything else is thrown, named by `what`.
     func get(_ request: HTTPClientRequest, limit: Int, what: String) async throws(MatrixClientError)

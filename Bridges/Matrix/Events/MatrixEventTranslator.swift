@@ -19,12 +19,16 @@ public struct MatrixEventTranslator: Sendable {
     public let names: MatrixNames
     /// `mxc://server/id` → a link that works from other networks.
     public let mediaLink: @Sendable (String, String) -> String
+    /// The same for an avatar (a small picture; the media link by default).
+    public let avatarLink: @Sendable (String, String) -> String
     let html: MatrixHTMLReader
 
-    public init(network: NetworkID, names: MatrixNames, mediaLink: @escaping @Sendable (String, String) -> String) {
+    public init(network: NetworkID, names: MatrixNames, mediaLink: @escaping @Sendable (String, String) -> String,
+                avatarLink: (@Sendable (String, String) -> String)? = nil) {
         self.network = network
         self.names = names
         self.mediaLink = mediaLink
+        self.avatarLink = avatarLink ?? mediaLink
         html = MatrixHTMLReader(participant: { [names, network] user in
             names.participant(forPuppet: user) ?? ParticipantKey(network: network, id: user)
         })
@@ -37,10 +41,10 @@ public struct MatrixEventTranslator: Sendable {
         case ignored(String)
     }
 
-    /// Translates `event` from the endpoint room `room`. `displayName` is
-    /// the sender's name there; `reaction` names the reaction an event id
-    /// is, when it is one.
-    public func translate(_ event: MatrixJSON, displayName: String?,
+    /// Translates `event` from the endpoint room `room`. `displayName` and
+    /// `avatar` (an `mxc://` URI) are the sender's there; `reaction` names
+    /// the reaction an event id is, when it is one.
+    public func translate(_ event: MatrixJSON, displayName: String?, avatar: String? = nil,
                           reaction: (String) -> MatrixReactionLedger.Reaction? = { _ in nil }) -> Outcome {
         guard let type = event["type"].string, let sender = event["sender"].string,
               let room = event["room_id"].string
@@ -49,7 +53,8 @@ public struct MatrixEventTranslator: Sendable {
         let origin = Endpoint(network: network, room: room)
         let timestamp = event["origin_server_ts"].int.map { Date(timeIntervalSince1970: Double($0) / 1000) } ?? Date()
         let eventID = event["event_id"].string
-        var participant = Participant(network: network, id: sender, displayName: displayName ?? Self.localpart(sender))
+        var participant = Participant(network: network, id: sender, displayName: displayName ?? Self.localpart(sender),
+                                      avatarURL: avatarURL(avatar))
         let content = event["content"]
         func make(_ payload: BridgeEvent.Payload, remote: String? = nil) -> Outcome {
             .event(BridgeEvent(origin: origin, sender: participant, timestamp: timestamp, payload: payload,
@@ -106,7 +111,8 @@ public struct MatrixEventTranslator: Sendable {
         let content = event["content"]
         let previous = event["unsigned"]["prev_content"]
         let name = content["displayname"].string ?? previous["displayname"].string ?? Self.localpart(subject)
-        let who = Participant(network: network, id: subject, displayName: name)
+        let who = Participant(network: network, id: subject, displayName: name,
+                              avatarURL: avatarURL(content["avatar_url"].string ?? previous["avatar_url"].string))
         let reason = content["reason"].string
         switch content["membership"].string {
         case "join":
@@ -168,6 +174,11 @@ public struct MatrixEventTranslator: Sendable {
         while let first = lines.first, first.hasPrefix(">") { lines = lines.dropFirst() }
         if lines.first?.isEmpty == true { lines = lines.dropFirst() }
         return lines.joined(separator: "\n")
+    }
+
+    /// The link other networks get for the avatar `mxc` (nil for none).
+    public func avatarURL(_ mxc: String?) -> String? {
+        mxc.flatMap(Self.mxc).map { avatarLink($0.0, $0.1) }
     }
 
     /// The server and media id of an `mxc://` URI.
