@@ -367,7 +367,12 @@ public actor IRCClient {
     /// send (`wake` starts it): an idle connection keeps no task for it,
     /// and a crowd of idle puppets is hundreds of connections.
     private func pump() async {
-        defer { pumpTask = nil }
+        defer {
+            pumpTask = nil
+            // Cancelled with its connection: a new one may have registered
+            // (and found this pump still there) meanwhile.
+            if Task.isCancelled { wake() }
+        }
         var idleChecks = 0
         while !Task.isCancelled {
             guard isRegistered, let writer else { return }
