@@ -1,4 +1,5 @@
 import BridgeKit
+import NIOCore
 import Foundation
 
 /// What carrying out a `MatrixRoomAction` came to, when the homeserver
@@ -43,6 +44,14 @@ extension MatrixAdapter {
             guard let content = try await resolveRelations(in: parsed, room: room) else { return neverSent }
             let user = try await present(action.sender, in: room)
             return .done(eventID: try await send(room, type, content, as: user, transaction: action.transaction))
+        case .sendFile(let url, let name, let text):
+            guard let parsed = MatrixJSON.parse(Array(text.utf8)) else { return .skipped("its content is not JSON") }
+            guard var content = try await resolveRelations(in: parsed, room: room) else { return neverSent }
+            let user = try await present(action.sender, in: room)
+            if let file = try await upload(url, name: name, room: room) {
+                content = MatrixContentBuilder.file(file, replacing: content)
+            }
+            return .done(eventID: try await send(room, "m.room.message", content, as: user, transaction: action.transaction))
         case .react(let target, let key):
             guard let target = try await resolve(target, room: room) else { return neverSent }
             let user = try await present(action.sender, in: room)
@@ -86,6 +95,28 @@ extension MatrixAdapter {
             }
         }
         return .done(eventID: nil)
+    }
+
+    /// The largest file fetched to be uploaded to Matrix; larger ones go
+    /// as their link.
+    static let maxUploadBytes = 16 * 1024 * 1024
+
+    /// The file at `url`, fetched and put in the media repository; nil when
+    /// it cannot be fetched (gone, too large, not http(s)): the message
+    /// then goes as its link. A homeserver refusing the upload is thrown,
+    /// and the action waits in the queue like any send.
+    private func upload(_ url: String, name: String?, room: String) async throws(MatrixClientError) -> MatrixUploadedFile? {
+        let fetched: (bytes: ByteBuffer, contentType: String?)
+        do throws(MatrixClientError) {
+            fetched = try await client.fetch(url, limit: Self.maxUploadBytes)
+        } catch {
+            logger.warning("file not uploaded to matrix; sent as a link", metadata: ["room": "\(room)", "error": "\(error)"])
+            return nil
+        }
+        let type = MatrixUploadedFile.mediaType(fetched.contentType)
+        let filename = name.flatMap { $0.isEmpty ? nil : $0 } ?? MatrixAvatars.filename(url)
+        let uri = try await client.upload(fetched.bytes, contentType: type, filename: filename)
+        return MatrixUploadedFile(uri: uri, name: filename, mediaType: type, size: fetched.bytes.readableBytes)
     }
 
     /// The event id `reference` stands for (see `MatrixEventReferences`);

@@ -49,8 +49,12 @@ extension MatrixAdapter {
         switch event.payload {
         case .message(let content):
             message = delivery.messageID
-            step = .send(type: "m.room.message",
-                         content: builder.message(content, replyTo: delivery.replyTo?.rawValue).serialized)
+            let text = builder.message(content, replyTo: delivery.replyTo?.rawValue).serialized
+            if let file = Self.singleFile(content) {
+                step = .sendFile(url: file.url, name: file.name, content: text)
+            } else {
+                step = .send(type: "m.room.message", content: text)
+            }
         case .edit(_, let content):
             guard let target = delivery.target else { return nil }
             step = .send(type: "m.room.message", content: builder.edit(content, of: target.rawValue).serialized)
@@ -76,6 +80,15 @@ extension MatrixAdapter {
         }
         return MatrixRoomAction(room: delivery.endpoint.room, bridgedRoom: delivery.room, sender: sender,
                                 transaction: Self.transactionID(delivery), message: message, step: step)
+    }
+
+    /// The one file a message is, when it is nothing else: one attachment
+    /// and no text but its link (how XMPP clients send an HTTP upload).
+    static func singleFile(_ content: MessageContent) -> Attachment? {
+        guard content.kind == .normal, content.attachments.count == 1, let file = content.attachments.first,
+              file.url.hasPrefix("https://") || file.url.hasPrefix("http://") else { return nil }
+        let text = content.text.plainText.trimmingCharacters(in: .whitespacesAndNewlines)
+        return text.isEmpty || text == file.url ? file : nil
     }
 
     /// Puts `action` at the end of its room's queue. A new message gets a

@@ -86,8 +86,10 @@ public final class MatrixAdapter: BridgeAdapter {
     }
 
     /// Everything but typing notifications and attachments (sent as links).
+    /// Attachments: a message that is one file is uploaded and sent as a
+    /// file event; others carry their links in the text.
     public func capabilities(in room: String) -> Capabilities {
-        [.edits, .retractions, .reactions, .replies, .formatting]
+        [.edits, .retractions, .reactions, .replies, .formatting, .attachments]
     }
 
     public func isPuppet(_ participant: Participant) -> Bool {

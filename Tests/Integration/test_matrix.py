@@ -506,6 +506,43 @@ def test_matrix_avatar_in_the_muc(prosody, trestle, matrix):
     assert proc.running, proc.log_tail()
 
 
+def test_xmpp_upload_becomes_a_matrix_image(prosody, trestle, matrix):
+    """An XMPP user's HTTP upload (a body that is the link, with XEP-0066
+    out-of-band data) reaches Matrix as an m.image in the media repository,
+    the same bytes; a file that cannot be fetched goes as its link."""
+    picture = tiny_png(16)
+    pictures = PictureServer(picture)
+    try:
+        proc = matrix.start_trestle(trestle)
+        mx = matrix.alice
+
+        async def scenario():
+            async with users(prosody, PASSWORD, "alice") as (xa,):
+                await enter(xa, LOBBY, "Xena")
+                oob = f"<x xmlns='jabber:x:oob'><url>{pictures.url}</url></x>"
+                xa.say(LOBBY, pictures.url, extra=oob)
+                await xa.wait_for(lambda s: is_message(s) and body(s) == pictures.url, what="the upload's reflection")
+                image = await in_thread(mx.wait_for, lambda e: e["content"].get("msgtype") == "m.image", 20,
+                                        "the upload as an m.image")
+                content = image["content"]
+                assert content["body"] == "ci-bot.png" and content["info"]["mimetype"] == "image/png", content
+                assert content["info"]["size"] == len(picture), content
+                assert await in_thread(media_bytes, matrix, content["url"]) == picture
+
+                gone = "http://127.0.0.1:1/gone.png"
+                xa.say(LOBBY, gone, extra=f"<x xmlns='jabber:x:oob'><url>{gone}</url></x>")
+                link = await in_thread(mx.wait_for, lambda e: gone in (e["content"].get("body") or ""), 20,
+                                       "the unreachable file as its link")
+                assert link["content"]["msgtype"] == "m.text", link
+
+        run(scenario())
+        assert pictures.hits == 1, pictures.hits
+        assert proc.log_matches(r"file not uploaded to matrix; sent as a link"), proc.log_tail()
+        assert proc.running, proc.log_tail()
+    finally:
+        pictures.close()
+
+
 def test_membership_names_and_topic(prosody, trestle, matrix):
     """A Matrix user joining, renaming themselves in the room, setting the
     topic and leaving is seen in the MUC room; an XMPP subject becomes the

@@ -82,7 +82,7 @@ final class MatrixAvatars: Sendable {
     /// The mxc URI of the picture at `source`, uploading it the first time.
     private func mxc(for source: String) async throws(MatrixClientError) -> String {
         if let known = await uploaded()[source] { return known }
-        let picture = try await client.fetchPicture(source, limit: Self.maxBytes)
+        let picture = try await client.fetch(source, limit: Self.maxBytes)
         let type = (picture.contentType ?? "").split(separator: ";").first.map(String.init)?
             .trimmingCharacters(in: .whitespaces).lowercased() ?? ""
         guard type.hasPrefix("image/") else {

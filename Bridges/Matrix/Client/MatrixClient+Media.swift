@@ -29,16 +29,17 @@ extension MatrixClient {
         return uri
     }
 
-    /// Fetches a picture from the web (`http` or `https` only), up to
-    /// `limit` bytes, with this client's timeout. Not the homeserver: no
-    /// token is sent. Nil content type: the server named none.
-    func fetchPicture(_ url: String, limit: Int) async throws(MatrixClientError) -> (bytes: ByteBuffer, contentType: String?) {
+    /// Fetches a file from the web (a picture, an upload another network
+    /// links to; `http` or `https` only, no redirects), up to `limit`
+    /// bytes, with this client's timeout. Not the homeserver: no token is
+    /// sent. Nil content type: the server named none.
+    func fetch(_ url: String, limit: Int) async throws(MatrixClientError) -> (bytes: ByteBuffer, contentType: String?) {
         guard url.hasPrefix("https://") || url.hasPrefix("http://") else {
             throw MatrixClientError(status: nil, errcode: nil, message: "not an http(s) URL")
         }
         var request = HTTPClientRequest(url: url)
         request.headers.add(name: "User-Agent", value: "Trestle")
-        let (bytes, headers) = try await get(request, limit: limit, what: "picture download")
+        let (bytes, headers) = try await get(request, limit: limit, what: "file download")
         return (bytes, headers.first(name: "Content-Type"))
     }
 }

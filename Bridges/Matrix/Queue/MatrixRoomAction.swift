@@ -27,6 +27,13 @@ struct MatrixRoomAction: Codable, Sendable, Hashable {
         /// `m.relates_to` (an edit's original, a reply's target) may be
         /// placeholders.
         case send(type: String, content: String)
+        /// A message that is one file another network links to (an XMPP
+        /// user's HTTP upload): the file is fetched and uploaded to the
+        /// media repository, then sent as `m.image`, `m.video`, `m.audio`
+        /// or `m.file`. `content` is the message as text with the link
+        /// (JSON text, as for `send`), sent instead when the file cannot
+        /// be had.
+        case sendFile(url: String, name: String?, content: String)
         /// A reaction with `key` to the event `target` (maybe a placeholder),
         /// remembered in the reaction ledger so that it can be withdrawn.
         case react(target: String, key: String)
@@ -59,6 +66,7 @@ struct MatrixRoomAction: Codable, Sendable, Hashable {
     var kind: String {
         switch step {
         case .send(let type, _): message != nil ? "message" : (type == "m.room.message" ? "edit" : type)
+        case .sendFile: "file"
         case .react: "reaction"
         case .unreact: "reaction removed"
         case .redact: "retraction"
