@@ -102,9 +102,10 @@ extension MatrixAdapter {
     static let maxUploadBytes = 16 * 1024 * 1024
 
     /// The file at `url`, fetched and put in the media repository; nil when
-    /// it cannot be fetched (gone, too large, not http(s)): the message
-    /// then goes as its link. A homeserver refusing the upload is thrown,
-    /// and the action waits in the queue like any send.
+    /// it cannot be fetched (gone, too large, not http(s), a private
+    /// address) or the homeserver refuses it for good: the message then goes
+    /// as its link. A homeserver that does not answer is thrown, and the
+    /// action waits in the queue like any send.
     private func upload(_ url: String, name: String?, room: String) async throws(MatrixClientError) -> MatrixUploadedFile? {
         let fetched: (bytes: ByteBuffer, contentType: String?)
         do throws(MatrixClientError) {
@@ -115,8 +116,14 @@ extension MatrixAdapter {
         }
         let type = MatrixUploadedFile.mediaType(fetched.contentType)
         let filename = name.flatMap { $0.isEmpty ? nil : $0 } ?? MatrixAvatars.filename(url)
-        let uri = try await client.upload(fetched.bytes, contentType: type, filename: filename)
-        return MatrixUploadedFile(uri: uri, name: filename, mediaType: type, size: fetched.bytes.readableBytes)
+        do throws(MatrixClientError) {
+            let uri = try await client.upload(fetched.bytes, contentType: type, filename: filename)
+            return MatrixUploadedFile(uri: uri, name: filename, mediaType: type, size: fetched.bytes.readableBytes)
+        } catch let error where !error.isTransient {
+            // Refused for good (too large for the homeserver, say): the link still goes.
+            logger.warning("file not uploaded to matrix; sent as a link", metadata: ["room": "\(room)", "error": "\(error)"])
+            return nil
+        }
     }
 
     /// The event id `reference` stands for (see `MatrixEventReferences`);

@@ -70,7 +70,8 @@ public final class MatrixAdapter: BridgeAdapter {
         clientConfiguration.tracing.tracer = nil
         http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: clientConfiguration)
         client = MatrixClient(http: http, baseURL: configuration.homeserverURL, asToken: configuration.asToken,
-                              timeout: configuration.requestTimeout, logger: logger)
+                              timeout: configuration.requestTimeout, logger: logger,
+                              fetchPolicy: configuration.fetchPolicy)
         puppets = MatrixPuppets(client: client, names: configuration.names, logger: logger,
                                 avatars: MatrixAvatars(client: client, store: store, logger: logger))
         builder = MatrixContentBuilder(writer: MatrixHTMLWriter(userID: { [names = configuration.names, network = configuration.network] key in
@@ -101,6 +102,10 @@ public final class MatrixAdapter: BridgeAdapter {
 
     /// The port the application service API listens on, once listening.
     public var listeningPort: Int? { mediaLinks.port }
+
+    /// Whether `url` is one of this adapter's own media links (fetched by
+    /// the other networks' side of Trestle whatever its address).
+    public func isOwnLink(_ url: String) -> Bool { mediaLinks.isOwn(url) }
 
     public func run(sink: any EventSink) async throws {
         state.withLock { $0.sink = sink }

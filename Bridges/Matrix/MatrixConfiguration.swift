@@ -41,14 +41,18 @@ public struct MatrixConfiguration: Sendable {
     /// failure from the first up to the second (or longer when a 429 asks).
     public var retryInitialDelay: Duration
     public var retryMaxDelay: Duration
+    /// Which links (pictures, other networks' files) may be fetched.
+    public var fetchPolicy: LinkFetchPolicy
 
     public init(
         network: NetworkID = "matrix", homeserverURL: String, serverName: String, host: String = "127.0.0.1",
         port: Int = 9294, registrationID: String = "trestle", botLocalpart: String = "trestle",
         prefix: String = "trestle_", asToken: String, hsToken: String, maxBodyBytes: Int = 4 * 1024 * 1024,
         requestTimeout: Duration = .seconds(30), mediaBaseURL: String? = nil, queueLimit: Int = 10_000,
-        retryInitialDelay: Duration = .seconds(1), retryMaxDelay: Duration = .seconds(30)
+        retryInitialDelay: Duration = .seconds(1), retryMaxDelay: Duration = .seconds(30),
+        fetchPolicy: LinkFetchPolicy = LinkFetchPolicy()
     ) {
+        self.fetchPolicy = fetchPolicy
         self.network = network
         self.homeserverURL = homeserverURL.hasSuffix("/") ? String(homeserverURL.dropLast()) : homeserverURL
         self.serverName = serverName

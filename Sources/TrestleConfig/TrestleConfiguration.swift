@@ -41,13 +41,15 @@ public struct TrestleConfiguration: Sendable {
     public var webhooks: WebhookSettings?
     /// Matrix from the `matrix` section; `nil` when off.
     public var matrix: MatrixSettings?
+    /// Which links Trestle fetches itself (the `fetch` section).
+    public var fetch: FetchSettings
 
     /// Settings built in code rather than read from a file.
     public init(sourcePath: String, component: ComponentSettings, logging: LoggingSettings = LoggingSettings(),
                 rooms: [RoomSettings] = [], store: StoreSettings = StoreSettings(), plugins: [PluginSettings] = [],
                 irc: [IRCServerSettings] = [], identd: IdentdSettings? = nil, http: HTTPSettings? = nil,
                 router: RouterSettings = RouterSettings(), webhooks: WebhookSettings? = nil,
-                matrix: MatrixSettings? = nil) {
+                matrix: MatrixSettings? = nil, fetch: FetchSettings = FetchSettings()) {
         self.sourcePath = sourcePath
         self.component = component
         self.logging = logging
@@ -60,10 +62,11 @@ public struct TrestleConfiguration: Sendable {
         self.router = router
         self.webhooks = webhooks
         self.matrix = matrix
+        self.fetch = fetch
     }
 
     /// Reads the core's sections (`component`, `logging`, `store`, `rooms`,
-    /// `plugins`, `irc`, `identd`, `http`, `router`, `webhooks`, `matrix`) from `document`.
+    /// `plugins`, `irc`, `identd`, `http`, `router`, `webhooks`, `matrix`, `fetch`) from `document`.
     ///
     /// This does not check for unknown keys: call `document.finish()` once
     /// every other section has been read too.
@@ -85,7 +88,8 @@ public struct TrestleConfiguration: Sendable {
             http: try HTTPSettings(reading: root.optionalTable("http")),
             router: try RouterSettings(reading: root.optionalTable("router")),
             webhooks: try WebhookSettings(reading: root.optionalTable("webhooks"), rooms: rooms),
-            matrix: try MatrixSettings(reading: root.optionalTable("matrix"), configDirectory: directory)
+            matrix: try MatrixSettings(reading: root.optionalTable("matrix"), configDirectory: directory),
+            fetch: try FetchSettings(reading: root.optionalTable("fetch"))
         )
     }
 

@@ -32,6 +32,11 @@ extension MUCRoom {
         return stanzas
     }
 
+    /// Forgets the picture of someone who is not (or no longer) an occupant.
+    mutating func forgetPictureUnlessPresent(_ participant: ParticipantKey) {
+        if pictures[participant] != nil, indexOfIdentity(.remote(participant)) == nil { pictures[participant] = nil }
+    }
+
     /// The picture (its SHA-1) a remote participant's presence names from
     /// now on; `nil`: none. Everyone sees their presence again when they
     /// are an occupant and it changed (XEP-0153: clients then fetch the

@@ -132,11 +132,20 @@ public final class XMPPAdapter: BridgeAdapter {
         }
         let sender = delivery.event.sender
         let picture = sender.network == network ? nil : avatars?.pictureHash(of: sender)
+        // Someone who shows up without a picture link has none (any more).
+        let noPicture = avatars != nil && sender.network != network && sender.avatarURL == nil
+            && delivery.event.payload.showsSender
         return await gate.withLock {
             let output = rooms.withLock { rooms -> RoomDelivery? in
                 // A new picture first, so a joining participant's presence names it.
-                let changed = picture.map { rooms[key]?.setPicture($0, of: sender.key, beforeJoining: true) ?? [] } ?? []
+                var changed: [XMPPElement] = []
+                if let picture {
+                    changed = rooms[key]?.setPicture(picture, of: sender.key, beforeJoining: true) ?? []
+                } else if noPicture {
+                    changed = rooms[key]?.setPicture(nil, of: sender.key) ?? []
+                }
                 guard var output = rooms[key]?.deliver(delivery) else { return nil }
+                rooms[key]?.forgetPictureUnlessPresent(sender.key)
                 output.stanzas = changed + output.stanzas
                 return output
             }
@@ -349,6 +358,17 @@ public final class XMPPAdapter: BridgeAdapter {
         } catch {
             logger.error("archive query failed", metadata: ["room": "\(key)", "error": "\(error)"])
             if let reply = StanzaError(.internalServerError).reply(to: request.iq) { send([reply]) }
+        }
+    }
+}
+
+private extension BridgeEvent.Payload {
+    /// Whether the event carries its sender as they are now (a message or a
+    /// join), so a missing picture link means they have no picture.
+    var showsSender: Bool {
+        switch self {
+        case .message, .join: true
+        default: false
         }
     }
 }

@@ -73,11 +73,16 @@ public final class XMPPAvatars: Sendable {
         var tried: Set<String> = []
         /// Fetches running (for `settled`).
         var running = 0
+        /// Remote pictures being fetched now (at most `remoteFetchLimit`).
+        var remoteRunning = 0
     }
 
     /// Past this many users, pairs tried or links fetched, that table
     /// starts afresh (at worst a picture is fetched again).
     static let tableLimit = 50_000
+    /// Remote pictures fetched at once; a link past that is fetched when
+    /// its participant next shows up.
+    static let remoteFetchLimit = 8
 
     /// - Parameters:
     ///   - requests: where the component's own IQ requests go out.
@@ -157,11 +162,21 @@ public final class XMPPAvatars: Sendable {
             if state.fetching.count >= Self.tableLimit { state.fetching.removeAll() }
             state.remote[participant.key] = url
             if let hash = state.sources[url] { return (hash, false) }
-            guard !state.fetching.contains(url) else { return (nil, false) }
+            guard !state.fetching.contains(url), state.remoteRunning < Self.remoteFetchLimit else { return (nil, false) }
             state.fetching.insert(url)
+            state.running += 1
+            state.remoteRunning += 1
             return (nil, true)
         }
-        if start { Task { await self.fetchRemote(url, for: participant.key) } }
+        if start {
+            Task {
+                await self.fetchRemote(url, for: participant.key)
+                self.state.withLock { state in
+                    state.running -= 1
+                    state.remoteRunning -= 1
+                }
+            }
+        }
         return hash
     }
 

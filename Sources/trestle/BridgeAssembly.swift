@@ -71,7 +71,17 @@ struct BridgeAssembly {
         }
         let outgoing = Mutex<ComponentConnection?>(nil)
         let requests = IQRequests(send: { stanza in outgoing.withLock { $0 }?.send(stanza) ?? false })
-        let pictures = settings.http.map { _ in PictureDownloader(logger: logger) }
+        // Links to Trestle's own pictures and Matrix media are fetched
+        // whatever their address; anything else only where `fetch` allows.
+        let httpBase = settings.http.map(Self.httpBaseURL)
+        let ownPicture: @Sendable (String) -> Bool = { url in httpBase.map { url.hasPrefix($0 + "/avatar/") } ?? false }
+        let matrixLinks = Mutex<MatrixAdapter?>(nil)
+        let pictures = settings.http.map { _ in
+            PictureDownloader(policy: LinkFetchPolicy(
+                allowPrivateAddresses: settings.fetch.privateAddresses,
+                isOwn: { url in ownPicture(url) || matrixLinks.withLock { $0 }?.isOwnLink(url) == true }),
+                logger: logger)
+        }
         var fetchPicture: XMPPAvatars.PictureFetcher?
         if let pictures {
             fetchPicture = { url, limit in await pictures.fetch(url, limit: limit) }
@@ -92,9 +102,12 @@ struct BridgeAssembly {
         let portals = MatrixPortalResolver(settings: settings, xmpp: xmpp)
         let matrix = try settings.matrix.map { matrix in
             MatrixAdapter(
-                configuration: Self.matrixConfiguration(matrix, tokens: try MatrixTokenFile.load(matrix.tokensFile)),
+                configuration: Self.matrixConfiguration(
+                    matrix, tokens: try MatrixTokenFile.load(matrix.tokensFile),
+                    fetchPolicy: LinkFetchPolicy(allowPrivateAddresses: settings.fetch.privateAddresses, isOwn: ownPicture)),
                 store: store, logger: logger, portals: { portals.resolve($0) })
         }
+        matrixLinks.withLock { $0 = matrix }
         let router = Router(instanceID: "trestle:\(component.jid)", adapters: [xmpp as any BridgeAdapter] + plugins.map { $0 as any BridgeAdapter }
                                 + ircAdapters.map { $0 as any BridgeAdapter }
                                 + (webhooks.map { [$0 as any BridgeAdapter] } ?? [])
@@ -175,14 +188,15 @@ struct BridgeAssembly {
     }
 
     /// The `matrix` section and its tokens as the adapter takes them.
-    static func matrixConfiguration(_ settings: MatrixSettings, tokens: MatrixTokenFile) -> MatrixConfiguration {
+    static func matrixConfiguration(_ settings: MatrixSettings, tokens: MatrixTokenFile,
+                                    fetchPolicy: LinkFetchPolicy = LinkFetchPolicy()) -> MatrixConfiguration {
         MatrixConfiguration(
             network: NetworkID(MatrixSettings.network), homeserverURL: settings.homeserver,
             serverName: settings.serverName, host: settings.host, port: settings.port, registrationID: settings.id,
             botLocalpart: settings.bot, prefix: settings.prefix, asToken: tokens.asToken, hsToken: tokens.hsToken,
             maxBodyBytes: settings.maxBodySize, requestTimeout: settings.requestTimeout, mediaBaseURL: settings.mediaURL,
             queueLimit: settings.queueLimit, retryInitialDelay: settings.retryInitialDelay,
-            retryMaxDelay: settings.retryMaxDelay)
+            retryMaxDelay: settings.retryMaxDelay, fetchPolicy: fetchPolicy)
     }
 
     /// The `webhooks` section as the adapter takes it (secrets revealed here only).

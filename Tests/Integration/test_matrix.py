@@ -13,6 +13,7 @@ refused."""
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import http.server
 import json
@@ -77,10 +78,10 @@ class MatrixSetup:
         # Plumbing a room: its admin lets the bot set the room's m.bridge state.
         self.room = self.alice.create_room("lobby", power={"@trestle:localhost": 50})
 
-    def start_trestle(self, trestle, rooms=None):
+    def start_trestle(self, trestle, rooms=None, **sections):
         proc = trestle(rooms=rooms if rooms is not None else
                        [{"name": "lobby", "endpoints": [{"xmpp": "lobby"}, {"matrix": self.room}]}],
-                       matrix=self.section)
+                       matrix=self.section, **sections)
         proc.wait_for_log(r"component connected", timeout=20)
         proc.wait_for_log(r"matrix application service listening", timeout=20)
         # The homeserver calls Trestle's /ping back when asked: url and tokens are right.
@@ -357,6 +358,7 @@ def test_puppet_avatar_from_a_webhook_icon(prosody, trestle, matrix):
     try:
         proc = trestle(rooms=[{"name": "lobby", "endpoints": [{"webhook": "lobby"}, {"matrix": matrix.room}]}],
                        matrix=matrix.section, environment={"TRESTLE_HOOK_CI": token},
+                       fetch={"private_addresses": True},  # the picture server is on loopback
                        webhooks={"port": 0, "incoming": {"ci": {"token_env": "TRESTLE_HOOK_CI", "room": "lobby"}}})
         proc.wait_for_log(r"matrix homeserver reaches Trestle", timeout=20)
         hooks = proc.wait_for_log(r"address=(http://127\.0\.0\.1:\d+/hooks/)\S* .*webhook listener started").group(1)
@@ -513,7 +515,7 @@ def test_xmpp_upload_becomes_a_matrix_image(prosody, trestle, matrix):
     picture = tiny_png(16)
     pictures = PictureServer(picture)
     try:
-        proc = matrix.start_trestle(trestle)
+        proc = matrix.start_trestle(trestle, fetch={"private_addresses": True})  # the file server is on loopback
         mx = matrix.alice
 
         async def scenario():
@@ -541,6 +543,30 @@ def test_xmpp_upload_becomes_a_matrix_image(prosody, trestle, matrix):
         assert proc.running, proc.log_tail()
     finally:
         pictures.close()
+
+
+def test_links_to_private_addresses_are_not_fetched(prosody, trestle, matrix):
+    """By default a link someone sends is never fetched from an address
+    only Trestle's host can reach: an 'upload' on loopback reaches Matrix
+    as its link, and the server behind it is never asked."""
+    inner = PictureServer(tiny_png(16))
+    try:
+        proc = matrix.start_trestle(trestle)
+        mx = matrix.alice
+
+        async def scenario():
+            async with users(prosody, PASSWORD, "alice") as (xa,):
+                await enter(xa, LOBBY, "Xena")
+                xa.say(LOBBY, inner.url, extra=f"<x xmlns='jabber:x:oob'><url>{inner.url}</url></x>")
+                link = await in_thread(mx.wait_for, lambda e: inner.url in (e["content"].get("body") or ""), 20,
+                                       "the loopback link as text")
+                assert link["content"]["msgtype"] == "m.text", link
+
+        run(scenario())
+        assert inner.hits == 0, "Trestle fetched a loopback link"
+        assert proc.log_matches(r"link refused: the host has a non-public address"), proc.log_tail()
+    finally:
+        inner.close()
 
 
 def test_membership_names_and_topic(prosody, trestle, matrix):
@@ -701,9 +727,7 @@ def test_synapse_restart_replay_and_tokens(prosody, trestle, matrix):
 
             # After a restart of Trestle, the same transaction is still known.
             await in_thread(proc.stop)
-            offset = len(proc.log_text())  # the same log file goes on
-            again = TrestleProcess(proc.config, directory=proc.dir, binary=proc.binary).start()
-            restarted.append(again)
+            again, offset = start_again(proc, restarted)
             await in_thread(again.wait_for_log, r"component connected", 20, offset)
             await in_thread(again.wait_for_log, r"matrix application service listening", 20, offset)
             start = len(xa.stanzas)
@@ -716,13 +740,31 @@ def test_synapse_restart_replay_and_tokens(prosody, trestle, matrix):
             late = [xml(s) for s in xa.stanzas[start:] if is_message(s) and body(s) == "replayed once"]
             assert late == [], late
 
-    restarted: list[TrestleProcess] = []
-    try:
+    with restarts() as restarted:
         run(scenario(), timeout=115)
-        assert all(p.running for p in restarted), restarted[-1].log_tail() if restarted else ""
+
+
+@contextlib.contextmanager
+def restarts():
+    """The Trestles a test starts again (`start_again`): each must still be
+    running at the end; all are stopped, and their logs printed."""
+    started: list[TrestleProcess] = []
+    try:
+        yield started
+        assert all(p.running for p in started), started[-1].log_tail() if started else ""
     finally:
-        for again in restarted:
+        for again in started:
             again.stop()
+            print(f"--- restarted trestle ---\n{again.log_tail(60)}")
+
+
+def start_again(proc: TrestleProcess, restarted: list[TrestleProcess]) -> tuple[TrestleProcess, int]:
+    """Trestle started again on the stopped `proc`'s config and store, and
+    where its lines start in the log file, which goes on."""
+    offset = len(proc.log_text())
+    again = TrestleProcess(proc.config, directory=proc.dir, binary=proc.binary).start()
+    restarted.append(again)
+    return again, offset
 
 
 def queued_for_matrix(proc: TrestleProcess) -> int:
@@ -781,9 +823,7 @@ def test_synapse_down_while_trestle_restarts(prosody, trestle, matrix):
 
             # Trestle restarts while the homeserver is still down.
             assert await in_thread(proc.stop) == 0, proc.log_tail()
-            offset = len(proc.log_text())  # the same log file goes on
-            again = TrestleProcess(proc.config, directory=proc.dir, binary=proc.binary).start()
-            restarted.append(again)
+            again, offset = start_again(proc, restarted)
             await in_thread(again.wait_for_log, r"component connected", 20, offset)
             resumed = await in_thread(again.wait_for_log, r"waiting=(\d+).*matrix send queue resumed", 20, offset)
             assert int(resumed.group(1)) == len(before) + 1, resumed.group(0)
@@ -821,14 +861,8 @@ def test_synapse_down_while_trestle_restarts(prosody, trestle, matrix):
                 original = next(e for e in originals if e["content"]["body"] == text)
                 assert edit["content"]["m.relates_to"]["event_id"] == original["event_id"], edit
 
-    restarted: list[TrestleProcess] = []
-    try:
+    with restarts() as restarted:
         run(scenario(), timeout=115)
-        assert all(p.running for p in restarted), restarted[-1].log_tail() if restarted else ""
-    finally:
-        for again in restarted:
-            again.stop()
-            print(f"--- restarted trestle ---\n{again.log_tail(60)}")
 
 
 def test_registration_is_made_once_and_required(tmp_path, prosody):

@@ -285,7 +285,8 @@ def test_hook_icon_is_its_occupants_avatar(prosody, trestle):
     pictures = PictureServer(picture)
     try:
         proc = trestle(rooms=ROOMS, webhooks=webhooks(), environment={"TRESTLE_HOOK_CI": TOKEN},
-                       http={"host": "127.0.0.1", "port": free_port("127.0.0.1")})
+                       http={"host": "127.0.0.1", "port": free_port("127.0.0.1")},
+                       fetch={"private_addresses": True})  # the picture server is on loopback
         wait_ready(proc)
         url = hook_url(proc)
 

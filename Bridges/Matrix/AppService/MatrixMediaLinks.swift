@@ -37,6 +37,12 @@ final class MatrixMediaLinks: Sendable {
             + MatrixClient.encode(id) + "/" + signature(server, id)
     }
 
+    /// Whether `url` is a media link of this bridge (signature aside).
+    func isOwn(_ url: String) -> Bool {
+        let prefix = base ?? "http://\(host):\(port ?? configuredPort)"
+        return url.hasPrefix(prefix + MatrixAppServiceServer.mediaPathPrefix)
+    }
+
     /// The link for the avatar `mxc://server/id`: its small thumbnail.
     func avatarLink(_ server: String, _ id: String) -> String {
         link(server, id) + "?avatar"

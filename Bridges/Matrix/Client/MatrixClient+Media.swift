@@ -30,12 +30,13 @@ extension MatrixClient {
     }
 
     /// Fetches a file from the web (a picture, an upload another network
-    /// links to; `http` or `https` only, no redirects), up to `limit`
+    /// links to; `http` or `https` only, no redirects, only where
+    /// `fetchPolicy` allows: no private addresses by default), up to `limit`
     /// bytes, with this client's timeout. Not the homeserver: no token is
     /// sent. Nil content type: the server named none.
     func fetch(_ url: String, limit: Int) async throws(MatrixClientError) -> (bytes: ByteBuffer, contentType: String?) {
-        guard url.hasPrefix("https://") || url.hasPrefix("http://") else {
-            throw MatrixClientError(status: nil, errcode: nil, message: "not an http(s) URL")
+        if let refusal = await fetchPolicy.refusal(url) {
+            throw MatrixClientError(status: nil, errcode: nil, message: "link refused: \(refusal)")
         }
         var request = HTTPClientRequest(url: url)
         request.headers.add(name: "User-Agent", value: "Trestle")

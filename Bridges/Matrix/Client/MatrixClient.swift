@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import BridgeKit
 import Foundation
 import Logging
 import NIOCore
@@ -19,10 +20,14 @@ public final class MatrixClient: Sendable {
     let asToken: String
     let timeout: Duration
     let logger: Logger
+    /// Which web links `fetch` may read.
+    let fetchPolicy: LinkFetchPolicy
     /// The longest single wait a 429 may ask for before the request fails.
     let maxRateLimitWait: Duration = .seconds(30)
 
-    public init(http: HTTPClient, baseURL: String, asToken: String, timeout: Duration, logger: Logger) {
+    public init(http: HTTPClient, baseURL: String, asToken: String, timeout: Duration, logger: Logger,
+                fetchPolicy: LinkFetchPolicy = LinkFetchPolicy()) {
+        self.fetchPolicy = fetchPolicy
         self.http = http
         self.baseURL = baseURL
         self.asToken = asToken

@@ -112,7 +112,7 @@ public struct MatrixEventTranslator: Sendable {
         let previous = event["unsigned"]["prev_content"]
         let name = content["displayname"].string ?? previous["displayname"].string ?? Self.localpart(subject)
         let who = Participant(network: network, id: subject, displayName: name,
-                              avatarURL: avatarURL(content["avatar_url"].string ?? previous["avatar_url"].string))
+                              avatarURL: avatarURL(content["avatar_url"].string))
         let reason = content["reason"].string
         switch content["membership"].string {
         case "join":
