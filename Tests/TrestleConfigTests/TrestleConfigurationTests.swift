@@ -120,6 +120,14 @@ import TrestleConfig
         #expect(error.message == "expected an integer between 1024 and 16777216, found 512")
     }
 
+    @Test func fetchingFromPrivateAddressesIsOffUnlessAllowed() throws {
+        let base = "component:\n  jid: a.example\n  secret: s\n"
+        #expect(try load(base).fetch.privateAddresses == false)
+        #expect(try load(base + "fetch:\n  private_addresses: true\n").fetch.privateAddresses == true)
+        let error = try #require(loadError(base + "fetch:\n  private_adresses: true\n"))
+        #expect(error.line == 5 && error.message == "unknown key 'fetch.private_adresses'; did you mean 'private_addresses'?")
+    }
+
     @Test func queueLimitMustBePositive() throws {
         let error = try #require(loadError("component:\n  jid: a.example\n  secret: s\n  queue_limit: 0\n"))
         #expect(error.keyPath == "component.queue_limit")
