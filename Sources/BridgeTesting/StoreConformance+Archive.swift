@@ -68,6 +68,20 @@ extension StoreConformance {
             let page = try await store.archive(ArchiveQuery(room: "lobby"))
             try expect.equal(page.messages, [retracted, m2], "the archive of lobby")
         },
+        Check("archive: retention forgets old messages and their ids, nothing else") { store, expect in
+            try await store.write([archive("old1", at: 1), archive("old2", at: 2), archive("new", at: 10),
+                                   map("old1", Fixture.xmpp, "x-old1"), map("old1", Fixture.irc, "i-old1"),
+                                   map("new", Fixture.xmpp, "x-new")])
+            try expect.equal(try await store.forgetMessages(before: Fixture.at(5)), 2, "messages forgotten")
+            try expect.equal(try await archiveIDs(store), ["new"], "the archive after retention")
+            try expect.equal(try await store.archivedMessage(BridgeMessageID("old1")), nil, "an old message by id")
+            try expect.equal(try await store.messageID(for: RemoteMessageID("x-old1"), in: Fixture.xmpp), nil,
+                             "an old message's id on XMPP")
+            try expect.equal(try await store.remoteIDs(for: BridgeMessageID("old1")), [:], "an old message's ids")
+            try expect.equal(try await store.messageID(for: RemoteMessageID("x-new"), in: Fixture.xmpp),
+                             BridgeMessageID("new"), "a newer message's id")
+            try expect.equal(try await store.forgetMessages(before: Fixture.at(5)), 0, "nothing more to forget")
+        },
     ]
 
     static func archive(_ id: String, at seconds: Double) -> StoreRecord {

@@ -3,7 +3,7 @@ import Yams
 /// Getters for lengths of time.
 ///
 /// A duration is written as a number of seconds (`30`, `0.5`) or as a number
-/// with one unit: `500ms`, `30s`, `5m`, `1h`.
+/// with one unit: `500ms`, `30s`, `5m`, `1h`, `90d`.
 extension ConfigTable {
     /// The duration at `key`, or `nil` when absent. Negative durations are
     /// never accepted.
@@ -12,7 +12,7 @@ extension ConfigTable {
         if let range {
             expected += " " + describeRange(range, minimum: .zero, maximum: Self.longestDuration, format: formatDuration)
         }
-        let syntax = " (seconds, or a number with a unit: 500ms, 30s, 5m, 1h)"
+        let syntax = " (seconds, or a number with a unit: 500ms, 30s, 5m, 1h, 90d)"
         guard let (entry, scalar) = try scalar(key, expected: expected + syntax) else {
             return nil
         }
@@ -43,9 +43,9 @@ extension ConfigTable {
     static let longestDuration = Duration.seconds(1_000_000_000)
 }
 
-/// `30`, `0.5`, `500ms`, `30s`, `5m`, `1h` (a space before the unit is allowed).
+/// `30`, `0.5`, `500ms`, `30s`, `5m`, `1h`, `90d` (a space before the unit is allowed).
 func parseDuration(_ text: String) -> Duration? {
-    let units: [(suffix: String, seconds: Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600)]
+    let units: [(suffix: String, seconds: Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600), ("d", 86_400)]
     var number = Substring(text)
     var scale = 1.0
     for unit in units where text.hasSuffix(unit.suffix) {
@@ -75,6 +75,7 @@ func parseDuration(_ text: String) -> Duration? {
 func formatDuration(_ duration: Duration) -> String {
     let (seconds, attoseconds) = duration.components
     if attoseconds == 0 {
+        if seconds != 0, seconds % 86_400 == 0 { return "\(seconds / 86_400)d" }
         if seconds != 0, seconds % 3600 == 0 { return "\(seconds / 3600)h" }
         if seconds != 0, seconds % 60 == 0 { return "\(seconds / 60)m" }
         return "\(seconds)s"

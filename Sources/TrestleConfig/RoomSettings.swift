@@ -64,10 +64,16 @@ public struct StoreSettings: Sendable, Equatable {
     public var path: String
     /// How many messages a joining XMPP user gets as history.
     public var historyOnJoin: Int
+    /// How long archived messages are kept (`keep_messages`); nil: forever.
+    /// Older ones are forgotten with their ids on the other networks, so
+    /// they leave the rooms' history (MAM), and edits, replies and
+    /// reactions can no longer find them.
+    public var keepMessages: Duration?
 
-    public init(path: String = "trestle.sqlite", historyOnJoin: Int = 20) {
+    public init(path: String = "trestle.sqlite", historyOnJoin: Int = 20, keepMessages: Duration? = nil) {
         self.path = path
         self.historyOnJoin = historyOnJoin
+        self.keepMessages = keepMessages
     }
 
     public init(reading table: ConfigTable?, configDirectory: String) throws(ConfigError) {
@@ -77,7 +83,8 @@ public struct StoreSettings: Sendable, Equatable {
         }
         let path = try table.string("path", default: "trestle.sqlite", validate: { $0.isEmpty ? "must not be empty" : nil })
         self.init(path: Self.resolve(path, in: configDirectory),
-                  historyOnJoin: try table.int("history_on_join", default: 20, in: 0...1000))
+                  historyOnJoin: try table.int("history_on_join", default: 20, in: 0...1000),
+                  keepMessages: try table.optionalDuration("keep_messages", in: .seconds(3600) ... .seconds(1_000_000_000)))
     }
 
     static func resolve(_ path: String, in directory: String) -> String {

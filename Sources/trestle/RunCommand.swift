@@ -61,6 +61,9 @@ struct RunCommand: AsyncParsableCommand {
                 throw ExitCode(78)  // EX_CONFIG
             }
         }
+        if let keep = settings.store.keepMessages {
+            services.append(.init(service: ArchiveRetentionService(store: assembly.store, keep: keep, logger: logger)))
+        }
         if let pictures = assembly.pictures {
             services.append(.init(service: pictures))
         }

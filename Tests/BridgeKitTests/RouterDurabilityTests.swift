@@ -69,6 +69,9 @@ final class GatedStore: BridgeStore {
     func settings(in scope: String) async throws -> [String: String] {
         try await inner.settings(in: scope)
     }
+    func forgetMessages(before date: Date) async throws -> Int {
+        try await inner.forgetMessages(before: date)
+    }
     func setting(_ key: String, in scope: String) async throws -> String? {
         try await inner.setting(key, in: scope)
     }

@@ -63,7 +63,7 @@ def ircd(tmp_path) -> IRCServer:
 @pytest.fixture
 def trestle(tmp_path, prosody) -> Callable[..., TrestleProcess]:
     """Factory: `trestle(rooms=[...], plugins={...}, http={...}, irc={...}, identd={...}, webhooks={...},
-    matrix={...}, fetch={...}, environment={...}, **component_settings)`
+    matrix={...}, fetch={...}, store={...}, environment={...}, **component_settings)`
     starts Trestle against the test Prosody. Fails when the binary has not been built: a skipped
     integration test would hide a broken build."""
     if not trestle_binary().exists():
@@ -72,8 +72,8 @@ def trestle(tmp_path, prosody) -> Callable[..., TrestleProcess]:
 
     def start(rooms: list | None = None, plugins: dict | None = None, http: dict | None = None,
               irc: dict | None = None, identd: dict | None = None, webhooks: dict | None = None,
-              matrix: dict | None = None, fetch: dict | None = None, environment: dict | None = None,
-              **settings) -> TrestleProcess:
+              matrix: dict | None = None, fetch: dict | None = None, store: dict | None = None,
+              environment: dict | None = None, **settings) -> TrestleProcess:
         settings.setdefault("secret", COMPONENT_SECRET)
         config = component_config(prosody, jid=COMPONENT_JID, **settings)
         if rooms is not None:
@@ -92,6 +92,8 @@ def trestle(tmp_path, prosody) -> Callable[..., TrestleProcess]:
             config["matrix"] = matrix
         if fetch is not None:
             config["fetch"] = fetch
+        if store is not None:
+            config["store"] = store
         directory = tmp_path / f"trestle{len(started)}"
         directory.mkdir()
         proc = TrestleProcess(config, directory=directory, environment=environment)

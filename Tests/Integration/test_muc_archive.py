@@ -255,3 +255,55 @@ def test_live_order_is_the_archive_order(prosody, trestle):
 
     run(scenario())
     assert proc.running, proc.log_tail()
+
+
+def test_old_messages_are_forgotten(prosody, trestle):
+    """With `store.keep_messages`, messages older than that leave the
+    archive at start (and every hour): a join gets no history of them, MAM
+    no longer finds them, and newer ones stay."""
+    import sqlite3
+    import time
+
+    from support.bridge import restarted
+
+    proc = start_bridge(trestle, store={"keep_messages": "1d"})
+    restarts = []
+
+    async def say_some():
+        async with users(prosody, PASSWORD, "alice") as (alice,):
+            await enter(alice, LOBBY, "Alice")
+            await say_and_wait(alice, LOBBY, "Alice", ["old one", "old two", "recent"])
+
+    run(say_some())
+    assert proc.stop() == 0, proc.log_tail()
+    # Two of them said two days ago, as far as the store knows.
+    db = sqlite3.connect(proc.dir / "trestle.sqlite")
+    try:
+        two_days = 2 * 86_400
+        db.execute("UPDATE archive SET timestamp = timestamp - ? WHERE content LIKE '%old %'", (two_days,))
+        db.commit()
+        assert db.execute("SELECT COUNT(*) FROM message_map").fetchone()[0] >= 3
+    finally:
+        db.close()
+    try:
+        again = restarted(proc)
+        restarts.append(again)
+        again.wait_for_log(r"messages=2 .*archive retention: old messages forgotten", timeout=20)
+
+        async def look():
+            async with users(prosody, PASSWORD, "bob") as (bob,):
+                history = history_of(await enter(bob, LOBBY, "Bob"))
+                assert [body(s) for s in history] == ["recent"], [xml(s) for s in history]
+                page = await mam_page(bob, LOBBY)
+                assert [body(m) for m in page.messages] == ["recent"], xml(page.reply)
+
+        run(look())
+        db = sqlite3.connect(proc.dir / "trestle.sqlite")
+        try:
+            assert db.execute("SELECT COUNT(*) FROM archive").fetchone()[0] == 1
+        finally:
+            db.close()
+        assert again.running, again.log_tail()
+    finally:
+        for p in restarts:
+            p.stop()

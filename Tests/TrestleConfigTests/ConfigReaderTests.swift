@@ -162,7 +162,7 @@ import Testing
         })
         #expect(error.line == 3)
         #expect(error.column == 8)
-        #expect(error.message == #"expected a duration (seconds, or a number with a unit: 500ms, 30s, 5m, 1h), found "5 minutes""#)
+        #expect(error.message == #"expected a duration (seconds, or a number with a unit: 500ms, 30s, 5m, 1h, 90d), found "5 minutes""#)
     }
 
     @Test func badBoolAndChoice() throws {
@@ -382,6 +382,7 @@ import Testing
         ("30s", .seconds(30)),
         ("5m", .seconds(300)),
         ("1h", .seconds(3600)),
+        ("90d", .seconds(7_776_000)),
         ("1.5 h", .seconds(5400)),
         ("0", .zero),
     ])
@@ -389,7 +390,7 @@ import Testing
         #expect(parseDuration(text) == expected)
     }
 
-    @Test(arguments: ["", "-1", "5 minutes", "1d", "ms", "1e400", "abc", ".inf"])
+    @Test(arguments: ["", "-1", "5 minutes", "1w", "d", "ms", "1e400", "abc", ".inf"])
     func rejectsDurations(text: String) {
         #expect(parseDuration(text) == nil)
     }

@@ -29,6 +29,11 @@ public protocol BridgeStore: Sendable {
     /// A page of a room's archive (for MAM and join history).
     func archive(_ query: ArchiveQuery) async throws -> ArchivePage
 
+    /// Forgets every archived message older than `date`, with its ids on
+    /// the other networks (retention, `store.keep_messages`); returns how
+    /// many messages went. Works in small steps, so writes go on meanwhile.
+    func forgetMessages(before date: Date) async throws -> Int
+
     /// The id of the puppet Trestle uses for `participant` on `network`.
     func puppet(for participant: ParticipantKey, on network: NetworkID) async throws -> String?
     func savePuppet(_ puppetID: String, for participant: ParticipantKey, on network: NetworkID) async throws

@@ -99,6 +99,21 @@ public final class MemoryBridgeStore: BridgeStore {
         state.withLock { $0.settings[scope] ?? [:] }
     }
 
+    public func forgetMessages(before date: Date) async throws -> Int {
+        state.withLock { state in
+            let old = Set(state.order.filter { state.messages[$0].map { $0.timestamp < date } ?? false })
+            guard !old.isEmpty else { return 0 }
+            state.order.removeAll { old.contains($0) }
+            for id in old {
+                state.messages[id] = nil
+                for (endpoint, remote) in state.remotes.removeValue(forKey: id) ?? [:] {
+                    state.byRemote[endpoint]?[remote] = nil
+                }
+            }
+            return old.count
+        }
+    }
+
     public func setting(_ key: String, in scope: String) async throws -> String? {
         state.withLock { $0.settings[scope]?[key] }
     }
