@@ -100,6 +100,8 @@ extension MatrixAdapter {
     /// The largest file fetched to be uploaded to Matrix; larger ones go
     /// as their link.
     static let maxUploadBytes = 16 * 1024 * 1024
+    /// How many uploaded files are remembered by link (see `State.uploaded`).
+    static let uploadMemory = 1000
 
     /// The file at `url`, fetched and put in the media repository; nil when
     /// it cannot be fetched (gone, too large, not http(s), a private
@@ -107,6 +109,7 @@ extension MatrixAdapter {
     /// as its link. A homeserver that does not answer is thrown, and the
     /// action waits in the queue like any send.
     private func upload(_ url: String, name: String?, room: String) async throws(MatrixClientError) -> MatrixUploadedFile? {
+        if let known = state.withLock({ $0.uploaded[url] }) { return known }
         let fetched: (bytes: ByteBuffer, contentType: String?)
         do throws(MatrixClientError) {
             fetched = try await client.fetch(url, limit: Self.maxUploadBytes)
@@ -118,7 +121,12 @@ extension MatrixAdapter {
         let filename = name.flatMap { $0.isEmpty ? nil : $0 } ?? MatrixAvatars.filename(url)
         do throws(MatrixClientError) {
             let uri = try await client.upload(fetched.bytes, contentType: type, filename: filename)
-            return MatrixUploadedFile(uri: uri, name: filename, mediaType: type, size: fetched.bytes.readableBytes)
+            let file = MatrixUploadedFile(uri: uri, name: filename, mediaType: type, size: fetched.bytes.readableBytes)
+            state.withLock { state in
+                if state.uploaded.count >= Self.uploadMemory { state.uploaded.removeAll() }
+                state.uploaded[url] = file
+            }
+            return file
         } catch let error where !error.isTransient {
             // Refused for good (too large for the homeserver, say): the link still goes.
             logger.warning("file not uploaded to matrix; sent as a link", metadata: ["room": "\(room)", "error": "\(error)"])

@@ -48,6 +48,10 @@ public final class MatrixAdapter: BridgeAdapter {
         var prepared: Set<String> = []
         /// Whether a room is a direct conversation with the bot (asked once).
         var direct: [String: Bool] = [:]
+        /// Files another network linked, already in the media repository,
+        /// by link: a send retried after its upload does not fetch and
+        /// upload the file again. Emptied past `uploadMemory` entries.
+        var uploaded: [String: MatrixUploadedFile] = [:]
     }
 
     public init(configuration: MatrixConfiguration, store: any BridgeStore, logger: Logger,

@@ -531,6 +531,12 @@ def test_xmpp_upload_becomes_a_matrix_image(prosody, trestle, matrix):
                 assert content["info"]["size"] == len(picture), content
                 assert await in_thread(media_bytes, matrix, content["url"]) == picture
 
+                # The same file again (as a retried send would be): not fetched or uploaded twice.
+                xa.say(LOBBY, pictures.url, extra=oob)
+                again = await in_thread(mx.wait_for, lambda e: e["content"].get("msgtype") == "m.image"
+                                        and e["event_id"] != image["event_id"], 20, "the second upload")
+                assert again["content"]["url"] == content["url"], again
+
                 gone = "http://127.0.0.1:1/gone.png"
                 xa.say(LOBBY, gone, extra=f"<x xmlns='jabber:x:oob'><url>{gone}</url></x>")
                 link = await in_thread(mx.wait_for, lambda e: gone in (e["content"].get("body") or ""), 20,
