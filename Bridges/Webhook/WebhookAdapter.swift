@@ -139,7 +139,11 @@ public final class WebhookAdapter: BridgeAdapter {
                                     created: Date())
             let admission: OutboxAdmission
             do {
-                admission = try await store.enqueueOutbox(entry, limit: configuration.queueLimit)
+                // In a task of its own: a delivery cancelled by a shutdown
+                // still lands in the queue, to be posted after the restart.
+                admission = try await Task { [store, limit = configuration.queueLimit] in
+                    try await store.enqueueOutbox(entry, limit: limit)
+                }.value
             } catch {
                 throw DeliveryError(retryable: true, "cannot queue for outgoing webhook \(hook.name): \(error)")
             }
