@@ -101,14 +101,12 @@ extension MatrixAdapter {
             recorder?(RemoteMessageID(MatrixEventReferences.placeholder(for: action.transaction)))
         }
         let admission: OutboxAdmission
-        let delay = retryDelay(after: attempts, retryAfter: retryAfter)
         do {
-            // In a task of its own: a delivery cancelled by a shutdown (its
-            // HTTP client already closed) still lands in the store, to be
-            // sent after the restart, instead of being lost.
-            admission = try await Task { [queue] in
-                try await queue.enqueue(action, attempts: attempts, retryDelay: delay, recorder: recorder)
-            }.value
+            // Completes even when the delivery is cancelled by a shutdown
+            // (`BridgeStore.enqueueOutbox`): the event is sent after the restart.
+            admission = try await queue.enqueue(action, attempts: attempts,
+                                                retryDelay: retryDelay(after: attempts, retryAfter: retryAfter),
+                                                recorder: recorder)
         } catch {
             throw DeliveryError(retryable: true, "matrix: cannot queue for room \(action.room): \(error)")
         }

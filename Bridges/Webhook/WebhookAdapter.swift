@@ -139,11 +139,7 @@ public final class WebhookAdapter: BridgeAdapter {
                                     created: Date())
             let admission: OutboxAdmission
             do {
-                // In a task of its own: a delivery cancelled by a shutdown
-                // still lands in the queue, to be posted after the restart.
-                admission = try await Task { [store, limit = configuration.queueLimit] in
-                    try await store.enqueueOutbox(entry, limit: limit)
-                }.value
+                admission = try await store.enqueueOutbox(entry, limit: configuration.queueLimit)
             } catch {
                 throw DeliveryError(retryable: true, "cannot queue for outgoing webhook \(hook.name): \(error)")
             }

@@ -7,6 +7,14 @@ extension StoreConformance {
     }
 
     static let outboxChecks: [Check] = [
+        Check("outbox: an entry handed over by a cancelled task is still queued") { store, expect in
+            let handOver = Task { () async throws -> OutboxAdmission in
+                withUnsafeCurrentTask { $0?.cancel() }  // a shutdown cancelled the delivery
+                return try await store.enqueueOutbox(outboxEntry("late"), limit: 10)
+            }
+            try expect.equal(try await handOver.value, .queued, "admission from a cancelled task")
+            try expect.equal(try await store.outboxCount("ci"), 1, "entries queued")
+        },
         Check("outbox: queues keep their order and are separate") { store, expect in
             for (index, id) in ["a1", "a2", "a3"].enumerated() {
                 try expect.equal(try await store.enqueueOutbox(outboxEntry(id, at: Double(-index)), limit: 10),

@@ -6,7 +6,9 @@ import GRDB
 /// `seq` order, the limit checked in the same transaction as the insert.
 extension SQLiteBridgeStore {
     public func enqueueOutbox(_ entry: OutboxEntry, limit: Int) async throws -> OutboxAdmission {
-        try await pool.write { db in
+        // A task of its own, so the caller's cancellation (a shutdown while
+        // a delivery runs) does not cancel the write: see the protocol.
+        try await Task { [pool] in try await pool.write { db in
             if try Bool.fetchOne(db, sql: "SELECT 1 FROM outbox WHERE id = ?", arguments: [entry.id]) == true {
                 return .duplicate
             }
@@ -20,7 +22,7 @@ extension SQLiteBridgeStore {
                                  entry.created.timeIntervalSinceReferenceDate, entry.attempts,
                                  entry.nextAttempt.timeIntervalSinceReferenceDate])
             return .queued
-        }
+        } }.value
     }
 
     public func outbox(_ queue: String, limit: Int) async throws -> [OutboxEntry] {

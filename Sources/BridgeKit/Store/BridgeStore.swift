@@ -51,7 +51,9 @@ public protocol BridgeStore: Sendable {
 
     /// Adds `entry` at the end of its queue, in one transaction with the
     /// check that the queue holds fewer than `limit` entries and none with
-    /// the same id (see `OutboxEntry`).
+    /// the same id (see `OutboxEntry`). It completes even when the calling
+    /// task is cancelled (a shutdown while a delivery runs): what an adapter
+    /// hands over to its queue must not be lost to the shutdown.
     func enqueueOutbox(_ entry: OutboxEntry, limit: Int) async throws -> OutboxAdmission
     /// The oldest `limit` entries of `queue`, in the order they were added.
     func outbox(_ queue: String, limit: Int) async throws -> [OutboxEntry]
