@@ -64,8 +64,9 @@ public final class XMPPAvatars: Sendable {
         var sources: [String: String] = [:]
         /// Links being fetched, or that failed (not fetched again).
         var fetching: Set<String> = []
-        /// Bare JID → the hash their presence names and, once kept, its link.
-        var users: [String: (hash: String, url: String?)] = [:]
+        /// Bare JID → the hash their presence names (`""`: no picture). Its
+        /// link is given once the hash is in `kept`.
+        var users: [String: String] = [:]
         /// Hashes kept in the store, as found since start.
         var kept: Set<String> = []
         /// "user hash" pairs being fetched or that failed: each user is asked
@@ -105,7 +106,7 @@ public final class XMPPAvatars: Sendable {
 
     /// The link to the picture of the XMPP user `bare`, once kept.
     public func avatarURL(of bare: String) -> String? {
-        state.withLock { $0.users[bare]?.url }
+        state.withLock { state in state.users[bare].flatMap { state.kept.contains($0) ? link($0) : nil } }
     }
 
     /// Reads the picture a presence names, starting its fetch when it is
@@ -117,13 +118,13 @@ public final class XMPPAvatars: Sendable {
         case .unknown:
             return
         case .none:
-            state.withLock { $0.users[user] = ("", nil) }
+            state.withLock { $0.users[user] = "" }
         case .hash(let hash):
             let fetch = state.withLock { state -> Bool in
-                if state.users[user]?.hash == hash { return false }
+                if state.users[user] == hash { return false }
                 let kept = state.kept.contains(hash)
                 if state.users.count >= Self.tableLimit { state.users.removeAll() }
-                state.users[user] = (hash, kept ? link(hash) : nil)
+                state.users[user] = hash
                 guard !kept else { return false }
                 if state.tried.count >= Self.tableLimit { state.tried.removeAll() }
                 guard state.tried.insert(user + " " + hash).inserted else { return false }
@@ -267,14 +268,9 @@ public final class XMPPAvatars: Sendable {
     }
 
     /// The picture `hash` names is in the store: everyone whose presence
-    /// names it gets its link.
+    /// names it has its link from now on.
     private func kept(_ hash: String) {
-        state.withLock { state in
-            state.kept.insert(hash)
-            for (key, entry) in state.users where entry.hash == hash {
-                state.users[key] = (hash, link(hash))
-            }
-        }
+        state.withLock { _ = $0.kept.insert(hash) }
     }
 
     /// A picture as kept in the store and served: media type and bytes.
