@@ -2,6 +2,7 @@ import BridgeKit
 import Hummingbird
 import Logging
 import NIOCore
+import XMPPCore
 import XMPPRooms
 
 /// `GET /avatar/<sha1>`: the picture of an XMPP user, kept by its hash
@@ -17,7 +18,7 @@ enum AvatarRoute {
     static func add(to router: Hummingbird.Router<BasicRequestContext>, store: any BridgeStore, logger: Logger) {
         router.get("/avatar/:hash") { _, context -> Response in
             let hash = context.parameters.get("hash") ?? ""
-            guard hash.utf8.count == 40, hash.allSatisfy({ $0.isHexDigit && !$0.isUppercase }) else {
+            guard VCardPicture.hash(hash) == hash else {
                 return notFound()
             }
             let picture: XMPPAvatars.Picture?

@@ -83,8 +83,7 @@ final class MatrixAvatars: Sendable {
     private func mxc(for source: String) async throws(MatrixClientError) -> String {
         if let known = await uploaded()[source] { return known }
         let picture = try await client.fetch(source, limit: Self.maxBytes)
-        let type = (picture.contentType ?? "").split(separator: ";").first.map(String.init)?
-            .trimmingCharacters(in: .whitespaces).lowercased() ?? ""
+        let type = MatrixUploadedFile.mediaType(picture.contentType)
         guard type.hasPrefix("image/") else {
             throw MatrixClientError(status: nil, errcode: nil, message: "not a picture (\(type.isEmpty ? "no type" : type))")
         }
