@@ -73,6 +73,11 @@ extension MatrixAdapter {
             guard let target = try await resolve(target, room: room) else { return neverSent }
             let user = try await present(action.sender, in: room)
             try await redact(target, in: room, as: user, transaction: action.transaction)
+        case .remove(let target, let reason):
+            guard let target = try await resolve(target, room: room) else { return neverSent }
+            let path = "/_matrix/client/v3/rooms/\(MatrixClient.encode(room))/redact/\(MatrixClient.encode(target))/"
+                + MatrixClient.encode(action.transaction)
+            try await client.request(.PUT, path, as: names.botUserID, body: ["reason": .string(reason)])
         case .join:
             _ = try await present(action.sender, in: room)
         case .leave(let reason):

@@ -127,6 +127,19 @@ extension MatrixAdapter {
     /// Whether `user` may send the `m.bridge` state event, by the room's
     /// power levels (and, from room version 12, its creators' unlimited power).
     public static func mayBridge(_ user: String, state: [MatrixJSON]) -> Bool {
+        hasPower(user, state: state) { $0["events"]["m.bridge"].int ?? $0["state_default"].int ?? 50 }
+    }
+
+    /// Whether `user` may redact other people's events (the `redact` power
+    /// level, 50 unless set; from room version 12 its creators always may).
+    public static func mayRedactOthers(_ user: String, state: [MatrixJSON]) -> Bool {
+        hasPower(user, state: state) { $0["redact"].int ?? 50 }
+    }
+
+    /// Whether `user`'s power level in a room with this state (its create
+    /// and power-levels events are enough) reaches what `needed` reads
+    /// from the power levels.
+    static func hasPower(_ user: String, state: [MatrixJSON], needed: (MatrixJSON) -> Int) -> Bool {
         let create = state.first { $0["type"].string == "m.room.create" }
         let version = Int(create?["content"]["room_version"].string ?? "1") ?? 1
         if version >= 12 {
@@ -136,8 +149,7 @@ extension MatrixAdapter {
         guard let levels = state.first(where: { $0["type"].string == "m.room.power_levels" })?["content"] else {
             return create?["sender"].string == user  // no power levels: the creator has 100, others 0
         }
-        let needed = levels["events"]["m.bridge"].int ?? levels["state_default"].int ?? 50
         let has = levels["users"][user].int ?? levels["users_default"].int ?? 0
-        return has >= needed
+        return has >= needed(levels)
     }
 }

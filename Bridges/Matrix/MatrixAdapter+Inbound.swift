@@ -25,7 +25,11 @@ extension MatrixAdapter {
                                         reaction: { reactions.reaction(of: $0) }) {
             case .ignored(let why):
                 logger.debug("matrix event not bridged", metadata: ["room": "\(room)", "type": "\(type)", "why": "\(why)"])
-            case .event(let bridged):
+            case .event(var bridged):
+                if type == "m.room.redaction", case .retraction(let target) = bridged.payload,
+                   await mayRedactOthers(sender, in: room) {
+                    bridged.payload = .removal(of: target, reason: event["content"]["reason"].string)
+                }
                 receipts.append(await sink.route(bridged))
                 remember(event, type: type)
                 logger.debug("matrix event received", metadata: [
@@ -35,6 +39,24 @@ extension MatrixAdapter {
         }
         for receipt in receipts { await receipt.durable() }
         return !receipts.isEmpty || commands > 0
+    }
+
+    /// Whether `user` has the power to redact anyone's events in `room`:
+    /// then their redaction is a moderator's removal, carried to the other
+    /// networks whoever wrote the message. Asked of the homeserver each
+    /// time (redactions are rare): a homeserver accepts a redaction event
+    /// from another server before it knows whether it may apply it, so
+    /// the event alone proves nothing. When the homeserver cannot say, the
+    /// redaction only counts for the sender's own messages.
+    private func mayRedactOthers(_ user: String, in room: String) async -> Bool {
+        var state: [MatrixJSON] = []
+        for type in ["m.room.create", "m.room.power_levels"] {
+            let path = "/_matrix/client/v3/rooms/\(MatrixClient.encode(room))/state/\(type)/"
+            if let event = try? await client.request(.GET, path, as: names.botUserID, query: [("format", "event")]) {
+                state.append(event)
+            }
+        }
+        return Self.mayRedactOthers(user, state: state)
     }
 
     /// Keeps the reaction ledger in step with reactions and their redactions.

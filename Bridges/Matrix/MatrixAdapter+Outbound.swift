@@ -61,6 +61,10 @@ extension MatrixAdapter {
         case .retraction:
             guard let target = delivery.target else { return nil }
             step = .redact(target: target.rawValue)
+        case .removal(_, let reason):
+            guard let target = delivery.target else { return nil }
+            let who = "removed by \(sender.displayName) (\(sender.network.rawValue) moderator)"
+            step = .remove(target: target.rawValue, reason: reason.map { "\(who): \($0)" } ?? who)
         case .reaction(_, let key, let added):
             guard let target = delivery.target else { return nil }
             step = added ? .react(target: target.rawValue, key: key) : .unreact(target: target.rawValue, key: key)

@@ -66,6 +66,8 @@ enum InboundLine {
             return .message(try content(wire, text: try required(wire.text, "text")))
         case "edit":
             return .edit(of: try reference(wire.target, "target"), try content(wire, text: try required(wire.text, "text")))
+        case "retraction" where wire.moderated == true:
+            return .removal(of: try reference(wire.target, "target"), reason: wire.reason)
         case "retraction":
             return .retraction(of: try reference(wire.target, "target"))
         case "reaction":

@@ -44,6 +44,13 @@ enum OutboundLine {
         case .retraction:
             line.kind = "retraction"
             line.target = delivery.target?.rawValue
+        case .removal(_, let reason):
+            // A retraction to a plugin that only knows those; `moderated`
+            // says the sender is a moderator removing someone else's message.
+            line.kind = "retraction"
+            line.target = delivery.target?.rawValue
+            line.moderated = true
+            line.reason = reason
         case .reaction(_, let key, let added):
             line.kind = "reaction"
             line.target = delivery.target?.rawValue

@@ -63,12 +63,13 @@ struct WireLine: Codable {
     var name: String?
     var partKind: String?
     var rank: String?
+    var moderated: Bool?
 
     init(type: String) { self.type = type }
 
     enum CodingKeys: String, CodingKey {
         case type, `protocol`, network, capabilities, id, retryable, reason, reflection, room, sender, timestamp,
-             kind, text, attachments, target, key, added, name, rank
+             kind, text, attachments, target, key, added, name, rank, moderated
         case remoteID = "remote_id"
         case messageID = "message_id"
         case messageKind = "message_kind"

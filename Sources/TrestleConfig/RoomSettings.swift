@@ -10,6 +10,7 @@
 ///     edits: resend                # resend (marked ✎) or drop
 ///     retractions: drop            # drop or notice
 ///     reactions: drop              # drop or notice
+///     moderators: [admin@example.org]  # XMPP users moderating its MUC room
 /// ```
 public struct RoomSettings: Sendable, Equatable {
     public struct Endpoint: Sendable, Equatable {
@@ -29,14 +30,20 @@ public struct RoomSettings: Sendable, Equatable {
     public var edits: EditFallback
     public var retractions: NoticeFallback
     public var reactions: NoticeFallback
+    /// XMPP users (bare JIDs) who are moderators of the room's XMPP side:
+    /// they may remove anyone's message there (XEP-0425), and with it on
+    /// every bridged network that can remove messages. Moderators of the
+    /// other networks (a Matrix user with the power to redact) are theirs.
+    public var moderators: [String]
 
     public init(name: String, endpoints: [Endpoint], edits: EditFallback = .resend,
-                retractions: NoticeFallback = .drop, reactions: NoticeFallback = .drop) {
+                retractions: NoticeFallback = .drop, reactions: NoticeFallback = .drop, moderators: [String] = []) {
         self.name = name
         self.endpoints = endpoints
         self.edits = edits
         self.retractions = retractions
         self.reactions = reactions
+        self.moderators = moderators
     }
 
     public init(reading table: ConfigTable) throws(ConfigError) {
@@ -54,7 +61,9 @@ public struct RoomSettings: Sendable, Equatable {
             name: name, endpoints: endpoints,
             edits: try table.choice("edits", default: .resend),
             retractions: try table.choice("retractions", default: .drop),
-            reactions: try table.choice("reactions", default: .drop))
+            reactions: try table.choice("reactions", default: .drop),
+            moderators: try table.stringList("moderators", default: [], validate: ComponentSettings.bareJIDProblem)
+                .map { $0.lowercased() })
     }
 }
 

@@ -13,7 +13,8 @@ extension MUCRoom {
         RoomNamespace.muc, "muc_persistent", "muc_open", "muc_nonanonymous", "muc_public", "muc_unmoderated", "muc_unsecured",
         RoomNamespace.stableID, RoomNamespace.selfPingOptimization,
         RoomNamespace.mam, RoomNamespace.stanzaID, RoomNamespace.occupantID,
-        RoomNamespace.correction, RoomNamespace.retraction, RoomNamespace.reactions, RoomNamespace.reply,
+        RoomNamespace.correction, RoomNamespace.retraction, RoomNamespace.moderation, RoomNamespace.reactions,
+        RoomNamespace.reply,
         XMPPNamespace.ping, XMPPNamespace.discoInfo, XMPPNamespace.discoItems,
     ]
 
@@ -46,6 +47,8 @@ extension MUCRoom {
             return RoomOutput(stanzas: [iq.result()])
         case (_, "query", RoomNamespace.mucAdmin):
             return handleAdmin(stanza, iq, payload, from: from)
+        case (.set, "moderate", RoomNamespace.moderation):
+            return handleModerate(stanza, iq, payload, from: from)
         case (.get, "query", RoomNamespace.mam):
             return RoomOutput(stanzas: [iq.result(Self.mamForm())])
         case (.set, "query", RoomNamespace.mam):

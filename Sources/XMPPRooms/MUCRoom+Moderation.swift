@@ -67,9 +67,69 @@ extension MUCRoom {
     /// An XMPP user's own standing, as the network bridged with the room
     /// holds it (their IRC connection made an operator, say).
     public mutating func ownRanked(_ participant: ParticipantKey, _ rank: ParticipantRank) -> [XMPPElement] {
-        guard let index = occupants.firstIndex(where: { !$0.isRemote && $0.participant.key == participant }),
-              occupants[index].rank != rank else { return [] }
+        guard let index = occupants.firstIndex(where: { !$0.isRemote && $0.participant.key == participant }) else { return [] }
+        var rank = rank
+        if case .xmpp(let bare) = occupants[index].identity, moderators.contains(bare) {
+            rank = max(rank, Self.configuredModeratorRank)
+        }
+        guard occupants[index].rank != rank else { return [] }
         occupants[index].rank = rank
         return broadcastPresence(of: occupants[index])
+    }
+}
+
+/// Moderated message retraction (XEP-0425, `urn:xmpp:message-moderate:1`):
+/// a moderator asks the room to remove someone's message. The room checks
+/// the asker's role; the router checks that the message is this room's,
+/// stores it as retracted (MAM then serves a tombstone) and removes it on
+/// the other networks that can (a Matrix redaction by the bridge bot). The
+/// room tells its occupants once the router has taken it.
+extension MUCRoom {
+    /// The rank configured moderators hold: admin, shown as the moderator role.
+    static let configuredModeratorRank = ParticipantRank.admin
+
+    func handleModerate(_ stanza: XMPPElement, _ iq: IQ, _ payload: XMPPElement, from: JID) -> RoomOutput {
+        guard let requester = occupant(session: from) else {
+            return RoomOutput(stanzas: refuse(stanza, .forbidden, "join the room first"))
+        }
+        guard requester.affiliationAndRole.role == "moderator" else {
+            return RoomOutput(stanzas: refuse(stanza, .forbidden, type: .auth,
+                                              "only moderators may remove other people's messages"))
+        }
+        guard let id = payload.attribute("id"), !id.isEmpty,
+              payload.child("retract", namespace: RoomNamespace.retraction) != nil else {
+            return RoomOutput(stanzas: refuse(stanza, .badRequest, "a moderation needs the message's stanza id and a retract element"))
+        }
+        let reason = payload.child("reason", namespace: RoomNamespace.moderation)?.text
+        let removal = event(.removal(of: .bridge(BridgeMessageID(id)), reason: reason.flatMap { $0.isEmpty ? nil : $0 }),
+                            by: requester.participant, at: Date())
+        return RoomOutput(intents: [.removal(removal, iq)])
+    }
+
+    /// The room's announcement that a moderator removed message `target`
+    /// (XEP-0425 §5), to every joined client: from the room's own address,
+    /// naming the moderator by occupant JID and occupant id when they are
+    /// in the room.
+    public mutating func removalNotice(of target: BridgeMessageID, by moderator: ParticipantKey?,
+                                       reason: String?) -> [XMPPElement] {
+        reactions.forget(target)
+        var moderated = XMPPElement("moderated", namespace: RoomNamespace.moderation)
+        if let moderator, let index = occupants.firstIndex(where: { $0.participant.key == moderator }) {
+            moderated.setAttribute("by", to: occupantJID(occupants[index].nick).description)
+            moderated.append(XMPPElement("occupant-id", namespace: RoomNamespace.occupantID,
+                                         ["id": occupants[index].occupantID]))
+        }
+        var retract = XMPPElement("retract", namespace: RoomNamespace.retraction, ["id": target.rawValue],
+                                  children: [moderated])
+        if let reason { retract.append(XMPPElement("reason", namespace: RoomNamespace.retraction, text: reason)) }
+        let message = XMPPElement("message", namespace: XMPPNamespace.component,
+                                  ["from": jid.description, "to": "", "type": "groupchat",
+                                   "id": BridgeMessageID.random().rawValue],
+                                  children: [retract, XMPPElement("store", namespace: RoomNamespace.hints)])
+        return sessions.map { session in
+            var copy = message
+            copy.setAttribute("to", to: session.description)
+            return copy
+        }
     }
 }

@@ -69,9 +69,10 @@ extension MUCRoom {
                                                     history: history, request: request))
         }
         let firstOccupancy = indexOfIdentity(identity) == nil
-        let occupant = Occupant(
+        var occupant = Occupant(
             nick: nick, identity: identity, participant: xmppParticipant(from.bare, nick: nick), sessions: [from],
             occupantID: occupantIDs.id(forXMPPUser: from), presencePayload: Self.presencePayload(of: stanza))
+        if moderators.contains(from.bare) { occupant.rank = Self.configuredModeratorRank }
         var stanzas: [XMPPElement] = []
         for other in occupants where !other.isRemote {
             for session in other.sessions { stanzas.append(presence(of: occupant, to: session)) }

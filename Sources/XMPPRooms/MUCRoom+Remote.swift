@@ -158,6 +158,9 @@ extension MUCRoom {
                 XMPPElement("store", namespace: RoomNamespace.hints),
             ])
             return RoomDelivery(stanzas: stanzas)
+        case .removal(let reference, let reason):
+            guard let target = delivery.messageID ?? Self.bridgeID(reference) else { return RoomDelivery() }
+            return RoomDelivery(stanzas: removalNotice(of: target, by: sender.key, reason: reason))
         case .reaction(let reference, let key, let added):
             guard let target = delivery.messageID ?? Self.bridgeID(reference) else { return RoomDelivery() }
             let set = reactions.apply(key, added: added, to: target, by: sender.key)

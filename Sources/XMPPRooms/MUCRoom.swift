@@ -19,8 +19,10 @@ import struct Foundation.Date
 /// Room policy, fixed: open (anyone may join), persistent, public,
 /// non-anonymous (occupants see each other's real JIDs, and joiners are
 /// told so with status 100), logged (status 170: the archive serves MAM).
-/// Everyone is a member with the participant role; there are no
-/// moderators, private messages or room configuration.
+/// Everyone is a member with the participant role, except the XMPP users
+/// the configuration names as the room's moderators (`moderators`) and
+/// those a bridged network ranks (an IRC operator); there are no private
+/// messages or room configuration.
 public struct MUCRoom: Sendable {
     /// The room's bare JID.
     public let jid: JID
@@ -50,6 +52,11 @@ public struct MUCRoom: Sendable {
     /// The SHA-1 of remote participants' pictures (XEP-0153), named in
     /// their presence; set by `setPicture(_:of:)` or before a delivery.
     public internal(set) var pictures: [ParticipantKey: String] = [:]
+    /// XMPP users (bare JIDs) who are this room's moderators by the
+    /// configuration (a room's `moderators`): admin and moderator from
+    /// their next join, whatever the bridged networks say. They may remove
+    /// anyone's message (XEP-0425).
+    public var moderators: Set<JID> = []
 
     /// - Parameters:
     ///   - jid: the room JID (any resource is dropped).

@@ -26,6 +26,8 @@ public enum RoomNamespace {
     public static let correction = "urn:xmpp:message-correct:0"
     /// XEP-0424 message retraction.
     public static let retraction = "urn:xmpp:message-retract:1"
+    /// XEP-0425 moderated message retraction.
+    public static let moderation = "urn:xmpp:message-moderate:1"
     /// XEP-0444 reactions.
     public static let reactions = "urn:xmpp:reactions:0"
     /// XEP-0461 replies.

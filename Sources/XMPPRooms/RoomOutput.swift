@@ -37,6 +37,11 @@ public enum RoomIntent: Sendable {
     /// with the picture kept under `pictureHash` (`XMPPAvatars`), or with
     /// an empty vCard when there is none.
     case occupantVCard(IQ, pictureHash: String?)
+    /// A moderator's removal of a message (XEP-0425): route the event;
+    /// once the router has stored it, answer the IQ and send
+    /// `MUCRoom.removalNotice(of:by:reason:)`; if the router refused it
+    /// (an unknown message, or another room's), answer `item-not-found`.
+    case removal(BridgeEvent, IQ)
 }
 
 /// A groupchat message the room has accepted but not yet reflected.

@@ -24,6 +24,8 @@ public final class XMPPAdapter: BridgeAdapter {
     private let logger: Logger
     private let rooms = Mutex<[String: MUCRoom]>([:])
     private let roomIDs = Mutex<[String: BridgedRoomID]>([:])
+    /// Configured moderators (bare JIDs) per room key, kept for rooms not open yet.
+    private let roomModerators = Mutex<[String: Set<JID>]>([:])
     private let sink = Mutex<(any EventSink)?>(nil)
     /// One lock per room: joins and what is shown to the room take turns.
     private let gates = Mutex<[String: AsyncLock]>([:])
@@ -85,8 +87,13 @@ public final class XMPPAdapter: BridgeAdapter {
 
     /// Tells the adapter which bridged room an endpoint belongs to (the
     /// router opens endpoints by address only).
-    public func assign(_ room: String, to id: BridgedRoomID) {
-        roomIDs.withLock { $0[room.lowercased()] = id }
+    /// `moderators` are the XMPP users (bare JIDs) who moderate that room
+    /// (from their next join).
+    public func assign(_ room: String, to id: BridgedRoomID, moderators: Set<JID> = []) {
+        let key = room.lowercased()
+        roomIDs.withLock { $0[key] = id }
+        roomModerators.withLock { $0[key] = moderators }
+        rooms.withLock { $0[key]?.moderators = moderators }
     }
 
     // MARK: - BridgeAdapter
@@ -114,6 +121,7 @@ public final class XMPPAdapter: BridgeAdapter {
             if rooms[key] == nil {
                 rooms[key] = MUCRoom(jid: jid, id: id, network: network, occupantIDSecret: occupantIDSecret,
                                      historyLimit: historyLimit)
+                rooms[key]?.moderators = roomModerators.withLock { $0[key] } ?? []
             }
         }
         logger.info("room open", metadata: ["room": "\(key)"])
@@ -202,6 +210,8 @@ public final class XMPPAdapter: BridgeAdapter {
                 await answer(request, in: key)
             case .occupantVCard(let iq, let hash):
                 await answerVCard(iq, pictureHash: hash)
+            case .removal(let event, let iq):
+                await remove(event, answering: iq, in: key, through: sink)
             }
         }
         return true
@@ -320,6 +330,27 @@ public final class XMPPAdapter: BridgeAdapter {
     }
 
     /// A remote occupant's vCard: their picture, or nothing.
+    /// A moderator's XEP-0425 request: the room's occupants are told once
+    /// the router has stored the removal; the moderator's client gets the
+    /// IQ's answer after them.
+    private func remove(_ event: BridgeEvent, answering iq: IQ, in key: String, through sink: (any EventSink)?) async {
+        guard let sink else {
+            send(StanzaError(.serviceUnavailable, text: "the bridge is not running").reply(to: iq.element).map { [$0] } ?? [])
+            return
+        }
+        let receipt = await sink.route(event)
+        guard let target = receipt.messageID, let gate = gate(key) else {
+            send(StanzaError(.itemNotFound, text: "no such message in this room").reply(to: iq.element).map { [$0] } ?? [])
+            return
+        }
+        await receipt.durable()
+        let reason: String? = if case .removal(_, let reason) = event.payload { reason } else { nil }
+        await gate.withLock {
+            let notice = rooms.withLock { $0[key]?.removalNotice(of: target, by: event.sender.key, reason: reason) } ?? []
+            send(notice + [iq.result()])
+        }
+    }
+
     private func answerVCard(_ iq: IQ, pictureHash: String?) async {
         var picture: XMPPAvatars.Picture?
         if let pictureHash {

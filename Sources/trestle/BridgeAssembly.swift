@@ -174,7 +174,7 @@ struct BridgeAssembly {
                 retractions: room.retractions == .notice ? .notice : .drop,
                 reactions: room.reactions == .notice ? .notice : .drop))
         for endpoint in bridged.endpoints where endpoint.network == xmpp.network {
-            xmpp.assign(endpoint.room, to: bridged.id)
+            xmpp.assign(endpoint.room, to: bridged.id, moderators: Set(room.moderators.compactMap(JID.init)))
         }
         return bridged
     }

@@ -37,6 +37,16 @@ import struct Foundation.Date
         #expect(Degradation.adapt(retraction, for: .retractions, policy: DegradationPolicy(), targetKnown: true, quoted: original) == retraction)
     }
 
+    @Test func aRemovalNoticeNamesTheAuthorButNotTheText() {
+        let removal = event(.removal(of: .bridge(BridgeMessageID("m1")), reason: "spam"))
+        #expect(Degradation.adapt(removal, for: [], policy: DegradationPolicy(), targetKnown: true, quoted: original) == nil)
+        #expect(Degradation.adapt(removal, for: .retractions, policy: DegradationPolicy(), targetKnown: true, quoted: original) == removal)
+        let noticed = Degradation.adapt(removal, for: .retractions, policy: DegradationPolicy(retractions: .notice),
+                                        targetKnown: false, quoted: original)
+        guard case .message(let content) = noticed?.payload else { Issue.record("no notice"); return }
+        #expect(content.kind == .action && content.text.plainText == "removed a message from Alice")
+    }
+
     @Test func repliesGetAQuoteAndAttachmentsBecomeLinks() {
         var content = MessageContent(text: "me too", replyTo: .bridge(BridgeMessageID("m1")),
                                      attachments: [Attachment(url: "https://example.org/cat.png")])

@@ -138,6 +138,49 @@ import Testing
         }
     }
 
+    @Test func aModeratorsRemovalReachesEveryNetworkThatCanRemove() async throws {
+        let room = ThreeNetworkRoom(policy: DegradationPolicy(retractions: .notice))
+        try await room.running {
+            let alice = person("xmpp", "alice@localhost", "Alice")
+            let moderator = person("matrix", "@mod:localhost", "Mod")
+            let spam = await room.router.route(message("buy now", from: alice, in: ThreeNetworkRoom.xmppRoom, remote: "x1"))
+            try await room.matrix.waitForDeliveries(1)
+            try await room.irc.waitForDeliveries(1)
+            let id = try #require(spam.messageID)
+            let removal = await room.router.route(BridgeEvent(
+                origin: ThreeNetworkRoom.matrixRoom, sender: moderator,
+                payload: .removal(of: .remote(RemoteMessageID("matrix-1")), reason: "spam")))
+            #expect(removal.messageID == id)
+            // XMPP (the message's origin) is told; IRC gets the room's notice, without the text.
+            let xmpp = try await room.xmpp.waitForDeliveries(1)
+            #expect(xmpp[0].event.payload == .removal(of: .bridge(id), reason: "spam"))
+            #expect(xmpp[0].target == RemoteMessageID("x1"))
+            let irc = try await room.irc.waitForDeliveries(2)
+            #expect(irc[1].text == "removed a message from Alice")
+            let archived = try await room.store.archivedMessage(id)
+            #expect(archived?.retracted != nil)
+        }
+    }
+
+    @Test func aRemovalOfOnesOwnMessageIsARetractionAndAnUnknownOneIsDropped() async throws {
+        let room = ThreeNetworkRoom()
+        try await room.running {
+            let alice = person("xmpp", "alice@localhost")
+            let own = await room.router.route(message("oops", from: alice, in: ThreeNetworkRoom.xmppRoom, remote: "x1"))
+            try await room.matrix.waitForDeliveries(1)
+            let id = try #require(own.messageID)
+            await room.router.route(BridgeEvent(origin: ThreeNetworkRoom.xmppRoom, sender: alice,
+                                                payload: .removal(of: .bridge(id), reason: nil)))
+            let matrix = try await room.matrix.waitForDeliveries(2)
+            #expect(matrix[1].event.payload == .retraction(of: .bridge(id)))
+            let unknown = await room.router.route(BridgeEvent(
+                origin: ThreeNetworkRoom.xmppRoom, sender: alice,
+                payload: .removal(of: .bridge(BridgeMessageID("nothing")), reason: nil)))
+            #expect(unknown.messageID == nil)
+            #expect(room.router.statistics.unresolved == 1)
+        }
+    }
+
     @Test func anEditAfterARestartLandsOnTheRightMessage() async throws {
         let store = MemoryBridgeStore()
         let before = ThreeNetworkRoom(store: store)

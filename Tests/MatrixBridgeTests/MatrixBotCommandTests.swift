@@ -34,4 +34,17 @@ import Testing
         #expect(MatrixAdapter.mayBridge("@owner:e.org", state: state(levels: nil)))
         #expect(!MatrixAdapter.mayBridge("@mod:e.org", state: state(levels: nil)))
     }
+
+    @Test func redactingOthersNeedsTheRedactLevel() {
+        let levels: MatrixJSON = ["users": ["@mod:e.org": 50, "@helper:e.org": 25], "users_default": 0]
+        #expect(MatrixAdapter.mayRedactOthers("@mod:e.org", state: state(levels: levels)))
+        #expect(!MatrixAdapter.mayRedactOthers("@helper:e.org", state: state(levels: levels)))
+        #expect(!MatrixAdapter.mayRedactOthers("@someone:e.org", state: state(levels: levels)))
+        var lenient = levels
+        lenient["redact"] = 20
+        #expect(MatrixAdapter.mayRedactOthers("@helper:e.org", state: state(levels: lenient)))
+        // Nothing known about the room: nobody's redaction counts for others' messages.
+        #expect(!MatrixAdapter.mayRedactOthers("@mod:e.org", state: []))
+        #expect(MatrixAdapter.mayRedactOthers("@owner:e.org", state: state(version: "12", levels: levels)))
+    }
 }

@@ -64,3 +64,74 @@ import XMPPCore
         #expect(room.occupants.count == 2)
     }
 }
+
+/// XEP-0425: moderators remove messages; others may not; the room tells
+/// its occupants in the XEP's form.
+@Suite struct MessageModerationTests {
+    func moderate(_ id: String, from: String = Fixture.alice, inner: String? = nil) throws -> XMPPElement {
+        let payload = inner ?? "<retract xmlns='urn:xmpp:message-retract:1'/><reason>spam</reason>"
+        return try Fixture.xml("<iq from='\(from)' to='lobby@bridge.example' type='set' id='mod1'>"
+            + "<moderate xmlns='urn:xmpp:message-moderate:1' id='\(id)'>\(payload)</moderate></iq>")
+    }
+
+    @Test func aConfiguredModeratorsRequestBecomesARemoval() throws {
+        var room = Fixture.room()
+        room.moderators = [JID("alice@example.org")!]
+        let joined = room.handle(try Fixture.join(Fixture.alice, nick: "Alice"), now: Fixture.now)
+        #expect(joined.stanzas.last(where: { $0.name == "presence" })?.mucItem?.attribute("role") == "moderator")
+        let output = room.handle(try moderate("m-spam"), now: Fixture.now)
+        #expect(output.stanzas.isEmpty)  // answered once the router has it
+        guard case .removal(let event, let iq)? = output.intents.first else {
+            Issue.record("no removal: \(output.intents)")
+            return
+        }
+        #expect(iq.id == "mod1")
+        #expect(event.payload == .removal(of: .bridge(BridgeMessageID("m-spam")), reason: "spam"))
+        #expect(event.sender.key == ParticipantKey(network: "xmpp", id: "alice@example.org"))
+    }
+
+    @Test func othersAreRefused() throws {
+        var room = try Fixture.roomWithAliceAndBob()
+        let output = room.handle(try moderate("m-spam"), now: Fixture.now)
+        #expect(output.stanzas.first?.errorCondition == "forbidden" && output.intents.isEmpty)
+        let stranger = room.handle(try moderate("m-spam", from: Fixture.carol), now: Fixture.now)
+        #expect(stranger.stanzas.first?.errorCondition == "forbidden")
+        var moderated = Fixture.room()
+        moderated.moderators = [JID("alice@example.org")!]
+        _ = moderated.handle(try Fixture.join(Fixture.alice, nick: "Alice"), now: Fixture.now)
+        // A moderation without a retract element is not one.
+        let empty = moderated.handle(try moderate("m-spam", inner: ""), now: Fixture.now)
+        #expect(empty.stanzas.first?.errorCondition == "bad-request")
+        #expect(MUCRoom.features.contains("urn:xmpp:message-moderate:1"))
+    }
+
+    @Test func theNoticeComesFromTheRoomAndNamesTheModerator() throws {
+        var room = try Fixture.roomWithAliceAndBob()
+        _ = room.remoteJoined(Fixture.ircDave)
+        let stanzas = room.removalNotice(of: BridgeMessageID("m-spam"), by: Fixture.ircDave.key, reason: "spam")
+        #expect(stanzas.count == 2)
+        let notice = try #require(stanzas.first)
+        #expect(notice.attribute("from") == "lobby@bridge.example" && notice.attribute("type") == "groupchat")
+        let retract = try #require(notice.child("retract", namespace: "urn:xmpp:message-retract:1"))
+        #expect(retract.attribute("id") == "m-spam")
+        let moderated = try #require(retract.child("moderated", namespace: "urn:xmpp:message-moderate:1"))
+        #expect(moderated.attribute("by") == "lobby@bridge.example/Dave")
+        #expect(moderated.occupantID != nil)
+        #expect(retract.child("reason", namespace: "urn:xmpp:message-retract:1")?.text == "spam")
+        #expect(notice.bodyText == nil)
+    }
+
+    @Test func aRemoteRemovalIsShownAsTheNotice() throws {
+        var room = try Fixture.roomWithAliceAndBob()
+        let removal = BridgeEvent(origin: Fixture.ircEndpoint, sender: Fixture.ircDave,
+                                  payload: .removal(of: .bridge(BridgeMessageID("m-spam")), reason: nil))
+        let delivered = room.deliver(Delivery(room: "lobby", endpoint: room.endpoint, event: removal,
+                                              messageID: BridgeMessageID("m-spam")))
+        #expect(delivered.stanzas.count == 2)
+        #expect(delivered.stanzas.allSatisfy { $0.attribute("from") == "lobby@bridge.example" })
+        // Not an occupant: no `by`.
+        let moderated = delivered.stanzas.first?.child("retract", namespace: "urn:xmpp:message-retract:1")?
+            .child("moderated", namespace: "urn:xmpp:message-moderate:1")
+        #expect(moderated != nil && moderated?.attribute("by") == nil)
+    }
+}

@@ -42,6 +42,11 @@ struct MatrixRoomAction: Codable, Sendable, Hashable {
         case unreact(target: String, key: String)
         /// The event `target` redacted, by the puppet or else by the bot.
         case redact(target: String)
+        /// A moderator of another network removed the event `target`: the
+        /// bot redacts it (a puppet has no power over others' events),
+        /// `reason` naming the moderator. Needs the bot to have the
+        /// room's `redact` power level; a refusal is logged.
+        case remove(target: String, reason: String)
         case join
         case leave(reason: String?)
         /// The puppet takes the sender's (new) display name.
@@ -70,6 +75,7 @@ struct MatrixRoomAction: Codable, Sendable, Hashable {
         case .react: "reaction"
         case .unreact: "reaction removed"
         case .redact: "retraction"
+        case .remove: "removal"
         case .join: "join"
         case .leave: "part"
         case .rename: "rename"

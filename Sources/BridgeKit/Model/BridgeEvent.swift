@@ -46,8 +46,16 @@ public struct BridgeEvent: Hashable, Sendable, Codable {
         case message(MessageContent)
         /// A new version of an earlier message by the same sender.
         case edit(of: MessageReference, MessageContent)
-        /// An earlier message withdrawn by its sender (or a moderator).
+        /// An earlier message withdrawn by its sender.
         case retraction(of: MessageReference)
+        /// An earlier message removed by a moderator, whoever wrote it (a
+        /// Matrix redaction by someone with the power to redact, a XEP-0425
+        /// request from a MUC moderator). An adapter sends it only when its
+        /// network gave the sender that right there; the router accepts it
+        /// for any message of the same bridged room, so a moderator on one
+        /// network removes spam from every network that can remove it. A
+        /// removal of the sender's own message is delivered as a retraction.
+        case removal(of: MessageReference, reason: String?)
         /// A reaction (an emoji or short text) added to or removed from a message.
         case reaction(to: MessageReference, key: String, added: Bool)
         /// The sender joined the room.
@@ -135,6 +143,7 @@ extension BridgeEvent.Payload {
         case .message: "message"
         case .edit: "edit"
         case .retraction: "retraction"
+        case .removal: "removal"
         case .reaction: "reaction"
         case .join: "join"
         case .part: "part"

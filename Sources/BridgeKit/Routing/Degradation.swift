@@ -6,7 +6,9 @@
 /// - an edit the target cannot show, or whose original never reached it,
 ///   becomes a new message marked `✎ ` (policy `.resend`) or nothing;
 /// - a retraction or reaction the target cannot show becomes a notice
-///   (`.notice`) or nothing (the default);
+///   (`.notice`) or nothing (the default); so does a moderator's removal,
+///   whose notice names the author but never quotes the removed text (it
+///   is usually spam);
 /// - a reply the target cannot show as one gets a one-line quote of the
 ///   original in front;
 /// - attachments the target cannot carry become their URLs in the text.
@@ -38,6 +40,11 @@ public enum Degradation {
             guard policy.retractions == .notice else { return nil }
             let what = quoted.map { " \(quote($0))" } ?? ""
             event.payload = .message(MessageContent(text: RichText(plain: "deleted a message\(what)"), kind: .action))
+        case .removal:
+            if capabilities.contains(.retractions) && targetKnown { return event }
+            guard policy.retractions == .notice else { return nil }
+            let whose = quoted.map { " from \($0.sender.displayName)" } ?? ""
+            event.payload = .message(MessageContent(text: RichText(plain: "removed a message\(whose)"), kind: .action))
         case .reaction(let reference, let key, let added):
             if capabilities.contains(.reactions) && targetKnown { return event }
             guard policy.reactions == .notice, added else { return nil }

@@ -49,7 +49,7 @@ extension Router {
         var quoted: ArchivedMessage?
         var event = item.event
         switch event.payload {
-        case .edit, .retraction, .reaction:
+        case .edit, .retraction, .removal, .reaction:
             if let id = item.messageID {
                 target = await remoteID(for: id, in: endpoint)
                 quoted = await archived(id)

@@ -50,6 +50,18 @@ extension Router {
             messageID = target
             event.payload = .retraction(of: .bridge(target))
             records.append(.retraction(target, at: event.timestamp))
+        case .removal(let reference, let reason):
+            guard let target = await resolve(reference, in: origin) else { return drop(\.unresolved, event, "removal of an unknown message") }
+            guard let original = await durableArchived(target), original.room == room.id else {
+                return drop(\.unresolved, event, "removal of a message of another room")
+            }
+            messageID = target
+            event.payload = original.sender.key == event.sender.key
+                ? .retraction(of: .bridge(target)) : .removal(of: .bridge(target), reason: reason)
+            records.append(.retraction(target, at: event.timestamp))
+            logger.notice("message removed by a moderator", metadata: [
+                "room": "\(room.id)", "from": "\(origin)", "moderator": "\(event.sender.key)",
+                "author": "\(original.sender.key)", "message": "\(target)"])
         case .reaction(let reference, let key, let added):
             guard let target = await resolve(reference, in: origin) else { return drop(\.unresolved, event, "reaction to an unknown message") }
             messageID = target
@@ -135,9 +147,14 @@ extension Router {
     /// Whether `sender` wrote message `id` (edits and retractions are only
     /// accepted from the author).
     private func isAuthor(_ sender: Participant, of id: BridgeMessageID) async -> Bool {
-        // The archive may still be in the writer's batch: wait for it.
-        await writer.waitUntilDurable(writer.enqueue([]))
-        guard let original = await archived(id) else { return false }
+        guard let original = await durableArchived(id) else { return false }
         return original.sender.key == sender.key
+    }
+
+    /// Message `id` as archived, once what the writer holds is stored (it
+    /// may still be in the writer's batch).
+    private func durableArchived(_ id: BridgeMessageID) async -> ArchivedMessage? {
+        await writer.waitUntilDurable(writer.enqueue([]))
+        return await archived(id)
     }
 }
