@@ -25,15 +25,16 @@ import time
 import zlib
 import urllib.parse
 import urllib.request
+import uuid
 import xml.etree.ElementTree as ET
 
 import pytest
 
 from conftest import COMPONENT_JID, PASSWORD, run
 from support.irc_user import IRCUser
-from support.bridge import CORRECTION, HINTS, REACTIONS, REPLY, RETRACTION, FALLBACK, in_thread, users
+from support.bridge import CORRECTION, HINTS, REACTIONS, REPLY, RETRACTION, FALLBACK, in_thread, mam_page, users
 from support.matrix_user import MatrixUser, message_from, quote
-from support.muc import body, enter, is_message, said, stanza_id, xml
+from support.muc import body, enter, is_message, is_presence, muc_item, said, stanza_error, stanza_id, xml
 from support.prosody import free_port
 from support.synapse import SynapseServer, request, synapse_available
 from support.trestle import TrestleProcess, component_config, to_yaml, trestle_binary
@@ -239,6 +240,75 @@ def test_plumbed_room_both_ways(prosody, trestle, matrix):
 
     run(scenario(), timeout=110)
     assert proc.running, proc.log_tail()
+
+
+MODERATE = "urn:xmpp:message-moderate:1"
+
+
+def removal_notice(target: str):
+    """The room's XEP-0425 notice that message `target` was removed."""
+    def match(stanza: ET.Element) -> bool:
+        retract = child(stanza, RETRACTION, "retract")
+        return (is_message(stanza) and frm(stanza) == LOBBY and retract is not None
+                and retract.get("id") == target and child(retract, MODERATE, "moderated") is not None)
+    return match
+
+
+def test_moderators_remove_messages_everywhere(prosody, trestle, matrix):
+    """A Matrix moderator's redaction of an XMPP user's message removes it
+    from the MUC room and its archive; an XMPP moderator named in the
+    config removes a Matrix user's message, which the bot redacts; an
+    occupant who is not a moderator is refused."""
+    matrix.start_trestle(trestle, rooms=[{"name": "lobby", "endpoints": [{"xmpp": "lobby"}, {"matrix": matrix.room}],
+                                          "moderators": ["bob@localhost"]}])
+    mx = matrix.alice
+
+    async def scenario():
+        async with users(prosody, PASSWORD, "alice", "bob") as (xa, xb):
+            await enter(xa, LOBBY, "Xena")
+            joined = await enter(xb, LOBBY, "Mod")
+            own = [s for s in joined if is_presence(s) and frm(s) == f"{LOBBY}/Mod"][-1]
+            assert muc_item(own).get("role") == "moderator", xml(own)
+
+            # Matrix moderator (the room's creator) → XMPP, with the reason.
+            xa.say(LOBBY, "cheap pills here")
+            spam = await xa.wait_for(said(f"{LOBBY}/Xena", "cheap pills here"), what="the reflection")
+            event = await in_thread(mx.wait_for, lambda e: e.get("type") == "m.room.message"
+                                    and e["content"].get("body") == "cheap pills here", what="XMPP message in Matrix")
+            await in_thread(mx.call, "PUT", f"/_matrix/client/v3/rooms/{quote(matrix.room)}/redact/"
+                            f"{quote(event['event_id'])}/{uuid.uuid4().hex}", {"reason": "spam"})
+            for user in (xa, xb):
+                notice = await user.wait_for(removal_notice(stanza_id(spam)), what="the room's removal notice")
+                assert child(child(notice, RETRACTION, "retract"), RETRACTION, "reason").text == "spam", xml(notice)
+            page = await mam_page(xb, LOBBY)
+            kept = [body(m) for m in page.messages if body(m) == "cheap pills here"]
+            assert kept == [], [xml(m) for m in page.messages]
+
+            # Not a moderator: refused.
+            refused = await xa.iq(LOBBY, "set", f"<moderate xmlns='{MODERATE}' id='{stanza_id(spam)}'>"
+                                  f"<retract xmlns='{RETRACTION}'/></moderate>")
+            assert stanza_error(refused.xml) == ("auth", "forbidden"), refused
+
+            # XMPP moderator → Matrix: the bot redacts the Matrix user's message.
+            sent = await in_thread(mx.say, matrix.room, "buy followers")
+            bad = await xb.wait_for(said(f"{LOBBY}/mxalice", "buy followers"), what="Matrix message in the MUC")
+            answer = await xb.iq(LOBBY, "set", f"<moderate xmlns='{MODERATE}' id='{stanza_id(bad)}'>"
+                                 f"<retract xmlns='{RETRACTION}'/><reason>no ads</reason></moderate>")
+            assert answer["type"] == "result", answer
+            notice = await xa.wait_for(removal_notice(stanza_id(bad)), what="the notice of Mod's removal")
+            assert child(child(notice, RETRACTION, "retract"), MODERATE, "moderated").get("by") == f"{LOBBY}/Mod", xml(notice)
+            redaction = await in_thread(mx.wait_for, lambda e: e.get("type") == "m.room.redaction"
+                                        and (e.get("redacts") or e["content"].get("redacts")) == sent,
+                                        what="the bot's redaction")
+            assert redaction["sender"] == "@trestle:localhost", redaction
+            assert "Mod" in redaction["content"].get("reason", "") and "no ads" in redaction["content"]["reason"], redaction
+
+            # An unknown message: item-not-found.
+            unknown = await xb.iq(LOBBY, "set", f"<moderate xmlns='{MODERATE}' id='no-such-message'>"
+                                  f"<retract xmlns='{RETRACTION}'/></moderate>")
+            assert stanza_error(unknown.xml) == ("cancel", "item-not-found"), unknown
+
+    run(scenario(), timeout=90)
 
 
 def test_portal_room_by_alias(prosody, trestle, matrix):

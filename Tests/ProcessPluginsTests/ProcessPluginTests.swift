@@ -41,6 +41,8 @@ struct ProcessPluginTests {
             event(["kind": "rename", "name": "Robert"]),
             event(["kind": "topic", "text": "new topic"]),
             event(["kind": "part", "part_kind": "kicked", "reason": "spam"]),
+            event(["kind": "retraction", "target": "p3", "moderated": true, "reason": "ads",
+                   "sender": ["id": "mod", "name": "Mod"]]),
         ]
         let harness = try PluginHarness(emit: emit)
         harness.start()
@@ -48,7 +50,7 @@ struct ProcessPluginTests {
         try await harness.waitUntilReady()
         let deliveries = try await harness.other.waitForDeliveries(emit.count)
         let payloads = deliveries.map(\.event.payload)
-        #expect(deliveries.allSatisfy { $0.event.sender == Participant(
+        #expect(deliveries.dropLast().allSatisfy { $0.event.sender == Participant(
             network: "plugin.test", id: "bob", displayName: "Bob", avatarURL: "https://example.org/bob.png") })
         #expect(deliveries[0].event.timestamp == Date(timeIntervalSince1970: 1_714_564_800))
         #expect(payloads[0] == .message(MessageContent(text: "hello")))
@@ -72,6 +74,9 @@ struct ProcessPluginTests {
         #expect(payloads[7] == .rename(to: "Robert"))
         #expect(payloads[8] == .topic("new topic"))
         #expect(payloads[9] == .part(.kicked, reason: "spam"))
+        // A moderator's retraction of Bob's message is a removal.
+        guard case .removal(_, "ads") = payloads[10] else { Issue.record("expected a removal: \(payloads[10])"); return }
+        #expect(deliveries[10].target == RemoteMessageID("rec-3"))
     }
 
     @Test("every event kind reaches the plugin as a deliver line, with its ids")
@@ -95,11 +100,14 @@ struct ProcessPluginTests {
         await send(.rename(to: "Alicia"))
         await send(.topic("topic"))
         await send(.part(.quit, reason: "bye"))
-        let lines = try await harness.waitForDeliverLines(9)
+        let moderator = Participant(network: "rec", id: "mod", displayName: "Mod")
+        await sink.route(BridgeEvent(origin: origin, sender: moderator,
+                                     payload: .removal(of: .remote(RemoteMessageID("r1")), reason: "spam")))
+        let lines = try await harness.waitForDeliverLines(10)
         let first = try #require(harness.recorded().first { ($0.line["type"] as? String) == "deliver" })
         let p1 = "p-\(first.pid)-1", p2 = "p-\(first.pid)-2"
         #expect(lines.map { $0["kind"] as? String } ==
-                ["message", "message", "edit", "reaction", "retraction", "join", "rename", "topic", "part"])
+                ["message", "message", "edit", "reaction", "retraction", "join", "rename", "topic", "part", "retraction"])
         #expect(lines.allSatisfy { $0["room"] as? String == "general" && $0["id"] is Int })
         let sender = try #require(lines[0]["sender"] as? [String: Any])
         #expect(sender["id"] as? String == "alice" && sender["name"] as? String == "Alice" && sender["network"] as? String == "rec")
@@ -113,6 +121,9 @@ struct ProcessPluginTests {
         #expect(lines[6]["name"] as? String == "Alicia")
         #expect(lines[7]["text"] as? String == "topic")
         #expect(lines[8]["part_kind"] as? String == "quit" && lines[8]["reason"] as? String == "bye")
+        #expect(lines[9]["target"] as? String == p1 && lines[9]["moderated"] as? Bool == true
+            && lines[9]["reason"] as? String == "spam")
+        #expect(lines[4]["moderated"] == nil)
     }
 
     @Test("garbage is logged with its line number and skipped; the next good line works")

@@ -13,6 +13,7 @@ import TrestleConfig
                   - xmpp: lobby
                   - irc.libera: "#lobby"
                 reactions: notice
+                moderators: [Admin@Example.org]
               - name: dev
                 endpoints: [{xmpp: dev}]
             store:
@@ -22,6 +23,7 @@ import TrestleConfig
         #expect(configuration.rooms.count == 2)
         #expect(configuration.rooms[0].endpoints == [.init(network: "xmpp", room: "lobby"), .init(network: "irc.libera", room: "#lobby")])
         #expect(configuration.rooms[0].reactions == .notice && configuration.rooms[0].edits == .resend)
+        #expect(configuration.rooms[0].moderators == ["admin@example.org"] && configuration.rooms[1].moderators.isEmpty)
         #expect(configuration.store.path == files.directory + "/state/trestle.sqlite")
         #expect(configuration.store.historyOnJoin == 5)
     }
@@ -40,6 +42,8 @@ import TrestleConfig
         #expect(duplicate?.line == 7 && duplicate?.keyPath == "rooms[1].name")
         let badPolicy = files.loadError("rooms:\n  - name: a\n    endpoints: [{xmpp: a}]\n    edits: sometimes\n")
         #expect(badPolicy?.line == 7 && badPolicy?.keyPath == "rooms[0].edits")
+        let notAJID = files.loadError("rooms:\n  - name: a\n    endpoints: [{xmpp: a}]\n    moderators: [admin]\n")
+        #expect(notAJID?.line == 7 && notAJID?.keyPath?.hasPrefix("rooms[0].moderators") == true)
         let typo = files.loadError("rooms:\n  - name: a\n    endpoint: [{xmpp: a}]\n")
         #expect(typo != nil)
     }
