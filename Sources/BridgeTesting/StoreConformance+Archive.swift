@@ -55,13 +55,15 @@ extension StoreConformance {
             let page = try await store.archive(ArchiveQuery(room: "lobby"))
             try expect.equal(page.messages, [edited, m2], "the archive of lobby")
         },
-        Check("archive: a retraction sets retracted and keeps the rest") { store, expect in
+        Check("archive: a retraction sets retracted, erases the content, and no edit brings it back") { store, expect in
             let m1 = Fixture.message("m1", at: 1), m2 = Fixture.message("m2", at: 2)
             try await store.write([.archive(m1), .archive(m2)])
             try await store.write([.retraction(m1.id, at: Fixture.at(3)),
                                    .retraction(BridgeMessageID("unknown"), at: Fixture.at(3))])
+            try await store.write([.edit(m1.id, Fixture.content("back again"), at: Fixture.at(4))])
             var retracted = m1
             retracted.retracted = Fixture.at(3)
+            retracted.content = MessageContent.retracted
             try expect.equal(try await store.archivedMessage(m1.id), retracted, "m1 after its retraction")
             try expect.equal(try await store.archivedMessage(BridgeMessageID("unknown")), nil,
                              "a retracted message that was never archived")

@@ -28,12 +28,13 @@ extension SQLiteBridgeStore {
                 INSERT OR REPLACE INTO message_map (message, network, room, remote) VALUES (?, ?, ?, ?)
                 """).execute(arguments: [message.rawValue, endpoint.network.rawValue, endpoint.room, remote.rawValue])
         case .edit(let message, let content, let date):
-            try db.cachedStatement(sql: "UPDATE archive SET content = ?, edited = ? WHERE id = ?")
+            try db.cachedStatement(sql: "UPDATE archive SET content = ?, edited = ? WHERE id = ? AND retracted IS NULL")
                 .execute(arguments: [MessageContent.json(content, encoder), date.timeIntervalSinceReferenceDate,
                                      message.rawValue])
         case .retraction(let message, let date):
-            try db.cachedStatement(sql: "UPDATE archive SET retracted = ? WHERE id = ?")
-                .execute(arguments: [date.timeIntervalSinceReferenceDate, message.rawValue])
+            try db.cachedStatement(sql: "UPDATE archive SET retracted = ?, content = ? WHERE id = ?")
+                .execute(arguments: [date.timeIntervalSinceReferenceDate, MessageContent.json(.retracted, encoder),
+                                     message.rawValue])
         }
     }
 

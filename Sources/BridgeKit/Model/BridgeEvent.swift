@@ -114,6 +114,13 @@ public struct MessageContent: Hashable, Sendable, Codable {
     }
 }
 
+extension MessageContent {
+    /// What the store keeps of a retracted message's content: nothing.
+    /// Whoever withdrew or removed a message wanted it gone, from the
+    /// archive's disk too, and out of later quotes.
+    public static let retracted = MessageContent(text: RichText())
+}
+
 /// A file sent with a message, reachable by URL from every network.
 public struct Attachment: Hashable, Sendable, Codable {
     public var url: String

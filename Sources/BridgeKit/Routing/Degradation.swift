@@ -7,8 +7,9 @@
 ///   becomes a new message marked `✎ ` (policy `.resend`) or nothing;
 /// - a retraction or reaction the target cannot show becomes a notice
 ///   (`.notice`) or nothing (the default); so does a moderator's removal,
-///   whose notice names the author but never quotes the removed text (it
-///   is usually spam);
+///   whose notice names the author; neither quotes the text that was
+///   withdrawn (the store has erased it, and its author or a moderator
+///   wanted it gone);
 /// - a reply the target cannot show as one gets a one-line quote of the
 ///   original in front;
 /// - attachments the target cannot carry become their URLs in the text.
@@ -38,8 +39,7 @@ public enum Degradation {
         case .retraction:
             if capabilities.contains(.retractions) && targetKnown { return event }
             guard policy.retractions == .notice else { return nil }
-            let what = quoted.map { " \(quote($0))" } ?? ""
-            event.payload = .message(MessageContent(text: RichText(plain: "deleted a message\(what)"), kind: .action))
+            event.payload = .message(MessageContent(text: RichText(plain: "deleted a message"), kind: .action))
         case .removal:
             if capabilities.contains(.retractions) && targetKnown { return event }
             guard policy.retractions == .notice else { return nil }

@@ -57,7 +57,8 @@ extension Router {
         case .message(let content):
             if case .bridge(let original)? = content.replyTo {
                 replyTo = await remoteID(for: original, in: endpoint)
-                quoted = await archived(original)
+                // A retracted original is not quoted: nothing of it is left.
+                quoted = await archived(original).flatMap { $0.retracted == nil ? $0 : nil }
             }
         default:
             break

@@ -52,8 +52,8 @@ extension Router {
             records.append(.retraction(target, at: event.timestamp))
         case .removal(let reference, let reason):
             guard let target = await resolve(reference, in: origin) else { return drop(\.unresolved, event, "removal of an unknown message") }
-            guard let original = await durableArchived(target), original.room == room.id else {
-                return drop(\.unresolved, event, "removal of a message of another room")
+            guard let original = await durableArchived(target), original.room == room.id, original.retracted == nil else {
+                return drop(\.unresolved, event, "removal of a message of another room, or one already gone")
             }
             messageID = target
             event.payload = original.sender.key == event.sender.key
@@ -144,10 +144,11 @@ extension Router {
         try? await store.archivedMessage(id)
     }
 
-    /// Whether `sender` wrote message `id` (edits and retractions are only
-    /// accepted from the author).
+    /// Whether `sender` wrote message `id` and it still stands (edits and
+    /// retractions are only accepted from the author, and a retracted
+    /// message stays retracted).
     private func isAuthor(_ sender: Participant, of id: BridgeMessageID) async -> Bool {
-        guard let original = await durableArchived(id) else { return false }
+        guard let original = await durableArchived(id), original.retracted == nil else { return false }
         return original.sender.key == sender.key
     }
 

@@ -108,6 +108,9 @@ public enum StoreRecord: Hashable, Sendable {
     /// The message was edited; the archive keeps the new content.
     case edit(BridgeMessageID, MessageContent, at: Date)
     /// The message was retracted; the archive keeps a tombstone.
+    /// The message was withdrawn or removed: marked retracted, its content
+    /// erased (text, attachments and reply; its sender, time and ids stay,
+    /// for the archive's tombstone). A later edit changes nothing.
     case retraction(BridgeMessageID, at: Date)
 }
 

@@ -54,10 +54,12 @@ public final class MemoryBridgeStore: BridgeStore {
                     state.byRemote[endpoint, default: [:]][remote] = id
                     state.remotes[id, default: [:]][endpoint] = remote
                 case .edit(let id, let content, let date):
+                    guard state.messages[id]?.retracted == nil else { continue }
                     state.messages[id]?.content = content
                     state.messages[id]?.edited = date
                 case .retraction(let id, let date):
                     state.messages[id]?.retracted = date
+                    state.messages[id]?.content = MessageContent.retracted
                 }
             }
         }
