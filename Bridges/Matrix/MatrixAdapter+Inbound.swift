@@ -41,6 +41,24 @@ extension MatrixAdapter {
         return !receipts.isEmpty || commands > 0
     }
 
+    /// Typing (`m.typing`, the whole set of who types in a room) as one
+    /// event per person who started or stopped; receipts and presence are
+    /// not bridged.
+    func handleEphemeral(_ events: [MatrixJSON], sink: any EventSink) async {
+        guard configuration.typing else { return }
+        for event in events where event["type"].string == "m.typing" {
+            guard let room = event["room_id"].string, state.withLock({ $0.rooms.contains(room) }) else { continue }
+            let users = Set((event["content"]["user_ids"].array ?? []).compactMap(\.string).filter { !names.isOwn($0) })
+            let change = typingUsers.update(room, to: users)
+            for (user, typing) in change.started.map({ ($0, TypingState.active) }) + change.stopped.map({ ($0, .stopped) }) {
+                let member = await member(user, in: room)
+                if let bridged = translator.typing(user, typing, in: room, displayName: member?.name, avatar: member?.avatar) {
+                    await sink.route(bridged)
+                }
+            }
+        }
+    }
+
     /// Whether `user` has the power to redact anyone's events in `room`:
     /// then their redaction is a moderator's removal, carried to the other
     /// networks whoever wrote the message. Asked of the homeserver each
@@ -52,7 +70,9 @@ extension MatrixAdapter {
         var state: [MatrixJSON] = []
         for type in ["m.room.create", "m.room.power_levels"] {
             let path = "/_matrix/client/v3/rooms/\(MatrixClient.encode(room))/state/\(type)/"
-            if let event = try? await client.request(.GET, path, as: names.botUserID, query: [("format", "event")]) {
+            if var event = try? await client.request(.GET, path, as: names.botUserID, query: [("format", "event")]) {
+                // A homeserver without `format=event` answers with the content.
+                if event["type"].string == nil { event = ["type": .string(type), "content": event] }
                 state.append(event)
             }
         }

@@ -12,6 +12,14 @@ import Foundation
 /// (same transaction id every attempt), also across a restart of Trestle.
 extension MatrixAdapter {
     public func deliver(_ delivery: Delivery) async throws -> RemoteMessageID? {
+        if case .typing(let typing) = delivery.event.payload {
+            showTyping(typing == .active, of: delivery.event.sender, in: delivery.endpoint.room)
+            return nil
+        }
+        if case .message = delivery.event.payload {
+            // Sent: no longer typing (XMPP says so only with the message).
+            showTyping(false, of: delivery.event.sender, in: delivery.endpoint.room)
+        }
         guard let action = action(for: delivery) else { return nil }
         let mustWait: Bool
         do {
@@ -35,6 +43,27 @@ extension MatrixAdapter {
                 "room": "\(action.room)", "error": "\(error)"])
             try await enqueue(action, attempts: 1, retryAfter: error.retryAfter, recorder: delivery.recordRemoteID)
             return nil
+        }
+    }
+
+    /// Tells the homeserver that the puppet of `participant` is typing in
+    /// `room`, or no longer, when that changes; only for a puppet already
+    /// in the room (nobody is registered or joined just to type). Passing
+    /// news: sent in the background, not queued, and a failure is only
+    /// logged at debug level. Matrix forgets typing after 30 s unless told
+    /// again, as XMPP clients do while their user types.
+    func showTyping(_ typing: Bool, of participant: Participant, in room: String) {
+        guard configuration.typing else { return }
+        let user = names.puppetUserID(for: participant.key)
+        guard puppets.isJoined(user, in: room), typingPuppets.set(user, typing: typing, in: room) || typing else { return }
+        let path = "/_matrix/client/v3/rooms/\(MatrixClient.encode(room))/typing/\(MatrixClient.encode(user))"
+        let body: MatrixJSON = typing ? ["typing": true, "timeout": 30_000] : ["typing": false]
+        Task { [client, logger] in
+            do throws(MatrixClientError) {
+                try await client.request(.PUT, path, as: user, body: body)
+            } catch {
+                logger.debug("matrix typing not shown", metadata: ["room": "\(room)", "user": "\(user)", "error": "\(error)"])
+            }
         }
     }
 
@@ -77,7 +106,7 @@ extension MatrixAdapter {
             step = .rename
         case .topic(let topic):
             step = .topic(topic)
-        case .rank, .moderation:
+        case .rank, .moderation, .typing:
             // Matrix does not declare `.moderation`: ranks and moderators'
             // requests from other networks are not carried out here.
             return nil

@@ -29,6 +29,10 @@ public final class MatrixAdapter: BridgeAdapter {
     let puppets: MatrixPuppets
     let reactions = MatrixReactionLedger()
     let members = MatrixMemberDirectory()
+    /// Who of the Matrix users is typing, per room (from `m.typing`).
+    let typingUsers = MatrixTypingSets()
+    /// Which puppets Trestle told the homeserver are typing, per room.
+    let typingPuppets = MatrixTypingSets()
     let builder: MatrixContentBuilder
     /// The room a portal alias's name (after the prefix) stands for, if any.
     let portals: @Sendable (String) -> MatrixPortal?
@@ -90,11 +94,13 @@ public final class MatrixAdapter: BridgeAdapter {
                                            avatarLink: { server, id in mediaLinks.avatarLink(server, id) })
     }
 
-    /// Everything but typing notifications and attachments (sent as links).
+    /// Everything, typing unless the configuration turns it off.
     /// Attachments: a message that is one file is uploaded and sent as a
     /// file event; others carry their links in the text.
     public func capabilities(in room: String) -> Capabilities {
-        [.edits, .retractions, .reactions, .replies, .formatting, .attachments]
+        var capabilities: Capabilities = [.edits, .retractions, .reactions, .replies, .formatting, .attachments]
+        if configuration.typing { capabilities.insert(.typing) }
+        return capabilities
     }
 
     public func isPuppet(_ participant: Participant) -> Bool {
@@ -119,7 +125,8 @@ public final class MatrixAdapter: BridgeAdapter {
                 events: { [self] events in await handle(events, sink: sink) },
                 user: { [self] user in await queriedUser(user) },
                 alias: { [self] alias in await queriedAlias(alias, sink: sink) },
-                isOwn: { [names] sender in names.isOwn(sender) }),
+                isOwn: { [names] sender in names.isOwn(sender) },
+                ephemeral: { [self] events in await handleEphemeral(events, sink: sink) }),
             logger: logger)
         let application = MatrixAppServiceServer.application(
             api: api, media: MatrixMediaProxy(client: client, links: mediaLinks, logger: logger), host: configuration.host,

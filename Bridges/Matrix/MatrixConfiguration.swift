@@ -43,6 +43,9 @@ public struct MatrixConfiguration: Sendable {
     public var retryMaxDelay: Duration
     /// Which links (pictures, other networks' files) may be fetched.
     public var fetchPolicy: LinkFetchPolicy
+    /// Typing notifications both ways; the registration asks for ephemeral
+    /// events only with it.
+    public var typing: Bool
 
     public init(
         network: NetworkID = "matrix", homeserverURL: String, serverName: String, host: String = "127.0.0.1",
@@ -50,9 +53,10 @@ public struct MatrixConfiguration: Sendable {
         prefix: String = "trestle_", asToken: String, hsToken: String, maxBodyBytes: Int = 4 * 1024 * 1024,
         requestTimeout: Duration = .seconds(30), mediaBaseURL: String? = nil, queueLimit: Int = 10_000,
         retryInitialDelay: Duration = .seconds(1), retryMaxDelay: Duration = .seconds(30),
-        fetchPolicy: LinkFetchPolicy = LinkFetchPolicy()
+        fetchPolicy: LinkFetchPolicy = LinkFetchPolicy(), typing: Bool = true
     ) {
         self.fetchPolicy = fetchPolicy
+        self.typing = typing
         self.network = network
         self.homeserverURL = homeserverURL.hasSuffix("/") ? String(homeserverURL.dropLast()) : homeserverURL
         self.serverName = serverName

@@ -18,6 +18,7 @@ public enum MatrixRegistration {
             hs_token: \(quoted(configuration.hsToken))
             sender_localpart: \(quoted(configuration.botLocalpart))
             rate_limited: false
+            receive_ephemeral: \(configuration.typing)
             namespaces:
               users:
                 - exclusive: true

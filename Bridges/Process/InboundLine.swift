@@ -83,6 +83,10 @@ enum InboundLine {
             return .rename(to: try required(wire.name, "name"))
         case "topic":
             return .topic(try required(wire.text, "text"))
+        case "typing":
+            let name = try required(wire.state, "state")
+            guard let state = TypingState(rawValue: name) else { throw Invalid("unknown typing state '\(name)'") }
+            return .typing(state)
         case "rank":
             let name = try required(wire.rank, "rank")
             guard let rank = ParticipantRank(rawValue: name) else { throw Invalid("unknown rank '\(name)'") }

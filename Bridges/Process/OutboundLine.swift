@@ -58,6 +58,9 @@ enum OutboundLine {
             line.added = added
         case .join:
             line.kind = "join"
+        case .typing(let state):
+            line.kind = "typing"
+            line.state = state.rawValue
         case .part(let kind, let reason):
             line.kind = "part"
             line.partKind = kind.rawValue

@@ -100,7 +100,7 @@ extension ProcessPluginAdapter {
 
     static let capabilityNames: [String: Capabilities] = [
         "edits": .edits, "retractions": .retractions, "reactions": .reactions, "replies": .replies,
-        "attachments": .attachments,
+        "attachments": .attachments, "typing": .typing,
     ]
 
     /// Called on the reader thread for each line of stdout: settles answers

@@ -64,12 +64,13 @@ struct WireLine: Codable {
     var partKind: String?
     var rank: String?
     var moderated: Bool?
+    var state: String?
 
     init(type: String) { self.type = type }
 
     enum CodingKeys: String, CodingKey {
         case type, `protocol`, network, capabilities, id, retryable, reason, reflection, room, sender, timestamp,
-             kind, text, attachments, target, key, added, name, rank, moderated
+             kind, text, attachments, target, key, added, name, rank, moderated, state
         case remoteID = "remote_id"
         case messageID = "message_id"
         case messageKind = "message_kind"

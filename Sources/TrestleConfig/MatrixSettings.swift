@@ -23,6 +23,7 @@ import Foundation
 ///   queue_limit: 10000                 # events waiting per Matrix room while the homeserver is down
 ///   retry_initial_delay: 1s            # then doubling, up to
 ///   retry_max_delay: 30s
+///   typing: true                       # typing notifications both ways (the registration's receive_ephemeral)
 /// ```
 public struct MatrixSettings: Sendable, Equatable {
     /// The network's name in room endpoints.
@@ -44,6 +45,10 @@ public struct MatrixSettings: Sendable, Equatable {
     public var queueLimit: Int
     public var retryInitialDelay: Duration
     public var retryMaxDelay: Duration
+    /// Typing notifications both ways. Matrix users' typing needs the
+    /// homeserver to push ephemeral events (`receive_ephemeral` in the
+    /// registration, which then also carries read receipts and presence).
+    public var typing: Bool
 
     public init?(reading table: ConfigTable?, configDirectory: String) throws(ConfigError) {
         guard let table else { return nil }
@@ -70,6 +75,7 @@ public struct MatrixSettings: Sendable, Equatable {
         retryInitialDelay = try table.duration("retry_initial_delay", default: .seconds(1),
                                                in: .milliseconds(10)...(.seconds(3600)))
         retryMaxDelay = try table.duration("retry_max_delay", default: .seconds(30), in: .milliseconds(10)...(.seconds(3600)))
+        typing = try table.bool("typing", default: true)
         if retryMaxDelay < retryInitialDelay {
             throw table.error("must not be shorter than retry_initial_delay", at: "retry_max_delay")
         }

@@ -40,7 +40,9 @@ extension MUCRoom {
         var events: [BridgeEvent] = []
         switch XMPPEventMapping.inbound(stanza) {
         case .ephemeral:
-            return RoomOutput(stanzas: reflect(cleaned, nick: occupant.nick, occupantID: occupant.occupantID, stanzaID: nil))
+            let reflection = reflect(cleaned, nick: occupant.nick, occupantID: occupant.occupantID, stanzaID: nil)
+            guard let typing = XMPPEventMapping.typing(stanza) else { return RoomOutput(stanzas: reflection) }
+            return RoomOutput(stanzas: reflection, intents: [.event(event(.typing(typing), by: sender, at: now))])
         case .subject(let text):
             subject = text
             subjectNick = occupant.nick
@@ -102,7 +104,9 @@ extension MUCRoom {
 
     /// `stanza` without what only the room may say: stanza ids claiming
     /// to be the room's (XEP-0359 §4), occupant ids (XEP-0421 §4), MUC
-    /// user data.
+    /// user data, and claims of a moderator's removal (XEP-0425, also its
+    /// first version inside a XEP-0422 fastening), which clients might
+    /// honour however they came.
     func cleanedForReflection(_ stanza: XMPPElement) -> XMPPElement {
         var cleaned = stanza
         cleaned.children.removeAll { node in
@@ -110,12 +114,26 @@ extension MUCRoom {
             switch element.namespace {
             case RoomNamespace.stanzaID:
                 return element.name == "stanza-id" && element.attribute("by").flatMap(JID.init)?.bare == jid
-            case RoomNamespace.occupantID, RoomNamespace.mucUser:
+            case RoomNamespace.occupantID, RoomNamespace.mucUser, RoomNamespace.moderation, Self.firstModeration:
                 return true
+            case Self.fastening:
+                return element.elements.contains { $0.namespace == Self.firstModeration }
             default:
                 return false
             }
         }
+        for index in cleaned.children.indices {
+            guard case .element(var element) = cleaned.children[index], element.name == "retract",
+                  element.namespace == RoomNamespace.retraction else { continue }
+            element.children.removeAll { node in
+                if case .element(let inner) = node { inner.namespace == RoomNamespace.moderation } else { false }
+            }
+            cleaned.children[index] = .element(element)
+        }
         return cleaned
     }
+
+    /// XEP-0425's first version, and the XEP-0422 fastening it came in.
+    static let firstModeration = "urn:xmpp:message-moderate:0"
+    static let fastening = "urn:xmpp:fasten:0"
 }

@@ -80,7 +80,7 @@ extension MUCRoom {
 
 /// Moderated message retraction (XEP-0425, `urn:xmpp:message-moderate:1`):
 /// a moderator asks the room to remove someone's message. The room checks
-/// the asker's role; the router checks that the message is this room's,
+/// that the asker is one of its configured moderators; the router checks that the message is this room's,
 /// stores it as retracted (MAM then serves a tombstone) and removes it on
 /// the other networks that can (a Matrix redaction by the bridge bot). The
 /// room tells its occupants once the router has taken it.
@@ -92,7 +92,9 @@ extension MUCRoom {
         guard let requester = occupant(session: from) else {
             return RoomOutput(stanzas: refuse(stanza, .forbidden, "join the room first"))
         }
-        guard requester.affiliationAndRole.role == "moderator" else {
+        // Only those the configuration names: a rank from IRC (whoever
+        // joins an empty channel first is its operator) is not enough.
+        guard case .xmpp(let bare) = requester.identity, moderators.contains(bare) else {
             return RoomOutput(stanzas: refuse(stanza, .forbidden, type: .auth,
                                               "only moderators may remove other people's messages"))
         }

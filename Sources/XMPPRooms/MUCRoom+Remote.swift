@@ -128,6 +128,15 @@ extension MUCRoom {
         case .moderation:
             // Carried out by the network that holds the standing, not here.
             return RoomDelivery()
+        case .typing(let state):
+            // Someone not in the room who stops typing changes nothing.
+            if state == .stopped && indexOfIdentity(.remote(sender.key)) == nil { return RoomDelivery() }
+            var stanzas = remoteJoined(sender)
+            stanzas += broadcast(from: sender, id: BridgeMessageID.random().rawValue, stanzaID: nil, [
+                XMPPEventMapping.chatState(state),
+                XMPPElement("no-store", namespace: RoomNamespace.hints),
+            ])
+            return RoomDelivery(stanzas: stanzas)
         case .message(let content):
             var stanzas = remoteJoined(sender)
             let id = delivery.messageID ?? BridgeMessageID.random()

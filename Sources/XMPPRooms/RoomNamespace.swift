@@ -34,6 +34,8 @@ public enum RoomNamespace {
     public static let reply = "urn:xmpp:reply:0"
     /// XEP-0428 fallback indication.
     public static let fallback = "urn:xmpp:fallback:0"
+    /// XEP-0085 chat state notifications (typing).
+    public static let chatStates = "http://jabber.org/protocol/chatstates"
     /// XEP-0334 processing hints.
     public static let hints = "urn:xmpp:hints"
     /// XEP-0066 out-of-band data (file links).

@@ -88,10 +88,12 @@ public final class XMPPAdapter: BridgeAdapter {
     /// Tells the adapter which bridged room an endpoint belongs to (the
     /// router opens endpoints by address only).
     /// `moderators` are the XMPP users (bare JIDs) who moderate that room
-    /// (from their next join).
-    public func assign(_ room: String, to id: BridgedRoomID, moderators: Set<JID> = []) {
+    /// (from their next join), as the configuration names them; `nil`
+    /// leaves them as they are (a room linked at run time).
+    public func assign(_ room: String, to id: BridgedRoomID, moderators: Set<JID>? = nil) {
         let key = room.lowercased()
         roomIDs.withLock { $0[key] = id }
+        guard let moderators else { return }
         roomModerators.withLock { $0[key] = moderators }
         rooms.withLock { $0[key]?.moderators = moderators }
     }

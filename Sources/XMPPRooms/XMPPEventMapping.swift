@@ -27,6 +27,30 @@ public enum XMPPEventMapping {
         case ephemeral
     }
 
+    /// A XEP-0085 chat state as typing: `composing` is typing, `paused` a
+    /// pause, `active`, `inactive` and `gone` not typing; `nil` without one.
+    public static func typing(_ message: XMPPElement) -> TypingState? {
+        for element in message.elements where element.namespace == RoomNamespace.chatStates {
+            switch element.name {
+            case "composing": return .active
+            case "paused": return .paused
+            case "active", "inactive", "gone": return .stopped
+            default: continue
+            }
+        }
+        return nil
+    }
+
+    /// The chat state element that shows `state` (XEP-0085).
+    public static func chatState(_ state: TypingState) -> XMPPElement {
+        let name = switch state {
+        case .active: "composing"
+        case .paused: "paused"
+        case .stopped: "active"
+        }
+        return XMPPElement(name, namespace: RoomNamespace.chatStates)
+    }
+
     /// The prefix of XMPP's action messages.
     public static let actionPrefix = "/me "
 

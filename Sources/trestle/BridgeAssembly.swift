@@ -196,7 +196,7 @@ struct BridgeAssembly {
             botLocalpart: settings.bot, prefix: settings.prefix, asToken: tokens.asToken, hsToken: tokens.hsToken,
             maxBodyBytes: settings.maxBodySize, requestTimeout: settings.requestTimeout, mediaBaseURL: settings.mediaURL,
             queueLimit: settings.queueLimit, retryInitialDelay: settings.retryInitialDelay,
-            retryMaxDelay: settings.retryMaxDelay, fetchPolicy: fetchPolicy)
+            retryMaxDelay: settings.retryMaxDelay, fetchPolicy: fetchPolicy, typing: settings.typing)
     }
 
     /// The `webhooks` section as the adapter takes it (secrets revealed here only).

@@ -181,6 +181,36 @@ import Testing
         }
     }
 
+    @Test func removalsComeOnlyFromConfiguredEndpointsAndOnlyForTheRoomsOwnMessages() async throws {
+        let room = ThreeNetworkRoom()
+        try await room.running {
+            let alice = person("xmpp", "alice@localhost")
+            let spam = await room.router.route(message("spam", from: alice, in: ThreeNetworkRoom.xmppRoom, remote: "x1"))
+            try await room.matrix.waitForDeliveries(1)
+            let id = try #require(spam.messageID)
+            // A Matrix room linked at run time: its admins remove nothing of others'.
+            let linked = Endpoint(network: "matrix", room: "!linked:localhost")
+            try await room.router.bridge("lobby", endpoints: [linked])
+            let admin = person("matrix", "@owner:elsewhere")
+            let fromLinked = await room.router.route(BridgeEvent(origin: linked, sender: admin,
+                                                                 payload: .removal(of: .bridge(id), reason: nil)))
+            #expect(fromLinked.messageID == nil)
+            // Another room's message, even from a configured endpoint.
+            let other = BridgedRoom(id: "other", endpoints: [Endpoint(network: "xmpp", room: "other@trestle.localhost")])
+            try await room.router.configure(other)
+            let elsewhere = await room.router.route(message("elsewhere", from: alice, in: other.endpoints[0], remote: "o1"))
+            let otherID = try #require(elsewhere.messageID)
+            let crossRoom = await room.router.route(BridgeEvent(origin: ThreeNetworkRoom.matrixRoom, sender: person("matrix", "@mod:localhost"),
+                                                                payload: .removal(of: .bridge(otherID), reason: nil)))
+            #expect(crossRoom.messageID == nil)
+            try await Task.sleep(for: .milliseconds(50))
+            #expect(room.router.statistics.refused == 1 && room.router.statistics.unresolved == 1)
+            #expect(try await room.store.archivedMessage(id)?.retracted == nil)
+            #expect(try await room.store.archivedMessage(otherID)?.retracted == nil)
+            #expect(room.xmpp.deliveries.allSatisfy { if case .removal = $0.event.payload { false } else { true } })
+        }
+    }
+
     @Test func anEditAfterARestartLandsOnTheRightMessage() async throws {
         let store = MemoryBridgeStore()
         let before = ThreeNetworkRoom(store: store)

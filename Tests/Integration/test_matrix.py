@@ -281,11 +281,14 @@ def test_moderators_remove_messages_everywhere(prosody, trestle, matrix):
                 notice = await user.wait_for(removal_notice(stanza_id(spam)), what="the room's removal notice")
                 assert child(child(notice, RETRACTION, "retract"), RETRACTION, "reason").text == "spam", xml(notice)
             page = await mam_page(xb, LOBBY)
-            kept = [body(m) for m in page.messages if body(m) == "cheap pills here"]
-            assert kept == [], [xml(m) for m in page.messages]
+            tombstones = [m for m, i in zip(page.messages, page.ids) if i == stanza_id(spam)]
+            assert len(tombstones) == 1 and body(tombstones[0]) is None, [xml(m) for m in page.messages]
+            assert child(tombstones[0], RETRACTION, "retracted") is not None, xml(tombstones[0])
 
-            # Not a moderator: refused.
-            refused = await xa.iq(LOBBY, "set", f"<moderate xmlns='{MODERATE}' id='{stanza_id(spam)}'>"
+            # Not a moderator: refused, and the message stays.
+            xb.say(LOBBY, "fine message")
+            fine = await xa.wait_for(said(f"{LOBBY}/Mod", "fine message"), what="Mod's message")
+            refused = await xa.iq(LOBBY, "set", f"<moderate xmlns='{MODERATE}' id='{stanza_id(fine)}'>"
                                   f"<retract xmlns='{RETRACTION}'/></moderate>")
             assert stanza_error(refused.xml) == ("auth", "forbidden"), refused
 
@@ -309,6 +312,45 @@ def test_moderators_remove_messages_everywhere(prosody, trestle, matrix):
             assert stanza_error(unknown.xml) == ("cancel", "item-not-found"), unknown
 
     run(scenario(), timeout=90)
+
+
+CHAT_STATES = "http://jabber.org/protocol/chatstates"
+
+
+def test_typing_both_ways(prosody, trestle, matrix):
+    """An XMPP user's chat states make their puppet type in Matrix and stop;
+    a Matrix user's typing reaches the MUC room as chat states."""
+    proc = matrix.start_trestle(trestle)
+    mx = matrix.alice
+
+    async def scenario():
+        async with users(prosody, PASSWORD, "alice") as (xa,):
+            await enter(xa, LOBBY, "Xena")
+            xa.say(LOBBY, "hi")  # the puppet is in the room from here on
+            got = await in_thread(mx.wait_for, lambda e: e.get("type") == "m.room.message"
+                                  and e["content"].get("body") == "hi", what="XMPP message in Matrix")
+            puppet = got["sender"]
+            xa.send_raw(f"<message to='{LOBBY}' type='groupchat'><composing xmlns='{CHAT_STATES}'/></message>")
+            await in_thread(mx.wait_for_typing, matrix.room, lambda ids: puppet in ids, what="the puppet typing")
+            xa.send_raw(f"<message to='{LOBBY}' type='groupchat'><active xmlns='{CHAT_STATES}'/></message>")
+            await in_thread(mx.wait_for_typing, matrix.room, lambda ids: puppet not in ids, what="the puppet stopping")
+
+            # Matrix → XMPP.
+            await in_thread(mx.call, "PUT", f"/_matrix/client/v3/rooms/{quote(matrix.room)}/typing/"
+                            f"{quote(mx.user_id)}", {"typing": True, "timeout": 10000})
+            composing = await xa.wait_for(lambda s: is_message(s) and frm(s) == f"{LOBBY}/mxalice"
+                                          and child(s, CHAT_STATES, "composing") is not None, what="composing")
+            assert body(composing) is None and stanza_id(composing) is None, xml(composing)
+            await in_thread(mx.call, "PUT", f"/_matrix/client/v3/rooms/{quote(matrix.room)}/typing/"
+                            f"{quote(mx.user_id)}", {"typing": False})
+            await xa.wait_for(lambda s: is_message(s) and frm(s) == f"{LOBBY}/mxalice"
+                              and child(s, CHAT_STATES, "active") is not None, what="active after typing")
+            # Typing is never archived.
+            page = await mam_page(xa, LOBBY)
+            assert all(child(m, CHAT_STATES, "composing") is None for m in page.messages), page.messages
+
+    run(scenario(), timeout=90)
+    assert proc.running, proc.log_tail()
 
 
 def test_portal_room_by_alias(prosody, trestle, matrix):

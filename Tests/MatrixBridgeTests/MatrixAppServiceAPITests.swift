@@ -7,6 +7,7 @@ import Testing
 @Suite struct MatrixAppServiceAPITests {
     final class Recorder: Sendable {
         let events = Mutex<[MatrixJSON]>([])
+        let ephemeral = Mutex<[MatrixJSON]>([])
     }
 
     func api(store: any BridgeStore, recorder: Recorder, id: String = "trestle",
@@ -17,13 +18,28 @@ import Testing
                                 recorder.events.withLock { $0 += events }
                                 return events.contains { $0["sender"].string != "@trestle_x_y:e.org" }
                             },
-                            user: { $0.hasPrefix("@trestle_") }, alias: { _ in false }, isOwn: isOwn),
+                            user: { $0.hasPrefix("@trestle_") }, alias: { _ in false }, isOwn: isOwn,
+                            ephemeral: { events in recorder.ephemeral.withLock { $0 += events } }),
             logger: Logger(label: "test"))
     }
 
     func transaction(_ ids: [String]) -> [UInt8] {
         let json: MatrixJSON = ["events": .array(ids.map { ["event_id": .string($0), "type": "m.room.message"] })]
         return Array(json.serialized.utf8)
+    }
+
+    @Test func ephemeralEventsAreHandedOverOnceUnderEitherName() async {
+        let recorder = Recorder()
+        let api = api(store: MemoryBridgeStore(), recorder: recorder)
+        let typing: MatrixJSON = ["type": "m.typing", "room_id": "!r:e.org", "content": ["user_ids": ["@bob:e.org"]]]
+        let stable: MatrixJSON = ["events": .array([["event_id": "$m", "type": "m.room.message"]]), "ephemeral": [typing]]
+        #expect(await api.transaction("1", body: Array(stable.serialized.utf8)).status == 200)
+        // Repeated: the events are not handled again, nor the typing.
+        #expect(await api.transaction("1", body: Array(stable.serialized.utf8)).status == 200)
+        let unstable: MatrixJSON = ["events": [], "de.sorunome.msc2409.ephemeral": [typing]]
+        #expect(await api.transaction("2", body: Array(unstable.serialized.utf8)).status == 200)
+        #expect(recorder.ephemeral.withLock { $0 } == [typing, typing])
+        #expect(recorder.events.withLock { $0.count } == 1)
     }
 
     @Test func tokens() {

@@ -97,15 +97,29 @@ import Testing
         ]), displayName: nil))
         #expect(reaction.payload == .reaction(to: .remote(RemoteMessageID("$m1")), key: "👍", added: true))
         let known = MatrixReactionLedger.Reaction(target: "$m1", user: "@bob:example.org", key: "👍")
-        // A moderator redacts bob's reaction: bob's reaction is withdrawn.
-        let undone = try bridged(translator.translate(
+        // Someone else's redaction of bob's reaction (maybe from another
+        // server, unchecked) withdraws nothing; bob's own does.
+        let other = translator.translate(
             event("m.room.redaction", sender: "@mod:example.org", id: "$x", content: ["redacts": "$r1"]),
+            displayName: nil, reaction: { $0 == "$r1" ? known : nil })
+        #expect(other == .ignored("someone else's reaction redacted"))
+        let undone = try bridged(translator.translate(
+            event("m.room.redaction", sender: "@bob:example.org", id: "$x", content: ["redacts": "$r1"]),
             displayName: nil, reaction: { $0 == "$r1" ? known : nil }))
         #expect(undone.payload == .reaction(to: .remote(RemoteMessageID("$m1")), key: "👍", added: false))
         #expect(undone.sender.id == "@bob:example.org")
         let retraction = try bridged(translator.translate(
             event("m.room.redaction", id: "$y", content: [:], extra: ["redacts": "$m1"]), displayName: nil))
         #expect(retraction.payload == .retraction(of: .remote(RemoteMessageID("$m1"))))
+    }
+
+    @Test func typingIsNamedAsMessagesAre() throws {
+        let typing = try #require(translator.typing("@bob:example.org", .active, in: "!room:example.org",
+                                                    displayName: "Bob"))
+        #expect(typing.payload == .typing(.active) && typing.sender.displayName == "Bob")
+        #expect(typing.origin == Endpoint(network: "matrix", room: "!room:example.org"))
+        #expect(translator.typing("@bob:example.org", .stopped, in: "!r:example.org", displayName: nil)?.sender.displayName == "bob")
+        #expect(translator.typing("@trestle_xmpp_alice:example.org", .active, in: "!r:example.org", displayName: nil) == nil)
     }
 
     @Test func membershipAndTopic() throws {

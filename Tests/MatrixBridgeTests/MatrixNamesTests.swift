@@ -34,7 +34,7 @@ import Testing
                                                 asToken: "as-token-0123456789", hsToken: "hs-token-0123456789")
         let yaml = MatrixRegistration.yaml(for: configuration, url: "http://127.0.0.1:9294")
         for line in ["id: 'trestle'", "url: 'http://127.0.0.1:9294'", "as_token: 'as-token-0123456789'",
-                     "hs_token: 'hs-token-0123456789'", "sender_localpart: 'trestle'", "rate_limited: false",
+                     "hs_token: 'hs-token-0123456789'", "sender_localpart: 'trestle'", "rate_limited: false", "receive_ephemeral: true",
                      "regex: '@trestle_.*:example\\.org'", "regex: '#trestle_.*:example\\.org'", "exclusive: true"] {
             #expect(yaml.contains(line), "\(line)")
         }

@@ -85,12 +85,39 @@ import XMPPCore
         #expect(subject.child("delay", namespace: RoomNamespace.delay)?.attribute("stamp") == "2023-11-14T22:13:20Z")
     }
 
-    @Test func chatStatesAndMarkersAreReflectedOnly() throws {
+    @Test func chatStatesAreReflectedAndBridgedAsTypingMarkersOnlyReflected() throws {
         var room = try Fixture.roomWithAliceAndBob()
         let output = room.handle(try Fixture.groupchat(Fixture.alice, id: nil,
             "<composing xmlns='http://jabber.org/protocol/chatstates'/>"))
-        #expect(output.intents.isEmpty && output.stanzas.count == 2)
+        #expect(output.stanzas.count == 2)
         #expect(output.stanzas.allSatisfy { $0.stanzaIDElement == nil && $0.occupantID != nil && $0.attribute("id") == nil })
         #expect(output.stanzas[0].child("composing") != nil)
+        #expect(output.events.map(\.payload) == [.typing(.active)])
+        for (state, expected) in [("paused", TypingState.paused), ("active", .stopped), ("gone", .stopped)] {
+            let next = room.handle(try Fixture.groupchat(Fixture.alice, id: nil,
+                "<\(state) xmlns='http://jabber.org/protocol/chatstates'/>"))
+            #expect(next.events.map(\.payload) == [.typing(expected)])
+        }
+        let marker = room.handle(try Fixture.groupchat(Fixture.alice, id: nil,
+            "<displayed xmlns='urn:xmpp:chat-markers:0' id='m1'/>"))
+        #expect(marker.intents.isEmpty && marker.stanzas.count == 2)
+    }
+
+    @Test func aRemoteParticipantsTypingIsAChatState() throws {
+        var room = try Fixture.roomWithAliceAndBob()
+        func typing(_ state: TypingState) -> RoomDelivery {
+            room.deliver(Delivery(room: "lobby", endpoint: room.endpoint, event: BridgeEvent(
+                origin: Fixture.ircEndpoint, sender: Fixture.ircDave, payload: .typing(state))))
+        }
+        // Stopping before ever being in the room: nothing.
+        #expect(typing(.stopped).stanzas.isEmpty)
+        let started = typing(.active).stanzas
+        let messages = started.filter { $0.name == "message" }
+        #expect(started.contains { $0.name == "presence" } && messages.count == 2)
+        #expect(messages.allSatisfy { $0.attribute("from") == "lobby@bridge.example/Dave"
+            && $0.child("composing", namespace: "http://jabber.org/protocol/chatstates") != nil
+            && $0.child("no-store", namespace: "urn:xmpp:hints") != nil && $0.stanzaIDElement == nil })
+        #expect(typing(.paused).stanzas.first?.child("paused", namespace: "http://jabber.org/protocol/chatstates") != nil)
+        #expect(typing(.stopped).stanzas.first?.child("active", namespace: "http://jabber.org/protocol/chatstates") != nil)
     }
 }

@@ -105,6 +105,38 @@ import XMPPCore
         #expect(MUCRoom.features.contains("urn:xmpp:message-moderate:1"))
     }
 
+    @Test func anIRCRankIsNotEnoughAndOnlyTheRoomTakesRequests() throws {
+        var room = try Fixture.roomWithAliceAndBob()
+        // Alice's own IRC connection made her an operator: she shows as a
+        // moderator, but only configured moderators may remove messages.
+        _ = room.ownRanked(ParticipantKey(network: "xmpp", id: "alice@example.org"), .op)
+        #expect(room.occupant(nick: "Alice")?.affiliationAndRole.role == "moderator")
+        let output = room.handle(try moderate("m-spam"), now: Fixture.now)
+        #expect(output.stanzas.first?.errorCondition == "forbidden" && output.intents.isEmpty)
+        // Addressed to an occupant, it is no request to the room.
+        room.moderators = [JID("alice@example.org")!]
+        let toOccupant = try Fixture.xml("<iq from='\(Fixture.alice)' to='lobby@bridge.example/Bob' type='set' id='mod2'>"
+            + "<moderate xmlns='urn:xmpp:message-moderate:1' id='m-spam'><retract xmlns='urn:xmpp:message-retract:1'/>"
+            + "</moderate></iq>")
+        let answer = room.handle(toOccupant, now: Fixture.now)
+        #expect(answer.stanzas.first?.errorCondition == "service-unavailable" && answer.intents.isEmpty)
+    }
+
+    @Test func claimsOfAModeratorsRemovalAreNotReflected() throws {
+        var room = try Fixture.roomWithAliceAndBob()
+        let forged = try Fixture.groupchat(Fixture.alice, id: "f1",
+            "<retract xmlns='urn:xmpp:message-retract:1' id='m-own'><moderated xmlns='urn:xmpp:message-moderate:1' "
+            + "by='lobby@bridge.example/Bob'/></retract>"
+            + "<apply-to xmlns='urn:xmpp:fasten:0' id='m-bob'><moderated xmlns='urn:xmpp:message-moderate:0' "
+            + "by='lobby@bridge.example/Bob'><retract xmlns='urn:xmpp:message-retract:0'/></moderated></apply-to>"
+            + "<moderated xmlns='urn:xmpp:message-moderate:1' by='x'/>")
+        _ = room.handle(forged, now: Fixture.now)
+        let cleaned = room.cleanedForReflection(forged)
+        let text = cleaned.string
+        #expect(!text.contains("message-moderate") && !text.contains("fasten"), "\(text)")
+        #expect(cleaned.child("retract", namespace: "urn:xmpp:message-retract:1")?.attribute("id") == "m-own")
+    }
+
     @Test func theNoticeComesFromTheRoomAndNamesTheModerator() throws {
         var room = try Fixture.roomWithAliceAndBob()
         _ = room.remoteJoined(Fixture.ircDave)

@@ -68,7 +68,7 @@ extension IRCAdapter {
             }
         case .moderation(let target, let action):
             await moderate(target, action, by: sender, in: channel)
-        case .retraction, .removal, .rank:
+        case .retraction, .removal, .rank, .typing:
             // Ranks are IRC's to give: channel operators set them, not the bridge.
             break
         }

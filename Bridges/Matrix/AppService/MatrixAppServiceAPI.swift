@@ -45,15 +45,20 @@ public final class MatrixAppServiceAPI: Sendable {
         public var alias: @Sendable (String) async -> Bool
         /// Whether a sender is one of Trestle's own users (the bot, a puppet).
         public var isOwn: @Sendable (String) -> Bool
+        /// Handles a transaction's ephemeral events (typing, receipts,
+        /// presence: MSC2409, `receive_ephemeral`), after its events.
+        public var ephemeral: @Sendable ([MatrixJSON]) async -> Void
 
         public init(events: @escaping @Sendable ([MatrixJSON]) async -> Bool,
                     user: @escaping @Sendable (String) async -> Bool,
                     alias: @escaping @Sendable (String) async -> Bool,
-                    isOwn: @escaping @Sendable (String) -> Bool = { _ in false }) {
+                    isOwn: @escaping @Sendable (String) -> Bool = { _ in false },
+                    ephemeral: @escaping @Sendable ([MatrixJSON]) async -> Void = { _ in }) {
             self.events = events
             self.user = user
             self.alias = alias
             self.isOwn = isOwn
+            self.ephemeral = ephemeral
         }
     }
 
@@ -95,6 +100,9 @@ public final class MatrixAppServiceAPI: Sendable {
         guard let events = json["events"].array else {
             return .error(400, "M_BAD_JSON", "A transaction needs an 'events' list")
         }
+        // Ephemeral events are passing news: handled when they come, not
+        // recorded, and not handled again when a transaction is repeated.
+        let ephemeral = json["ephemeral"].array ?? json["de.sorunome.msc2409.ephemeral"].array ?? []
         let first = events.first?["event_id"].string ?? "-"
         let key = "matrix/\(registrationID)/\(id)/\(first)"
         // Only the echoes of Trestle's own sends (a puppet's message comes
@@ -104,6 +112,7 @@ public final class MatrixAppServiceAPI: Sendable {
         if events.allSatisfy({ handlers.isOwn($0["sender"].string ?? "") }) {
             return await lock.withLock {
                 _ = await handlers.events(events)
+                if !ephemeral.isEmpty { await handlers.ephemeral(ephemeral) }
                 return Answer(200)
             }
         }
@@ -119,6 +128,7 @@ public final class MatrixAppServiceAPI: Sendable {
                     try await store.markTransactionDone(key, at: now,
                                                         forgetBefore: now.addingTimeInterval(-Self.transactionMemory))
                 }
+                if !ephemeral.isEmpty { await handlers.ephemeral(ephemeral) }
                 logger.debug("matrix transaction processed", metadata: ["transaction": "\(id)", "events": "\(events.count)"])
                 return Answer(200)
             } catch {

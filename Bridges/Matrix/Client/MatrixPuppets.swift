@@ -93,6 +93,11 @@ final class MatrixPuppets: Sendable {
         try await client.request(.POST, "/_matrix/client/v3/rooms/\(MatrixClient.encode(room))/leave", as: userID, body: body)
     }
 
+    /// Whether `userID` is known to be in `room`.
+    func isJoined(_ userID: String, in room: String) -> Bool {
+        state.withLock { $0.joined.contains(room + "\u{0}" + userID) }
+    }
+
     /// Records that `userID` is in `room` (seen in a membership event).
     func noteJoined(_ userID: String, in room: String) {
         state.withLock { _ = $0.joined.insert(room + "\u{0}" + userID) }

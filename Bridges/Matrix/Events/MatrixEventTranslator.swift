@@ -41,6 +41,16 @@ public struct MatrixEventTranslator: Sendable {
         case ignored(String)
     }
 
+    /// `user` started or stopped typing in `room`, as its messages' sender
+    /// would be named; `nil` for the bridge's own users.
+    public func typing(_ user: String, _ typing: TypingState, in room: String, displayName: String?,
+                       avatar: String? = nil) -> BridgeEvent? {
+        guard !names.isOwn(user) else { return nil }
+        let participant = Participant(network: network, id: user, displayName: displayName ?? Self.localpart(user),
+                                      avatarURL: avatarURL(avatar))
+        return BridgeEvent(origin: Endpoint(network: network, room: room), sender: participant, payload: .typing(typing))
+    }
+
     /// Translates `event` from the endpoint room `room`. `displayName` and
     /// `avatar` (an `mxc://` URI) are the sender's there; `reaction` names
     /// the reaction an event id is, when it is one.
@@ -86,7 +96,9 @@ public struct MatrixEventTranslator: Sendable {
                 return .ignored("a redaction of nothing")
             }
             if let known = reaction(redacted) {
-                // Withdrawing a reaction: the reactor's, whoever redacted it.
+                // Withdrawing a reaction: only the reactor's own redaction
+                // counts (one from another server is passed on unchecked).
+                guard known.user == sender else { return .ignored("someone else's reaction redacted") }
                 participant = Participant(network: network, id: known.user, displayName: Self.localpart(known.user))
                 if names.isOwn(known.user) { return .ignored("a puppet's reaction redacted") }
                 return make(.reaction(to: .remote(RemoteMessageID(known.target)), key: known.key, added: false))

@@ -53,8 +53,11 @@ public struct BridgeEvent: Hashable, Sendable, Codable {
         /// request from a MUC moderator). An adapter sends it only when its
         /// network gave the sender that right there; the router accepts it
         /// for any message of the same bridged room, so a moderator on one
-        /// network removes spam from every network that can remove it. A
-        /// removal of the sender's own message is delivered as a retraction.
+        /// network removes spam from every network that can remove it, but
+        /// only from an endpoint the room's configuration names (a room
+        /// linked at run time, by a bot command or as a portal, gives its
+        /// admins no such say). A removal of the sender's own message is
+        /// delivered as a retraction.
         case removal(of: MessageReference, reason: String?)
         /// A reaction (an emoji or short text) added to or removed from a message.
         case reaction(to: MessageReference, key: String, added: Bool)
@@ -75,7 +78,13 @@ public struct BridgeEvent: Hashable, Sendable, Codable {
         /// sender's own rights there; the result comes back as ordinary
         /// `rank` and `part` events. Never archived.
         case moderation(of: ParticipantKey, ModerationAction)
+        /// The sender started or stopped typing (XEP-0085 chat states,
+        /// Matrix `m.typing`). Passing news: never archived, never queued
+        /// in the store, delivered only to networks that declare `.typing`;
+        /// one lost to an outage or a restart is not sent again.
+        case typing(TypingState)
     }
+
 
     /// Why someone left.
     public enum PartKind: String, Hashable, Sendable, Codable {
@@ -87,6 +96,17 @@ public struct BridgeEvent: Hashable, Sendable, Codable {
     public var isMessage: Bool {
         if case .message = payload { true } else { false }
     }
+}
+
+/// What someone's typing is doing (`BridgeEvent.Payload.typing`).
+public enum TypingState: String, Hashable, Sendable, Codable {
+    /// Typing now (XMPP `composing`; Matrix `typing: true`).
+    case active
+    /// Stopped for a moment, text still in the box (XMPP `paused`; Matrix
+    /// has no such state and takes it as stopped).
+    case paused
+    /// Not typing (any more): the text was sent or thrown away.
+    case stopped
 }
 
 /// The content of a message (new or edited).
@@ -158,6 +178,7 @@ extension BridgeEvent.Payload {
         case .topic: "topic"
         case .rank: "rank"
         case .moderation: "moderation"
+        case .typing: "typing"
         }
     }
 }

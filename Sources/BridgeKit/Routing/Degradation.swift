@@ -12,7 +12,8 @@
 ///   wanted it gone);
 /// - a reply the target cannot show as one gets a one-line quote of the
 ///   original in front;
-/// - attachments the target cannot carry become their URLs in the text.
+/// - attachments the target cannot carry become their URLs in the text;
+/// - typing the target cannot show is not delivered.
 public enum Degradation {
     public static let editMark = "✎ "
 
@@ -53,6 +54,8 @@ public enum Degradation {
             event.payload = .message(MessageContent(text: RichText(plain: "reacted \(key)\(what)"), kind: .action))
         case .moderation:
             if !capabilities.contains(.moderation) { return nil }
+        case .typing:
+            if !capabilities.contains(.typing) { return nil }
         case .join, .part, .rename, .topic, .rank:
             break
         }

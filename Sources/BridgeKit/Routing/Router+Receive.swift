@@ -56,17 +56,25 @@ extension Router {
                 return drop(\.unresolved, event, "removal of a message of another room, or one already gone")
             }
             messageID = target
-            event.payload = original.sender.key == event.sender.key
-                ? .retraction(of: .bridge(target)) : .removal(of: .bridge(target), reason: reason)
             records.append(.retraction(target, at: event.timestamp))
-            logger.notice("message removed by a moderator", metadata: [
-                "room": "\(room.id)", "from": "\(origin)", "moderator": "\(event.sender.key)",
-                "author": "\(original.sender.key)", "message": "\(target)"])
+            if original.sender.key == event.sender.key {
+                event.payload = .retraction(of: .bridge(target))
+            } else {
+                // A room linked by a bot command or made as a portal gives its
+                // admins no say over the messages of the other networks.
+                guard state.withLock({ $0.configured[room.id]?.contains(origin) == true }) else {
+                    return drop(\.refused, event, "removal from an endpoint the configuration does not name")
+                }
+                event.payload = .removal(of: .bridge(target), reason: reason)
+                logger.notice("message removed by a moderator", metadata: [
+                    "room": "\(room.id)", "from": "\(origin)", "moderator": "\(event.sender.key)",
+                    "author": "\(original.sender.key)", "message": "\(target)"])
+            }
         case .reaction(let reference, let key, let added):
             guard let target = await resolve(reference, in: origin) else { return drop(\.unresolved, event, "reaction to an unknown message") }
             messageID = target
             event.payload = .reaction(to: .bridge(target), key: key, added: added)
-        case .join, .part, .rename, .topic, .rank, .moderation:
+        case .join, .part, .rename, .topic, .rank, .moderation, .typing:
             break
         }
         event.via.append(instanceID)

@@ -49,6 +49,7 @@ extension Router {
             for endpoint in removed { Self.forget(endpoint, in: &state) }
             let added = room.endpoints.filter { state.queues[$0] == nil }
             Self.add(room, to: &state, queueLimit: queueLimit)
+            state.configured[room.id] = room.fromConfiguration ? Set(room.endpoints) : nil
             return (state.running ? added : [], removed)
         }
         try await store.saveRoom(room)
@@ -62,6 +63,7 @@ extension Router {
     /// them is delivered. Its archive and message map stay in the store.
     public func remove(_ room: BridgedRoomID) async throws {
         let endpoints = state.withLock { state -> [Endpoint] in
+            state.configured[room] = nil
             guard let removed = state.rooms.removeValue(forKey: room) else { return [] }
             for endpoint in removed.endpoints { Self.forget(endpoint, in: &state) }
             return removed.endpoints

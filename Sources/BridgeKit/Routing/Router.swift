@@ -47,6 +47,9 @@ public final class Router: EventSink, Sendable {
         /// Events waiting per endpoint (queued, not yet taken for delivery).
         var depth: [Endpoint: Int] = [:]
         var running = false
+        /// The endpoints each room's configuration names (not those linked
+        /// at run time): the only ones a moderator's removal may come from.
+        var configured: [BridgedRoomID: Set<Endpoint>] = [:]
     }
 
     /// One endpoint's queue: the writing end, and the reading end until its
@@ -87,7 +90,10 @@ public final class Router: EventSink, Sendable {
         self.queueLimit = max(1, queueLimit)
         (spawned, spawner) = AsyncStream.makeStream(of: Endpoint.self)
         var initial = State()
-        for room in rooms { Self.add(room, to: &initial, queueLimit: self.queueLimit) }
+        for room in rooms {
+            Self.add(room, to: &initial, queueLimit: self.queueLimit)
+            if room.fromConfiguration { initial.configured[room.id] = Set(room.endpoints) }
+        }
         state = Mutex(initial)
     }
 

@@ -22,6 +22,7 @@ class MatrixUser:
         self.token = token
         self.since: str | None = None
         self.events: list[dict] = []
+        self.typing: dict[str, list[str]] = {}
 
     def call(self, method: str, path: str, body: dict | None = None, expect: int | None = 200) -> dict:
         status, answer = request(method, self.homeserver + path, body, token=self.token)
@@ -65,6 +66,20 @@ class MatrixUser:
             for event in room.get("timeline", {}).get("events", []):
                 event["room_id"] = room_id
                 self.events.append(event)
+            for event in room.get("ephemeral", {}).get("events", []):
+                if event.get("type") == "m.typing":
+                    self.typing[room_id] = list(event.get("content", {}).get("user_ids", []))
+
+    def wait_for_typing(self, room: str, predicate, timeout: float = 15.0, what: str = "typing") -> list[str]:
+        """Sync until who types in `room` (the last m.typing seen) matches `predicate`."""
+        deadline = time.monotonic() + timeout
+        while True:
+            users = self.typing.get(room, [])
+            if predicate(users):
+                return users
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{self.user_id}: no {what} within {timeout} s; typing: {users}")
+            self.sync(timeout_ms=500)
 
     def wait_for(self, predicate, timeout: float = 15.0, what: str = "event") -> dict:
         """Sync until an event matching `predicate` has been seen (blocking)."""
