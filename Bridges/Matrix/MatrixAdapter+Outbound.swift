@@ -55,7 +55,7 @@ extension MatrixAdapter {
     func showTyping(_ typing: Bool, of participant: Participant, in room: String) {
         guard configuration.typing else { return }
         let user = names.puppetUserID(for: participant.key)
-        guard puppets.isJoined(user, in: room), typingPuppets.set(user, typing: typing, in: room) || typing else { return }
+        guard puppets.isJoined(user, in: room), typingPuppets.shouldSend(typing, user, in: room) else { return }
         let path = "/_matrix/client/v3/rooms/\(MatrixClient.encode(room))/typing/\(MatrixClient.encode(user))"
         let body: MatrixJSON = typing ? ["typing": true, "timeout": 30_000] : ["typing": false]
         Task { [client, logger] in

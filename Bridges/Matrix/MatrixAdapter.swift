@@ -32,7 +32,7 @@ public final class MatrixAdapter: BridgeAdapter {
     /// Who of the Matrix users is typing, per room (from `m.typing`).
     let typingUsers = MatrixTypingSets()
     /// Which puppets Trestle told the homeserver are typing, per room.
-    let typingPuppets = MatrixTypingSets()
+    let typingPuppets = MatrixPuppetTyping()
     let builder: MatrixContentBuilder
     /// The room a portal alias's name (after the prefix) stands for, if any.
     let portals: @Sendable (String) -> MatrixPortal?

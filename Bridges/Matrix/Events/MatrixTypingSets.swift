@@ -17,20 +17,29 @@ final class MatrixTypingSets: Sendable {
         }
         return (users.subtracting(before).sorted(), before.subtracting(users).sorted())
     }
+}
 
-    /// Whether `user` is in `room`'s set.
-    func contains(_ user: String, in room: String) -> Bool {
-        sets.withLock { $0[room]?.contains(user) == true }
+/// Which puppets Trestle has told the homeserver are typing, per room, and
+/// when: a chat state sent again and again (a client's, or someone
+/// flooding) makes at most one request per puppet every `refresh`, well
+/// within Matrix's 30 s typing timeout; a stop is sent only after a start.
+final class MatrixPuppetTyping: Sendable {
+    private let since = Mutex<[String: ContinuousClock.Instant]>([:])
+    let refresh: Duration
+
+    init(refresh: Duration = .seconds(10)) {
+        self.refresh = refresh
     }
 
-    /// Adds or removes `user` in `room`'s set; returns whether it changed.
-    @discardableResult
-    func set(_ user: String, typing: Bool, in room: String) -> Bool {
-        sets.withLock { sets in
-            let changed = typing ? sets[room, default: []].insert(user).inserted
-                : sets[room]?.remove(user) != nil
-            if sets[room]?.isEmpty == true { sets[room] = nil }
-            return changed
+    /// Whether to tell the homeserver that `user` is typing in `room` (or
+    /// stopped) now.
+    func shouldSend(_ typing: Bool, _ user: String, in room: String, now: ContinuousClock.Instant = .now) -> Bool {
+        let key = room + "\u{0}" + user
+        return since.withLock { since in
+            if !typing { return since.removeValue(forKey: key) != nil }
+            if let last = since[key], now - last < refresh { return false }
+            since[key] = now
+            return true
         }
     }
 }
