@@ -42,8 +42,9 @@ extension MatrixAdapter {
     }
 
     /// Typing (`m.typing`, the whole set of who types in a room) as one
-    /// event per person who started or stopped; receipts and presence are
-    /// not bridged.
+    /// event per person who started or stopped, named from the membership
+    /// events seen (the homeserver is not asked: typing is not worth a
+    /// request); receipts and presence are not bridged.
     func handleEphemeral(_ events: [MatrixJSON], sink: any EventSink) async {
         guard configuration.typing else { return }
         for event in events where event["type"].string == "m.typing" {
@@ -51,7 +52,7 @@ extension MatrixAdapter {
             let users = Set((event["content"]["user_ids"].array ?? []).compactMap(\.string).filter { !names.isOwn($0) })
             let change = typingUsers.update(room, to: users)
             for (user, typing) in change.started.map({ ($0, TypingState.active) }) + change.stopped.map({ ($0, .stopped) }) {
-                let member = await member(user, in: room)
+                let member = members.member(user, in: room)
                 if let bridged = translator.typing(user, typing, in: room, displayName: member?.name, avatar: member?.avatar) {
                     await sink.route(bridged)
                 }
@@ -71,8 +72,9 @@ extension MatrixAdapter {
         for type in ["m.room.create", "m.room.power_levels"] {
             let path = "/_matrix/client/v3/rooms/\(MatrixClient.encode(room))/state/\(type)/"
             if var event = try? await client.request(.GET, path, as: names.botUserID, query: [("format", "event")]) {
-                // A homeserver without `format=event` answers with the content.
-                if event["type"].string == nil { event = ["type": .string(type), "content": event] }
+                // A homeserver without `format=event` answers with the content
+                // (which may have a `type` of its own: a room's type).
+                if event["sender"].string == nil { event = ["type": .string(type), "content": event] }
                 state.append(event)
             }
         }

@@ -49,20 +49,28 @@ extension MatrixAdapter {
     /// Tells the homeserver that the puppet of `participant` is typing in
     /// `room`, or no longer, when that changes; only for a puppet already
     /// in the room (nobody is registered or joined just to type). Passing
-    /// news: sent in the background, not queued, and a failure is only
-    /// logged at debug level. Matrix forgets typing after 30 s unless told
-    /// again, as XMPP clients do while their user types.
+    /// news: sent in order by `sendTypingRequests`, not kept in the store.
+    /// Matrix forgets typing after 30 s; XMPP clients say `composing` once,
+    /// so someone typing for longer shows as not typing from then on.
     func showTyping(_ typing: Bool, of participant: Participant, in room: String) {
         guard configuration.typing else { return }
         let user = names.puppetUserID(for: participant.key)
-        guard puppets.isJoined(user, in: room), typingPuppets.shouldSend(typing, user, in: room) else { return }
-        let path = "/_matrix/client/v3/rooms/\(MatrixClient.encode(room))/typing/\(MatrixClient.encode(user))"
-        let body: MatrixJSON = typing ? ["typing": true, "timeout": 30_000] : ["typing": false]
-        Task { [client, logger] in
+        guard puppets.isJoined(user, in: room) else { return }
+        typingPuppets.offer(typing, user, in: room)
+    }
+
+    /// Sends the puppets' typing requests one at a time, until cancelled;
+    /// a failure is logged at debug level and not retried.
+    func sendTypingRequests() async {
+        for await request in typingPuppets.requests {
+            let path = "/_matrix/client/v3/rooms/\(MatrixClient.encode(request.room))/typing/"
+                + MatrixClient.encode(request.user)
+            let body: MatrixJSON = request.typing ? ["typing": true, "timeout": 30_000] : ["typing": false]
             do throws(MatrixClientError) {
-                try await client.request(.PUT, path, as: user, body: body)
+                try await client.request(.PUT, path, as: request.user, body: body)
             } catch {
-                logger.debug("matrix typing not shown", metadata: ["room": "\(room)", "user": "\(user)", "error": "\(error)"])
+                logger.debug("matrix typing not shown", metadata: [
+                    "room": "\(request.room)", "user": "\(request.user)", "error": "\(error)"])
             }
         }
     }

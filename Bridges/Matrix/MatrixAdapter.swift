@@ -141,6 +141,7 @@ public final class MatrixAdapter: BridgeAdapter {
         do {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { [self] in await runSendQueues() }
+                group.addTask { [self] in await sendTypingRequests() }
                 group.addTask { [logger] in try await ServiceUntilCancelled.run(application, logger: logger) }
                 // The listener ends first (shutdown, or a failure); the queues follow.
                 try await group.next()

@@ -41,8 +41,11 @@ extension MUCRoom {
         switch XMPPEventMapping.inbound(stanza) {
         case .ephemeral:
             let reflection = reflect(cleaned, nick: occupant.nick, occupantID: occupant.occupantID, stanzaID: nil)
-            guard let typing = XMPPEventMapping.typing(stanza) else { return RoomOutput(stanzas: reflection) }
-            return RoomOutput(stanzas: reflection, intents: [.event(event(.typing(typing), by: sender, at: now))])
+            guard let state = XMPPEventMapping.typing(stanza), state != typing[sender.key] ?? .stopped else {
+                return RoomOutput(stanzas: reflection)
+            }
+            typing[sender.key] = state == .stopped ? nil : state
+            return RoomOutput(stanzas: reflection, intents: [.event(event(.typing(state), by: sender, at: now))])
         case .subject(let text):
             subject = text
             subjectNick = occupant.nick
@@ -50,9 +53,11 @@ extension MUCRoom {
             return RoomOutput(stanzas: reflect(cleaned, nick: occupant.nick, occupantID: occupant.occupantID, stanzaID: nil),
                               intents: [.event(event(.topic(text), by: sender, at: now))])
         case .message(let content):
+            typing[sender.key] = nil
             let remoteID = message.id.map { XMPPEventMapping.scopedID($0, occupantID: occupant.occupantID) }
             events = [event(.message(content), by: sender, at: now, remoteID: remoteID)]
         case .correction(let target, let content):
+            typing[sender.key] = nil
             let targetID = XMPPEventMapping.scopedID(target, occupantID: occupant.occupantID)
             let original = corrections[targetID] ?? targetID
             if let id = message.id {

@@ -129,10 +129,9 @@ extension MUCRoom {
             // Carried out by the network that holds the standing, not here.
             return RoomDelivery()
         case .typing(let state):
-            // Someone not in the room who stops typing changes nothing.
-            if state == .stopped && indexOfIdentity(.remote(sender.key)) == nil { return RoomDelivery() }
-            var stanzas = remoteJoined(sender)
-            stanzas += broadcast(from: sender, id: BridgeMessageID.random().rawValue, stanzaID: nil, [
+            // Only occupants type here: typing alone makes nobody join.
+            guard indexOfIdentity(.remote(sender.key)) != nil else { return RoomDelivery() }
+            let stanzas = broadcast(from: sender, id: BridgeMessageID.random().rawValue, stanzaID: nil, [
                 XMPPEventMapping.chatState(state),
                 XMPPElement("no-store", namespace: RoomNamespace.hints),
             ])

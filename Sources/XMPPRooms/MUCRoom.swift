@@ -57,6 +57,10 @@ public struct MUCRoom: Sendable {
     /// their next join, whatever the bridged networks say. They may remove
     /// anyone's message (XEP-0425).
     public var moderators: Set<JID> = []
+    /// Each XMPP occupant's last chat state, when typing or paused: only a
+    /// change is bridged (a client repeating one is not heard twice), and a
+    /// message sent ends it.
+    var typing: [ParticipantKey: TypingState] = [:]
 
     /// - Parameters:
     ///   - jid: the room JID (any resource is dropped).

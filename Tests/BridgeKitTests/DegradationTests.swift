@@ -47,6 +47,13 @@ import struct Foundation.Date
         #expect(content.kind == .action && content.text.plainText == "removed a message from Alice")
     }
 
+    @Test func typingGoesOnlyWhereItCanBeShown() {
+        let typing = event(.typing(.active))
+        #expect(Degradation.adapt(typing, for: [.edits, .retractions], policy: DegradationPolicy(retractions: .notice),
+                                  targetKnown: false, quoted: nil) == nil)
+        #expect(Degradation.adapt(typing, for: .typing, policy: DegradationPolicy(), targetKnown: false, quoted: nil) == typing)
+    }
+
     @Test func repliesGetAQuoteAndAttachmentsBecomeLinks() {
         var content = MessageContent(text: "me too", replyTo: .bridge(BridgeMessageID("m1")),
                                      attachments: [Attachment(url: "https://example.org/cat.png")])

@@ -208,6 +208,33 @@ import Testing
             #expect(try await room.store.archivedMessage(id)?.retracted == nil)
             #expect(try await room.store.archivedMessage(otherID)?.retracted == nil)
             #expect(room.xmpp.deliveries.allSatisfy { if case .removal = $0.event.payload { false } else { true } })
+            // Unlinking another endpoint does not make the linked one configured.
+            let second = Endpoint(network: "matrix", room: "!second:localhost")
+            try await room.router.bridge("lobby", endpoints: [second])
+            _ = try await room.router.unbridge(second)
+            let again = await room.router.route(BridgeEvent(origin: linked, sender: admin,
+                                                            payload: .removal(of: .bridge(id), reason: nil)))
+            #expect(again.messageID == nil)
+        }
+    }
+
+    @Test func typingGoesOnlyWhereItCanBeShownAndIsNeverStored() async throws {
+        let room = ThreeNetworkRoom()
+        try await room.running {
+            let alice = person("xmpp", "alice@localhost")
+            let receipt = await room.router.route(BridgeEvent(origin: ThreeNetworkRoom.xmppRoom, sender: alice,
+                                                              payload: .typing(.active)))
+            #expect(receipt.messageID == nil)
+            let matrix = try await room.matrix.waitForDeliveries(1)
+            #expect(matrix[0].event.payload == .typing(.active))
+            await room.router.route(message("after", from: alice, in: ThreeNetworkRoom.xmppRoom, remote: "x1"))
+            try await room.irc.waitForDeliveries(1)
+            // IRC (no typing) got only the message; XMPP had no reflection of the typing.
+            #expect(room.irc.deliveries.map(\.text) == ["after"])
+            #expect(room.xmpp.deliveries.allSatisfy { !$0.event.isTyping })
+            #expect(room.router.statistics.degradedAway == 0)
+            let archive = try await room.store.archive(ArchiveQuery(room: "lobby"))
+            #expect(archive.messages.map(\.content.text.plainText) == ["after"])
         }
     }
 

@@ -69,7 +69,7 @@ def out(text):
     sys.stdout.write(text + "\n")
     sys.stdout.flush()
 hello = json.dumps({"type": "hello", "protocol": int(os.environ.get("PROTO", "1")),
-                    "capabilities": ["edits", "retractions", "reactions", "replies", "attachments"]})
+                    "capabilities": ["edits", "retractions", "reactions", "replies", "attachments", "typing"]})
 if mode == "no_read":
     out(hello)
     for line in emit:

@@ -12,7 +12,7 @@ struct ProcessPluginTests {
         harness.start()
         defer { Task { await harness.stop() } }
         try await harness.waitUntilReady()
-        #expect(harness.plugin.capabilities(in: "general") == [.edits, .retractions, .reactions, .replies, .attachments])
+        #expect(harness.plugin.capabilities(in: "general") == [.edits, .retractions, .reactions, .replies, .attachments, .typing])
         let deadline = ContinuousClock.now + .seconds(5)
         while harness.recorded().count < 2 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
         let lines = harness.recorded().map(\.line)
@@ -43,6 +43,7 @@ struct ProcessPluginTests {
             event(["kind": "part", "part_kind": "kicked", "reason": "spam"]),
             event(["kind": "retraction", "target": "p3", "moderated": true, "reason": "ads",
                    "sender": ["id": "mod", "name": "Mod"]]),
+            event(["kind": "typing", "state": "paused"]),
         ]
         let harness = try PluginHarness(emit: emit)
         harness.start()
@@ -50,7 +51,7 @@ struct ProcessPluginTests {
         try await harness.waitUntilReady()
         let deliveries = try await harness.other.waitForDeliveries(emit.count)
         let payloads = deliveries.map(\.event.payload)
-        #expect(deliveries.dropLast().allSatisfy { $0.event.sender == Participant(
+        #expect(deliveries.enumerated().allSatisfy { $0.offset == 10 || $0.element.event.sender == Participant(
             network: "plugin.test", id: "bob", displayName: "Bob", avatarURL: "https://example.org/bob.png") })
         #expect(deliveries[0].event.timestamp == Date(timeIntervalSince1970: 1_714_564_800))
         #expect(payloads[0] == .message(MessageContent(text: "hello")))
@@ -77,6 +78,7 @@ struct ProcessPluginTests {
         // A moderator's retraction of Bob's message is a removal.
         guard case .removal(_, "ads") = payloads[10] else { Issue.record("expected a removal: \(payloads[10])"); return }
         #expect(deliveries[10].target == RemoteMessageID("rec-3"))
+        #expect(payloads[11] == .typing(.paused))
     }
 
     @Test("every event kind reaches the plugin as a deliver line, with its ids")
@@ -103,11 +105,12 @@ struct ProcessPluginTests {
         let moderator = Participant(network: "rec", id: "mod", displayName: "Mod")
         await sink.route(BridgeEvent(origin: origin, sender: moderator,
                                      payload: .removal(of: .remote(RemoteMessageID("r1")), reason: "spam")))
-        let lines = try await harness.waitForDeliverLines(10)
+        await send(.typing(.active))
+        let lines = try await harness.waitForDeliverLines(11)
         let first = try #require(harness.recorded().first { ($0.line["type"] as? String) == "deliver" })
         let p1 = "p-\(first.pid)-1", p2 = "p-\(first.pid)-2"
         #expect(lines.map { $0["kind"] as? String } ==
-                ["message", "message", "edit", "reaction", "retraction", "join", "rename", "topic", "part", "retraction"])
+                ["message", "message", "edit", "reaction", "retraction", "join", "rename", "topic", "part", "retraction", "typing"])
         #expect(lines.allSatisfy { $0["room"] as? String == "general" && $0["id"] is Int })
         let sender = try #require(lines[0]["sender"] as? [String: Any])
         #expect(sender["id"] as? String == "alice" && sender["name"] as? String == "Alice" && sender["network"] as? String == "rec")
@@ -124,6 +127,7 @@ struct ProcessPluginTests {
         #expect(lines[9]["target"] as? String == p1 && lines[9]["moderated"] as? Bool == true
             && lines[9]["reason"] as? String == "spam")
         #expect(lines[4]["moderated"] == nil)
+        #expect(lines[10]["state"] as? String == "active" && lines[10]["message_id"] == nil)
     }
 
     @Test("garbage is logged with its line number and skipped; the next good line works")

@@ -93,11 +93,18 @@ import XMPPCore
         #expect(output.stanzas.allSatisfy { $0.stanzaIDElement == nil && $0.occupantID != nil && $0.attribute("id") == nil })
         #expect(output.stanzas[0].child("composing") != nil)
         #expect(output.events.map(\.payload) == [.typing(.active)])
-        for (state, expected) in [("paused", TypingState.paused), ("active", .stopped), ("gone", .stopped)] {
+        // Only changes are bridged; a message ends the typing.
+        for (state, expected) in [("composing", nil), ("paused", TypingState.paused), ("active", .stopped),
+                                  ("gone", nil), ("composing", .active)] {
             let next = room.handle(try Fixture.groupchat(Fixture.alice, id: nil,
                 "<\(state) xmlns='http://jabber.org/protocol/chatstates'/>"))
-            #expect(next.events.map(\.payload) == [.typing(expected)])
+            #expect(next.events.map(\.payload) == (expected.map { [.typing($0)] } ?? []), "\(state)")
+            #expect(next.stanzas.count == 2)
         }
+        _ = room.handle(try Fixture.groupchat(Fixture.alice, "<body>done</body>"))
+        let again = room.handle(try Fixture.groupchat(Fixture.alice, id: nil,
+            "<composing xmlns='http://jabber.org/protocol/chatstates'/>"))
+        #expect(again.events.map(\.payload) == [.typing(.active)])
         let marker = room.handle(try Fixture.groupchat(Fixture.alice, id: nil,
             "<displayed xmlns='urn:xmpp:chat-markers:0' id='m1'/>"))
         #expect(marker.intents.isEmpty && marker.stanzas.count == 2)
@@ -109,11 +116,12 @@ import XMPPCore
             room.deliver(Delivery(room: "lobby", endpoint: room.endpoint, event: BridgeEvent(
                 origin: Fixture.ircEndpoint, sender: Fixture.ircDave, payload: .typing(state))))
         }
-        // Stopping before ever being in the room: nothing.
-        #expect(typing(.stopped).stanzas.isEmpty)
+        // Typing alone makes nobody join.
+        #expect(typing(.active).stanzas.isEmpty && room.occupant(nick: "Dave") == nil)
+        _ = room.remoteJoined(Fixture.ircDave)
         let started = typing(.active).stanzas
         let messages = started.filter { $0.name == "message" }
-        #expect(started.contains { $0.name == "presence" } && messages.count == 2)
+        #expect(messages.count == 2 && started.count == 2)
         #expect(messages.allSatisfy { $0.attribute("from") == "lobby@bridge.example/Dave"
             && $0.child("composing", namespace: "http://jabber.org/protocol/chatstates") != nil
             && $0.child("no-store", namespace: "urn:xmpp:hints") != nil && $0.stanzaIDElement == nil })

@@ -110,33 +110,33 @@ public final class MatrixAppServiceAPI: Sendable {
         // neither asked nor told about them. Half the transactions of a
         // busy bridge are such echoes.
         if events.allSatisfy({ handlers.isOwn($0["sender"].string ?? "") }) {
-            return await lock.withLock {
-                _ = await handlers.events(events)
-                if !ephemeral.isEmpty { await handlers.ephemeral(ephemeral) }
-                return Answer(200)
-            }
+            await lock.withLock { _ = await handlers.events(events) }
+            if !ephemeral.isEmpty { await handlers.ephemeral(ephemeral) }
+            return Answer(200)
         }
-        return await lock.withLock {
+        let (answer, handled) = await lock.withLock { () -> (Answer, Bool) in
             do {
                 if try await store.isTransactionDone(key) {
                     logger.info("matrix transaction already processed, acknowledged again", metadata: [
                         "transaction": "\(id)", "events": "\(events.count)"])
-                    return Answer(200)
+                    return (Answer(200), false)
                 }
                 if await handlers.events(events) {
                     let now = Date()
                     try await store.markTransactionDone(key, at: now,
                                                         forgetBefore: now.addingTimeInterval(-Self.transactionMemory))
                 }
-                if !ephemeral.isEmpty { await handlers.ephemeral(ephemeral) }
                 logger.debug("matrix transaction processed", metadata: ["transaction": "\(id)", "events": "\(events.count)"])
-                return Answer(200)
+                return (Answer(200), true)
             } catch {
                 logger.error("cannot record a matrix transaction; the homeserver will send it again",
                              metadata: ["transaction": "\(id)", "error": "\(error)"])
-                return .error(500, "M_UNKNOWN", "Cannot store the transaction")
+                return (.error(500, "M_UNKNOWN", "Cannot store the transaction"), false)
             }
         }
+        // Outside the lock: typing waits for nobody's transaction.
+        if handled && !ephemeral.isEmpty { await handlers.ephemeral(ephemeral) }
+        return answer
     }
 
     /// `GET /_matrix/app/v1/users/{userId}`.

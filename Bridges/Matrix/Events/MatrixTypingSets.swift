@@ -23,12 +23,32 @@ final class MatrixTypingSets: Sendable {
 /// when: a chat state sent again and again (a client's, or someone
 /// flooding) makes at most one request per puppet every `refresh`, well
 /// within Matrix's 30 s typing timeout; a stop is sent only after a start.
+/// The requests wait in `requests`, to be sent one at a time in order (a
+/// start never overtakes the stop after it); past 256 waiting, the oldest
+/// are dropped.
 final class MatrixPuppetTyping: Sendable {
+    /// One typing request for the homeserver.
+    struct Request: Sendable, Equatable {
+        var room: String
+        var user: String
+        var typing: Bool
+    }
+
     private let since = Mutex<[String: ContinuousClock.Instant]>([:])
     let refresh: Duration
+    let requests: AsyncStream<Request>
+    private let continuation: AsyncStream<Request>.Continuation
 
     init(refresh: Duration = .seconds(10)) {
         self.refresh = refresh
+        (requests, continuation) = AsyncStream.makeStream(of: Request.self, bufferingPolicy: .bufferingNewest(256))
+    }
+
+    /// Queues the request for `user`'s typing in `room`, when one is due.
+    func offer(_ typing: Bool, _ user: String, in room: String, now: ContinuousClock.Instant = .now) {
+        if shouldSend(typing, user, in: room, now: now) {
+            continuation.yield(Request(room: room, user: user, typing: typing))
+        }
     }
 
     /// Whether to tell the homeserver that `user` is typing in `room` (or

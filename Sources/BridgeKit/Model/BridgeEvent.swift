@@ -96,6 +96,11 @@ public struct BridgeEvent: Hashable, Sendable, Codable {
     public var isMessage: Bool {
         if case .message = payload { true } else { false }
     }
+
+    /// Whether this is typing news (`Payload.typing`).
+    public var isTyping: Bool {
+        if case .typing = payload { true } else { false }
+    }
 }
 
 /// What someone's typing is doing (`BridgeEvent.Payload.typing`).

@@ -1,3 +1,4 @@
+import struct Foundation.Date
 import Logging
 
 extension Router {
@@ -79,6 +80,10 @@ extension Router {
                 writer.enqueue([.mapping(id, endpoint, remote)])
             }
         }
+        if event.isTyping {
+            await deliverTyping(delivery, queued: item.event.timestamp, to: endpoint, through: adapter)
+            return
+        }
         var attempt = 0
         while true {
             do {
@@ -111,4 +116,21 @@ extension Router {
             }
         }
     }
+
+    /// Typing is delivered once, while it is news (within
+    /// `typingFreshness` of when it happened): never retried, and not
+    /// counted with the messages delivered.
+    private func deliverTyping(_ delivery: Delivery, queued: Date, to endpoint: Endpoint,
+                               through adapter: any BridgeAdapter) async {
+        guard Date().timeIntervalSince(queued) < Self.typingFreshness else { return }
+        do {
+            _ = try await adapter.deliver(delivery)
+        } catch {
+            logger.debug("typing not delivered", metadata: ["room": "\(delivery.room)", "endpoint": "\(endpoint)",
+                                                            "error": "\(error)"])
+        }
+    }
+
+    /// How old typing may be and still be shown, in seconds.
+    static let typingFreshness: Double = 10
 }

@@ -86,8 +86,13 @@ extension Router {
             state.statistics.received[origin.network, default: 0] += 1
             RouterMetrics.received(event)
             var overflowed: [Endpoint] = []
-            let reflect = adapter.capabilities(in: origin.room).contains(.reflection)
+            let reflect = adapter.capabilities(in: origin.room).contains(.reflection) && !event.isTyping
             for endpoint in room.endpoints where endpoint != origin || reflect {
+                // Typing goes only where it can be shown, and never into a
+                // queue already behind: it must not crowd out messages.
+                if event.isTyping, endpoint == origin || !showsTyping(endpoint, depth: state.depth[endpoint] ?? 0) {
+                    continue
+                }
                 let item = Item(room: room.id, event: event, messageID: messageID, policy: room.policy,
                                 sequence: sequence, isReflection: endpoint == origin)
                 if case .dropped = state.queues[endpoint]?.continuation.yield(item) {
@@ -107,6 +112,15 @@ extension Router {
         }
         return Receipt(messageID: messageID, sequence: sequence, writer: writer)
     }
+
+    /// Whether typing may be queued for `endpoint`: its network shows it,
+    /// and fewer than `typingQueueLimit` events wait there.
+    private func showsTyping(_ endpoint: Endpoint, depth: Int) -> Bool {
+        depth < Self.typingQueueLimit && adapters[endpoint.network]?.capabilities(in: endpoint.room).contains(.typing) == true
+    }
+
+    /// Past this many events waiting for an endpoint, typing is not queued there.
+    static let typingQueueLimit = 50
 
     private func drop(_ counter: WritableKeyPath<RouterStatistics, Int>, _ event: BridgeEvent, _ why: String) -> Receipt {
         state.withLock { $0.statistics[keyPath: counter] += 1 }

@@ -32,7 +32,10 @@ extension Router {
         if room.endpoints.isEmpty {
             try await remove(room.id)
         } else {
-            try await configure(room)
+            // The endpoints the configuration names stay as they were (less
+            // this one): an endpoint linked at run time does not become one.
+            let configured = state.withLock { $0.configured[room.id]?.subtracting([endpoint]) }
+            try await configure(room, configured: configured)
         }
         logger.info("endpoint unbridged", metadata: ["room": "\(room.id)", "endpoint": "\(endpoint)"])
         return room.id
@@ -43,13 +46,18 @@ extension Router {
     /// endpoints no longer in the room are closed once what is queued for
     /// them is delivered.
     public func configure(_ room: BridgedRoom) async throws {
+        try await configure(room, configured: room.fromConfiguration ? Set(room.endpoints) : nil)
+    }
+
+    /// `configure(_:)`, with the endpoints removals may come from given.
+    private func configure(_ room: BridgedRoom, configured: Set<Endpoint>?) async throws {
         let (added, removed) = state.withLock { state -> ([Endpoint], [Endpoint]) in
             let old = state.rooms[room.id]?.endpoints ?? []
             let removed = old.filter { !room.endpoints.contains($0) }
             for endpoint in removed { Self.forget(endpoint, in: &state) }
             let added = room.endpoints.filter { state.queues[$0] == nil }
             Self.add(room, to: &state, queueLimit: queueLimit)
-            state.configured[room.id] = room.fromConfiguration ? Set(room.endpoints) : nil
+            state.configured[room.id] = configured
             return (state.running ? added : [], removed)
         }
         try await store.saveRoom(room)
