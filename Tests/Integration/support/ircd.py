@@ -69,7 +69,7 @@ class IRCServer:
             ' localmax="100000" globalmax="100000" limit="100000" maxchans="1000"'
             f' useident="{"yes" if self.ident else "no"}" resolvehostnames="{"yes" if self.lookups else "no"}">',
             '<dns timeout="1">',
-            '<ident timeout="2">',
+            '<ident timeout="5">',  # InspIRCd's default; 2 s flaked on a loaded machine
             '<security hidesplits="no" runasuser="" runasgroup="">',
             '<limits maxnick="30" maxchan="64" maxmodes="20" maxident="12" maxreal="128" maxkick="255"'
             ' maxtopic="307" maxaway="200">',
