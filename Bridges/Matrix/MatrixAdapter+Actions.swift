@@ -75,9 +75,7 @@ extension MatrixAdapter {
             try await redact(target, in: room, as: user, transaction: action.transaction)
         case .remove(let target, let reason):
             guard let target = try await resolve(target, room: room) else { return neverSent }
-            let path = "/_matrix/client/v3/rooms/\(MatrixClient.encode(room))/redact/\(MatrixClient.encode(target))/"
-                + MatrixClient.encode(action.transaction)
-            try await client.request(.PUT, path, as: names.botUserID, body: ["reason": .string(reason)])
+            try await redact(target, in: room, as: names.botUserID, transaction: action.transaction, reason: reason)
         case .join:
             _ = try await present(action.sender, in: room)
         case .leave(let reason):
@@ -193,15 +191,17 @@ extension MatrixAdapter {
         return id
     }
 
+    /// Redacts `eventID` as `user`, with `reason` when given; when a
+    /// puppet may not (a 403: it left the room, say), the bot tries.
     private func redact(_ eventID: String, in room: String, as user: String,
-                        transaction: String) async throws(MatrixClientError) {
+                        transaction: String, reason: String? = nil) async throws(MatrixClientError) {
         let path = "/_matrix/client/v3/rooms/\(MatrixClient.encode(room))/redact/\(MatrixClient.encode(eventID))/"
             + MatrixClient.encode(transaction)
+        let body: MatrixJSON = reason.map { ["reason": .string($0)] } ?? [:]
         do throws(MatrixClientError) {
-            try await client.request(.PUT, path, as: user, body: [:])
-        } catch let error where error.status == 403 {
-            // A moderator's retraction of someone else's message: the bot tries.
-            try await client.request(.PUT, path, as: names.botUserID, body: [:])
+            try await client.request(.PUT, path, as: user, body: body)
+        } catch let error where error.status == 403 && user != names.botUserID {
+            try await client.request(.PUT, path, as: names.botUserID, body: body)
         }
     }
 }
