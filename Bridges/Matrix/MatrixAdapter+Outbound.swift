@@ -54,9 +54,13 @@ extension MatrixAdapter {
     /// so someone typing for longer shows as not typing from then on.
     func showTyping(_ typing: Bool, of participant: Participant, in room: String) {
         guard configuration.typing else { return }
+        guard typing else {
+            typingPuppets.stop(participant.key, in: room)
+            return
+        }
         let user = names.puppetUserID(for: participant.key)
         guard puppets.isJoined(user, in: room) else { return }
-        typingPuppets.offer(typing, user, in: room)
+        typingPuppets.start(participant.key, user: user, in: room)
     }
 
     /// Sends the puppets' typing requests one at a time, until cancelled;

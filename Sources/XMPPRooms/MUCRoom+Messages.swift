@@ -53,11 +53,11 @@ extension MUCRoom {
             return RoomOutput(stanzas: reflect(cleaned, nick: occupant.nick, occupantID: occupant.occupantID, stanzaID: nil),
                               intents: [.event(event(.topic(text), by: sender, at: now))])
         case .message(let content):
-            typing[sender.key] = nil
+            if !typing.isEmpty { typing[sender.key] = nil }
             let remoteID = message.id.map { XMPPEventMapping.scopedID($0, occupantID: occupant.occupantID) }
             events = [event(.message(content), by: sender, at: now, remoteID: remoteID)]
         case .correction(let target, let content):
-            typing[sender.key] = nil
+            if !typing.isEmpty { typing[sender.key] = nil }
             let targetID = XMPPEventMapping.scopedID(target, occupantID: occupant.occupantID)
             let original = corrections[targetID] ?? targetID
             if let id = message.id {

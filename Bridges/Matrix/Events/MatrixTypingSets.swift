@@ -1,3 +1,4 @@
+import BridgeKit
 import Synchronization
 
 /// Matrix says who is typing in a room as one set (`m.typing`'s
@@ -25,7 +26,8 @@ final class MatrixTypingSets: Sendable {
 /// within Matrix's 30 s typing timeout; a stop is sent only after a start.
 /// The requests wait in `requests`, to be sent one at a time in order (a
 /// start never overtakes the stop after it); past 256 waiting, the oldest
-/// are dropped.
+/// are dropped. Every message to Matrix asks for a stop, so that case
+/// costs one lock and, while nobody types, no hashing.
 final class MatrixPuppetTyping: Sendable {
     /// One typing request for the homeserver.
     struct Request: Sendable, Equatable {
@@ -34,7 +36,12 @@ final class MatrixPuppetTyping: Sendable {
         var typing: Bool
     }
 
-    private let since = Mutex<[String: ContinuousClock.Instant]>([:])
+    private struct Key: Hashable {
+        var room: String
+        var participant: ParticipantKey
+    }
+
+    private let typing = Mutex<[Key: (user: String, since: ContinuousClock.Instant)]>([:])
     let refresh: Duration
     let requests: AsyncStream<Request>
     private let continuation: AsyncStream<Request>.Continuation
@@ -44,22 +51,30 @@ final class MatrixPuppetTyping: Sendable {
         (requests, continuation) = AsyncStream.makeStream(of: Request.self, bufferingPolicy: .bufferingNewest(256))
     }
 
-    /// Queues the request for `user`'s typing in `room`, when one is due.
-    func offer(_ typing: Bool, _ user: String, in room: String, now: ContinuousClock.Instant = .now) {
-        if shouldSend(typing, user, in: room, now: now) {
-            continuation.yield(Request(room: room, user: user, typing: typing))
-        }
-    }
-
-    /// Whether to tell the homeserver that `user` is typing in `room` (or
-    /// stopped) now.
-    func shouldSend(_ typing: Bool, _ user: String, in room: String, now: ContinuousClock.Instant = .now) -> Bool {
-        let key = room + "\u{0}" + user
-        return since.withLock { since in
-            if !typing { return since.removeValue(forKey: key) != nil }
-            if let last = since[key], now - last < refresh { return false }
-            since[key] = now
+    /// Queues a start for `participant`'s puppet `user` in `room`, unless
+    /// one went out less than `refresh` ago; returns whether it did.
+    @discardableResult
+    func start(_ participant: ParticipantKey, user: String, in room: String, now: ContinuousClock.Instant = .now) -> Bool {
+        let key = Key(room: room, participant: participant)
+        let due = typing.withLock { typing in
+            if let last = typing[key], now - last.since < refresh { return false }
+            typing[key] = (user, now)
             return true
         }
+        if due { continuation.yield(Request(room: room, user: user, typing: true)) }
+        return due
+    }
+
+    /// Queues a stop for `participant`'s puppet in `room` if a start went
+    /// out; returns whether it did.
+    @discardableResult
+    func stop(_ participant: ParticipantKey, in room: String) -> Bool {
+        let user = typing.withLock { typing -> String? in
+            guard !typing.isEmpty else { return nil }
+            return typing.removeValue(forKey: Key(room: room, participant: participant))?.user
+        }
+        guard let user else { return false }
+        continuation.yield(Request(room: room, user: user, typing: false))
+        return true
     }
 }
