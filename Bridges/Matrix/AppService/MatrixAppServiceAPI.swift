@@ -110,7 +110,7 @@ public final class MatrixAppServiceAPI: Sendable {
         // neither asked nor told about them. Half the transactions of a
         // busy bridge are such echoes.
         if events.allSatisfy({ handlers.isOwn($0["sender"].string ?? "") }) {
-            await lock.withLock { _ = await handlers.events(events) }
+            if !events.isEmpty { await lock.withLock { _ = await handlers.events(events) } }
             if !ephemeral.isEmpty { await handlers.ephemeral(ephemeral) }
             return Answer(200)
         }
