@@ -1,6 +1,7 @@
 import BridgeKit
 import BridgeTesting
 import Logging
+import Testing
 import struct Foundation.Date
 
 /// A router over three recording adapters linking one room, for tests.
@@ -22,6 +23,15 @@ struct ThreeNetworkRoom {
         room = BridgedRoom(id: "lobby", endpoints: [Self.xmppRoom, Self.ircRoom, Self.matrixRoom], policy: policy)
         router = Router(instanceID: instanceID, adapters: [xmpp, irc, matrix], store: store, rooms: [room],
                         logger: Logger(label: "test"), queueLimit: queueLimit)
+    }
+
+    /// Routes `text` from `sender` in the XMPP room, waits until Matrix has
+    /// it, and returns the id Trestle gave it.
+    func said(_ text: String, by sender: Participant, remote: String) async throws -> BridgeMessageID {
+        let before = matrix.deliveries.count
+        let receipt = await router.route(message(text, from: sender, in: Self.xmppRoom, remote: remote))
+        try await matrix.waitForDeliveries(before + 1)
+        return try #require(receipt.messageID)
     }
 
     /// Runs `body` with the router running; stops it afterwards.

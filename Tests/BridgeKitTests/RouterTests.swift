@@ -143,10 +143,8 @@ import Testing
         try await room.running {
             let alice = person("xmpp", "alice@localhost", "Alice")
             let moderator = person("matrix", "@mod:localhost", "Mod")
-            let spam = await room.router.route(message("buy now", from: alice, in: ThreeNetworkRoom.xmppRoom, remote: "x1"))
-            try await room.matrix.waitForDeliveries(1)
+            let id = try await room.said("buy now", by: alice, remote: "x1")
             try await room.irc.waitForDeliveries(1)
-            let id = try #require(spam.messageID)
             let removal = await room.router.route(BridgeEvent(
                 origin: ThreeNetworkRoom.matrixRoom, sender: moderator,
                 payload: .removal(of: .remote(RemoteMessageID("matrix-1")), reason: "spam")))
@@ -166,9 +164,7 @@ import Testing
         let room = ThreeNetworkRoom()
         try await room.running {
             let alice = person("xmpp", "alice@localhost")
-            let own = await room.router.route(message("oops", from: alice, in: ThreeNetworkRoom.xmppRoom, remote: "x1"))
-            try await room.matrix.waitForDeliveries(1)
-            let id = try #require(own.messageID)
+            let id = try await room.said("oops", by: alice, remote: "x1")
             await room.router.route(BridgeEvent(origin: ThreeNetworkRoom.xmppRoom, sender: alice,
                                                 payload: .removal(of: .bridge(id), reason: nil)))
             let matrix = try await room.matrix.waitForDeliveries(2)
@@ -185,9 +181,7 @@ import Testing
         let room = ThreeNetworkRoom()
         try await room.running {
             let alice = person("xmpp", "alice@localhost")
-            let spam = await room.router.route(message("spam", from: alice, in: ThreeNetworkRoom.xmppRoom, remote: "x1"))
-            try await room.matrix.waitForDeliveries(1)
-            let id = try #require(spam.messageID)
+            let id = try await room.said("spam", by: alice, remote: "x1")
             // A Matrix room linked at run time: its admins remove nothing of others'.
             let linked = Endpoint(network: "matrix", room: "!linked:localhost")
             try await room.router.bridge("lobby", endpoints: [linked])
