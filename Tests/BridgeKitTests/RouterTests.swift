@@ -3,6 +3,7 @@ import BridgeTesting
 import Logging
 import Synchronization
 import Testing
+import struct Foundation.Date
 
 /// The router with in-process adapters: fan-out, echoes, loops, stalls,
 /// overflow, degradation, authorship, and the id map across a restart.
@@ -229,6 +230,27 @@ import Testing
             #expect(room.router.statistics.degradedAway == 0)
             let archive = try await room.store.archive(ArchiveQuery(room: "lobby"))
             #expect(archive.messages.map(\.content.text.plainText) == ["after"])
+        }
+    }
+
+    @Test func typingIsNotQueuedBehindABacklogNorShownWhenStale() async throws {
+        let room = ThreeNetworkRoom()
+        room.matrix.setStalled(true)
+        try await room.running {
+            let alice = person("xmpp", "alice@localhost")
+            for n in 1...60 {
+                await room.router.route(message("m\(n)", from: alice, in: ThreeNetworkRoom.xmppRoom, remote: "x\(n)"))
+            }
+            await room.router.route(BridgeEvent(origin: ThreeNetworkRoom.xmppRoom, sender: alice, payload: .typing(.active)))
+            room.matrix.setStalled(false)
+            try await room.matrix.waitForDeliveries(60)
+            // Old news: it happened 20 s ago.
+            await room.router.route(BridgeEvent(origin: ThreeNetworkRoom.xmppRoom, sender: alice,
+                                                timestamp: Date().addingTimeInterval(-20), payload: .typing(.paused)))
+            await room.router.route(message("last", from: alice, in: ThreeNetworkRoom.xmppRoom, remote: "x61"))
+            let matrix = try await room.matrix.waitForDeliveries(61)
+            try await Task.sleep(for: .milliseconds(50))
+            #expect(room.matrix.deliveries.count == 61 && matrix.allSatisfy { !$0.event.isTyping })
         }
     }
 
