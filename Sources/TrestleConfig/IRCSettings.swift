@@ -21,6 +21,7 @@
 ///     reactions: drop               # drop, text or tag (per channel too)
 ///     reaction_fallback: drop       # for tag where a TAGMSG cannot be sent: drop or text
 ///     long_messages: cut            # cut, or link (to http.public_url/text/<id>)
+///     typing: true                  # others' typing as IRCv3 +typing from puppets (per channel too)
 ///     flood: { burst: 5, interval: 1s }
 ///     netsplit_grace: 60s           # a netsplit QUIT waits this long for a rejoin
 ///     direct_rooms: true            # XMPP users may join #chan%irc.libera.chat@component
@@ -35,17 +36,19 @@ public struct IRCServerSettings: Sendable, Equatable {
     public enum ReactionFallback: String, Sendable, CaseIterable { case drop, text }
     public enum LongMessagePolicy: String, Sendable, CaseIterable { case cut, link }
 
-    /// How reactions and long messages are shown in a channel.
+    /// How reactions, long messages and typing are shown in a channel.
     public struct Courtesy: Sendable, Equatable {
         public var reactions: ReactionPolicy
         public var reactionFallback: ReactionFallback
         public var longMessages: LongMessagePolicy
+        public var typing: Bool
 
         public init(reactions: ReactionPolicy = .drop, reactionFallback: ReactionFallback = .drop,
-                    longMessages: LongMessagePolicy = .cut) {
+                    longMessages: LongMessagePolicy = .cut, typing: Bool = true) {
             self.reactions = reactions
             self.reactionFallback = reactionFallback
             self.longMessages = longMessages
+            self.typing = typing
         }
 
         /// The settings in `table`, each defaulting to `defaults`.
@@ -53,6 +56,7 @@ public struct IRCServerSettings: Sendable, Equatable {
             reactions = try table.choice("reactions", default: defaults.reactions)
             reactionFallback = try table.choice("reaction_fallback", default: defaults.reactionFallback)
             longMessages = try table.choice("long_messages", default: defaults.longMessages)
+            typing = try table.bool("typing", default: defaults.typing)
         }
     }
 

@@ -53,6 +53,7 @@ extension IRCChannelPolicies {
     init(_ courtesy: IRCServerSettings.Courtesy) {
         self.init(reactions: Reactions(rawValue: courtesy.reactions.rawValue) ?? .drop,
                   reactionFallback: ReactionFallback(rawValue: courtesy.reactionFallback.rawValue) ?? .drop,
-                  longMessages: LongMessages(rawValue: courtesy.longMessages.rawValue) ?? .cut)
+                  longMessages: LongMessages(rawValue: courtesy.longMessages.rawValue) ?? .cut,
+                  typing: courtesy.typing)
     }
 }

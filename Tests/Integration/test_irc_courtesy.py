@@ -243,3 +243,64 @@ def test_long_message_links_to_its_full_text(prosody, ircd, trestle):
 
     run(scenario())
     assert proc.running, proc.log_tail()
+
+
+CHAT_STATES = "http://jabber.org/protocol/chatstates"
+
+
+def chat_state(stanza) -> str | None:
+    for element in stanza:
+        if element.tag.startswith(f"{{{CHAT_STATES}}}"):
+            return element.tag.split("}", 1)[1]
+    return None
+
+
+def test_typing_both_ways(prosody, ircd, trestle):
+    """Typing as the IRCv3 `+typing` client tag. An XMPP user's
+    `composing` makes their puppet send `+typing=active` TAGMSGs, repeated
+    no sooner than every 3 s, and their `active` ends it with
+    `+typing=done`; an IRC user's `+typing` reaches the MUC room as chat
+    states from their occupant."""
+    proc = start(trestle, ircd, mode="puppet")
+
+    async def scenario():
+        bob = await tagged_user(ircd, "bob", "message-tags")
+        try:
+            async with MUCUser("alice@localhost", PASSWORD, prosody) as alice:
+                await enter(alice, LOBBY, "Alice")
+                await alice.wait_for(occupant("bob"), what="bob as an occupant")
+                # The puppet is in the channel from her first message on (typing alone connects nobody).
+                alice.say(LOBBY, "hi")
+                line = await bob.wait_for(lambda l: l.command == "PRIVMSG" and l.text == "hi", what="alice's puppet")
+                puppet = line.nick
+
+                def typing(value: str):
+                    return lambda l: l.command == "TAGMSG" and l.nick == puppet and l.tags.get("+typing") == value
+
+                start_at = len(bob.lines)
+                alice.send_raw(f"<message to='{LOBBY}' type='groupchat'><composing xmlns='{CHAT_STATES}'/></message>")
+                first = await bob.wait_for(typing("active"), start=start_at, what="the puppet typing")
+                assert first.params == [CHANNEL], first.raw
+                again = await bob.wait_for(typing("active"), start=bob.lines.index(first) + 1, timeout=6,
+                                           what="typing repeated while alice composes")
+                assert again.received - first.received >= 2.9, (first.received, again.received)
+                alice.send_raw(f"<message to='{LOBBY}' type='groupchat'><active xmlns='{CHAT_STATES}'/></message>")
+                done = await bob.wait_for(typing("done"), start=start_at, timeout=6, what="the puppet done typing")
+                assert done.received - again.received >= 2.9, (again.received, done.received)
+
+                # IRC → XMPP: bob's notifications as bob's chat states.
+                bob.raw(f"@+typing=active TAGMSG {CHANNEL}")
+                await alice.wait_for(lambda s: s.get("from") == f"{LOBBY}/bob" and chat_state(s) == "composing",
+                                     what="bob composing in XMPP")
+                bob.raw(f"@+typing=done TAGMSG {CHANNEL}")
+                got = await alice.wait_for(lambda s: s.get("from") == f"{LOBBY}/bob" and chat_state(s) == "active",
+                                           what="bob no longer composing in XMPP")
+                assert body(got) is None, xml(got)
+                # Nothing of it was a line anyone reads.
+                texts = [l.raw for l in bob.lines if l.command in ("PRIVMSG", "NOTICE") and l.nick == puppet]
+                assert texts == [line.raw], texts
+        finally:
+            bob.connection.disconnect("bye")
+
+    run(scenario())
+    assert proc.running, proc.log_tail()

@@ -8,7 +8,7 @@ import TrestleConfig
 
     @Test func defaultsAddNothingToTheChannel() throws {
         let server = try #require(try files.load("irc:\n  x:\n    host: h\n").irc.first)
-        #expect(server.courtesy == .init(reactions: .drop, reactionFallback: .drop, longMessages: .cut))
+        #expect(server.courtesy == .init(reactions: .drop, reactionFallback: .drop, longMessages: .cut, typing: true))
         #expect(server.channelCourtesy.isEmpty)
     }
 
@@ -22,7 +22,7 @@ import TrestleConfig
                 reaction_fallback: text
                 channels:
                   "#old": relay
-                  "#quiet": { reactions: drop }
+                  "#quiet": { reactions: drop, typing: false }
                   "#docs": { mode: relay, long_messages: link }
             http:
               public_url: https://bridge.example.org
@@ -31,7 +31,8 @@ import TrestleConfig
         #expect(server.courtesy == .init(reactions: .tag, reactionFallback: .text, longMessages: .cut))
         #expect(server.channelModes == ["#old": .relay, "#quiet": .puppet, "#docs": .relay])
         // A channel's own settings start from the server's.
-        #expect(server.channelCourtesy["#quiet"] == .init(reactions: .drop, reactionFallback: .text, longMessages: .cut))
+        #expect(server.channelCourtesy["#quiet"] == .init(reactions: .drop, reactionFallback: .text, longMessages: .cut,
+                                                          typing: false))
         #expect(server.channelCourtesy["#docs"] == .init(reactions: .tag, reactionFallback: .text, longMessages: .link))
         #expect(server.channelCourtesy["#old"] == nil)
         #expect(configuration.http?.publicURL == "https://bridge.example.org")
@@ -44,6 +45,8 @@ import TrestleConfig
         #expect("\(channel)".contains("long_messages") && "\(channel)".contains("cut, link"))
         let typo = try #require(files.loadError("irc:\n  x:\n    host: h\n    channels: { \"#c\": { reaction: text } }\n"))
         #expect("\(typo)".contains("reaction"))
+        let typing = try #require(files.loadError("irc:\n  x:\n    host: h\n    typing: sometimes\n"))
+        #expect("\(typing)".contains("irc.x.typing"))
         let url = try #require(files.loadError("http:\n  public_url: bridge.example.org\n"))
         #expect("\(url)".contains("http.public_url") && "\(url)".contains("https://"))
     }

@@ -3,8 +3,8 @@ import BridgeKit
 /// Events from other networks shown on IRC: messages relayed by the bot or
 /// said by puppets (rendered by `IRCOutboundRendering`), corrections by the
 /// server's edit policy, reactions by the channel's policy
-/// (`IRCAdapter+Reactions.swift`), and the joins, parts and renames that
-/// puppets act out. Retractions are not IRC's to show: the capabilities
+/// (`IRCAdapter+Reactions.swift`), typing (`IRCAdapter+Typing.swift`), and
+/// the joins, parts and renames that puppets act out. Retractions are not IRC's to show: the capabilities
 /// leave them to the room's degradation policy.
 ///
 /// A message's id on IRC is the IRCv3 `msgid` the server gives each of its
@@ -27,6 +27,7 @@ extension IRCAdapter {
         let puppeted = mode(of: channel) != .relay
         switch delivery.event.payload {
         case .message(let content):
+            typingEnded(byMessageOf: sender, in: channel)
             let answered = content.replyTo == nil ? nil : delivery.quoted?.sender.displayName
             // A reply to a line that came from IRC with a msgid also carries
             // the IRCv3 reply tag, for clients that thread replies.
@@ -68,7 +69,9 @@ extension IRCAdapter {
             }
         case .moderation(let target, let action):
             await moderate(target, action, by: sender, in: channel)
-        case .retraction, .removal, .rank, .typing:
+        case .typing(let state):
+            await showTyping(state, of: sender, in: channel)
+        case .retraction, .removal, .rank:
             // Ranks are IRC's to give: channel operators set them, not the bridge.
             break
         }

@@ -2,7 +2,8 @@ import BridgeKit
 import Foundation
 
 /// IRC lines read by the bot, turned into events: messages, actions and
-/// notices; reactions (IRCv3 `+draft/react` TAGMSGs); joins (also from NAMES), parts, quits, kicks and nick changes;
+/// notices; reactions (IRCv3 `+draft/react` TAGMSGs); typing (`+typing`,
+/// `IRCAdapter+Typing.swift`); joins (also from NAMES), parts, quits, kicks and nick changes;
 /// topics. Lines from Trestle's own connections are dropped here.
 extension IRCAdapter {
     func received(_ message: IRCMessage) async {
@@ -11,6 +12,7 @@ extension IRCAdapter {
         case "PRIVMSG", "NOTICE":
             await receivedText(message)
         case "TAGMSG":
+            if message.tags["+typing"] != nil { await receivedTyping(message) }
             await receivedReaction(message)
         case "JOIN":
             guard let nick = message.prefix?.nick, let name = parameters.first else { return }
@@ -36,6 +38,7 @@ extension IRCAdapter {
                 heldQuit(nick, reason: reason ?? "")
                 return
             }
+            typingEnded(by: nick)
             for channel in channels.values where channel.members[fold(nick)] != nil {
                 await left(nick, channel: channel.name, kind: .quit, reason: reason)
             }
@@ -107,7 +110,7 @@ extension IRCAdapter {
 
     /// `@+draft/react=👍;+draft/reply=<msgid> TAGMSG #chan`: a reaction to
     /// the message with that msgid (`+draft/unreact` takes one back, as
-    /// some clients send it). Other TAGMSGs (typing) are not bridged.
+    /// some clients send it).
     private func receivedReaction(_ message: IRCMessage) async {
         guard let nick = message.prefix?.nick, !isOwn(nick), let target = message.parameters.first,
             let channel = channels[fold(target)],
@@ -136,6 +139,7 @@ extension IRCAdapter {
     }
 
     private func routeMessage(_ content: MessageContent, _ message: IRCMessage, from nick: String, in channel: String) async {
+        typingEnded(by: nick, in: fold(channel))
         var content = content
         if let reply = message.tags["+draft/reply"] ?? message.tags["+reply"], !reply.isEmpty {
             content.replyTo = .remote(RemoteMessageID(reply))
@@ -156,6 +160,7 @@ extension IRCAdapter {
     private func left(_ nick: String, channel name: String, kind: BridgeEvent.PartKind, reason: String?) async {
         let key = fold(name)
         guard let channel = channels[key], !isOwn(nick), channel.members[fold(nick)] != nil else { return }
+        typingEnded(by: nick, in: key)
         channels[key]?.members[fold(nick)] = nil
         channels[key]?.modes[fold(nick)] = nil
         await route(.part(kind, reason: reason), from: nick, in: channel.name)

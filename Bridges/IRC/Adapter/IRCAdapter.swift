@@ -44,6 +44,13 @@ public actor IRCAdapter: BridgeAdapter {
     var userSettings: [ParticipantKey: IRCUserSettings] = [:]
     /// Whether the auto-join channels were joined since the start.
     var autoJoined = false
+    /// Typing read from IRC and typing owed to IRC (`IRCAdapter+Typing.swift`).
+    var typingIn: [TypingKey: ReceivedTyping] = [:]
+    var typingOut: [TypingKey: SentTyping] = [:]
+    var typingSerial = 0
+    /// How long IRC typing lasts without a new notification (the IRCv3
+    /// specification's 6 s after `active`, 30 s after `paused`).
+    var typingLapse = (active: Duration.seconds(6), paused: Duration.seconds(30))
 
     public init(configuration: IRCAdapterConfiguration, logger: Logger, store: (any BridgeStore)? = nil,
                 privateMessages: (@Sendable (IRCPrivateMessage) async -> Void)? = nil) {
@@ -65,6 +72,7 @@ public actor IRCAdapter: BridgeAdapter {
         if configuration.edits == .sed { capabilities.insert(.edits) }
         // Reactions are this adapter's to show (or not) by the channel's policy.
         if channelPolicies.policies(of: room).reactions != .drop { capabilities.insert(.reactions) }
+        if showsTyping(in: room) { capabilities.insert(.typing) }
         return capabilities
     }
 

@@ -1,7 +1,8 @@
 /// How courteous Trestle is in one IRC channel: what becomes of the things
 /// other networks do that IRC has no native way to show (reactions, very
-/// long messages). Chosen per server, overridable per channel; the
-/// defaults add no lines an IRC channel did not ask for.
+/// long messages, typing). Chosen per server, overridable per channel; the
+/// defaults add no line an IRC client displays that its channel did not
+/// ask for.
 public struct IRCChannelPolicies: Sendable, Equatable {
     /// What a reaction made elsewhere becomes on IRC.
     public enum Reactions: String, Sendable, CaseIterable {
@@ -33,11 +34,20 @@ public struct IRCChannelPolicies: Sendable, Equatable {
     public var reactions: Reactions
     public var reactionFallback: ReactionFallback
     public var longMessages: LongMessages
+    /// Whether people of other networks are shown typing, as IRCv3
+    /// `+typing` TAGMSGs from their own connection (puppets and channels
+    /// joined directly; never from the relay bot). On by default: a
+    /// TAGMSG reaches only clients that asked for message tags, none of
+    /// them displays it as a line, and a server can refuse the tag
+    /// (`CLIENTTAGDENY`), which Trestle respects.
+    public var typing: Bool
 
-    public init(reactions: Reactions = .drop, reactionFallback: ReactionFallback = .drop, longMessages: LongMessages = .cut) {
+    public init(reactions: Reactions = .drop, reactionFallback: ReactionFallback = .drop, longMessages: LongMessages = .cut,
+                typing: Bool = true) {
         self.reactions = reactions
         self.reactionFallback = reactionFallback
         self.longMessages = longMessages
+        self.typing = typing
     }
 }
 

@@ -119,6 +119,24 @@ public struct IRCISupport: Hashable, Sendable {
         }
     }
 
+    /// Whether the server lets clients send the client-only tag `+name`
+    /// (`typing`, `draft/react`): `CLIENTTAGDENY` lists the names it blocks,
+    /// `*` for all, `-name` for one let through despite `*`.
+    public func allowsClientTag(_ name: String) -> Bool {
+        guard let deny = tokens["CLIENTTAGDENY"], !deny.isEmpty else { return true }
+        var allowed = true
+        for entry in deny.split(separator: ",") {
+            if entry == "*" {
+                allowed = false
+            } else if entry.first == "-", entry.dropFirst() == name {
+                return true
+            } else if entry == name {
+                allowed = false
+            }
+        }
+        return allowed
+    }
+
     /// `(qaohv)~&@%+`; nil when malformed. `PREFIX=` (empty) means no prefixes.
     static func prefixes(_ value: String) -> [MembershipPrefix]? {
         if value.isEmpty { return [] }

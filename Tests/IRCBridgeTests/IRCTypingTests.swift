@@ -1,0 +1,159 @@
+import BridgeKit
+import BridgeTesting
+import Foundation
+import Logging
+import Testing
+@testable import IRCBridge
+
+/// Typing as the IRCv3 `+typing` client tag: what IRC says becomes typing
+/// events (fed to an adapter that is not connected), when Trestle may
+/// notify IRC (`IRCTypingSchedule`, without a clock), and where it may.
+@Suite("IRC typing")
+struct IRCTypingTests {
+    let sink = RecordingSink()
+
+    func adapter(mode: IRCAdapterConfiguration.ChannelMode = .relay, policies: IRCChannelPolicies = IRCChannelPolicies(),
+                 lapse: Duration = .seconds(6)) async throws -> IRCAdapter {
+        let bot = IRCClientConfiguration(host: "127.0.0.1", port: 1, registration: .init(nick: "bridge"))
+        let adapter = IRCAdapter(
+            configuration: IRCAdapterConfiguration(network: "irc.test", bot: bot, defaultMode: mode, policies: policies),
+            logger: Logger(label: "test"))
+        await adapter.attach(sink)
+        await adapter.setTypingLapse(active: lapse, paused: lapse * 2)
+        try await adapter.open("#Chan")
+        return adapter
+    }
+
+    func feed(_ adapter: IRCAdapter, _ lines: String...) async throws {
+        for line in lines { await adapter.received(try IRCMessage(parsing: line)) }
+    }
+
+    /// The typing events recorded, as `nick state`.
+    func typing() -> [String] {
+        sink.events.compactMap { event in
+            guard case .typing(let state) = event.payload else { return nil }
+            return "\(event.sender.displayName) \(state.rawValue)"
+        }
+    }
+
+    @Test func onlyChangesAreRoutedAndDoneEndsTyping() async throws {
+        let adapter = try await adapter()
+        try await feed(adapter,
+                       ":bob!b@h JOIN #chan",
+                       "@+typing=active :bob!b@h TAGMSG #chan",
+                       "@+typing=active :bob!b@h TAGMSG #chan",
+                       "@+typing=paused :bob!b@h TAGMSG #chan",
+                       "@+typing=done :bob!b@h TAGMSG #chan",
+                       "@+typing=done :bob!b@h TAGMSG #chan")
+        #expect(typing() == ["bob active", "bob paused", "bob stopped"])
+    }
+
+    @Test func strangersOwnConnectionsAndUnknownValuesAreIgnored() async throws {
+        let adapter = try await adapter()
+        try await feed(adapter,
+                       "@+typing=active :stranger!s@h TAGMSG #chan",
+                       "@+typing=active :bridge!t@h TAGMSG #chan",
+                       ":bob!b@h JOIN #chan",
+                       "@+typing=thinking :bob!b@h TAGMSG #chan",
+                       "@+typing=active :bob!b@h TAGMSG #elsewhere")
+        #expect(typing().isEmpty)
+    }
+
+    @Test func typingLapsesWithoutARenewalButNotWhileRenewed() async throws {
+        let adapter = try await adapter(lapse: .milliseconds(300))
+        try await feed(adapter, ":bob!b@h JOIN #chan", "@+typing=active :bob!b@h TAGMSG #chan")
+        try await Task.sleep(for: .milliseconds(200))
+        try await feed(adapter, "@+typing=active :bob!b@h TAGMSG #chan")
+        try await Task.sleep(for: .milliseconds(200))
+        // 400 ms after the first notification, 200 ms after the renewal: still typing.
+        #expect(typing() == ["bob active"])
+        try await Task.sleep(for: .milliseconds(400))
+        #expect(typing() == ["bob active", "bob stopped"])
+    }
+
+    @Test func aMessageOrADepartureEndsTypingWithoutAnEventOfItsOwn() async throws {
+        let adapter = try await adapter(lapse: .milliseconds(200))
+        try await feed(adapter,
+                       ":bob!b@h JOIN #chan", ":carol!c@h JOIN #chan",
+                       "@+typing=active :bob!b@h TAGMSG #chan", "@+typing=active :carol!c@h TAGMSG #chan",
+                       ":bob!b@h PRIVMSG #chan :done typing", ":carol!c@h PART #chan")
+        try await Task.sleep(for: .milliseconds(500))
+        #expect(typing() == ["bob active", "carol active"])
+        #expect(sink.events.contains { if case .message = $0.payload { true } else { false } })
+    }
+
+    @Test func typingIsShownOnlyThroughPeoplesOwnConnections() async throws {
+        let relay = try await adapter(mode: .relay)
+        #expect(!relay.capabilities(in: "#chan").contains(.typing))
+        let puppets = try await adapter(mode: .puppet)
+        #expect(puppets.capabilities(in: "#chan").contains(.typing))
+        let off = try await adapter(mode: .puppet, policies: IRCChannelPolicies(typing: false))
+        #expect(!off.capabilities(in: "#chan").contains(.typing))
+    }
+
+    @Test func serversMayDenyTheTag() {
+        func allows(_ deny: String?) -> Bool {
+            var isupport = IRCISupport()
+            if let deny { isupport.apply(token: "CLIENTTAGDENY=\(deny)") }
+            return isupport.allowsClientTag("typing")
+        }
+        #expect(allows(nil))
+        #expect(allows("draft/react"))
+        #expect(!allows("typing"))
+        #expect(!allows("*"))
+        #expect(allows("*,-typing"))
+        #expect(!allows("*,-draft/react"))
+    }
+
+    // MARK: - When Trestle notifies IRC
+
+    let start = ContinuousClock.now
+
+    func at(_ seconds: Double) -> ContinuousClock.Instant { start + .milliseconds(Int(seconds * 1000)) }
+
+    @Test func activeIsRepeatedEveryThreeSecondsUpToTheLimit() {
+        var schedule = IRCTypingSchedule()
+        schedule.want(.active, at: at(0))
+        #expect(schedule.fire(at: at(0)) == "active")
+        #expect(schedule.earliest == at(3))
+        #expect(schedule.fire(at: at(1)) == nil, "within 3 s of the last one")
+        #expect(schedule.owed)
+        #expect(schedule.fire(at: at(3)) == "active")
+        #expect(schedule.fire(at: at(27)) == "active")
+        #expect(schedule.owed)
+        #expect(schedule.fire(at: at(30)) == "active")
+        #expect(!schedule.owed, "the next would come more than 30 s after the other network last said so")
+        #expect(schedule.fire(at: at(33)) == nil)
+        // Said again: repeated again.
+        schedule.want(.active, at: at(40))
+        #expect(schedule.fire(at: at(40)) == "active")
+    }
+
+    @Test func pausedAndDoneAreSentOnceAndOnlyAfterTyping() {
+        var schedule = IRCTypingSchedule()
+        schedule.want(.stopped, at: at(0))
+        #expect(!schedule.owed, "nothing to end")
+        schedule.want(.active, at: at(0))
+        #expect(schedule.fire(at: at(0)) == "active")
+        schedule.want(.paused, at: at(1))
+        #expect(schedule.fire(at: at(1)) == nil, "not within 3 s")
+        #expect(schedule.fire(at: at(3)) == "paused")
+        #expect(schedule.fire(at: at(9)) == nil, "once")
+        schedule.want(.stopped, at: at(10))
+        #expect(schedule.fire(at: at(10)) == "done")
+        #expect(!schedule.owed)
+    }
+
+    @Test func aMessageEndsTypingWithoutANotification() {
+        var schedule = IRCTypingSchedule()
+        schedule.want(.active, at: at(0))
+        #expect(schedule.fire(at: at(0)) == "active")
+        schedule.messageSent()
+        #expect(!schedule.owed)
+        schedule.want(.stopped, at: at(5))
+        #expect(!schedule.owed, "IRC clients ended it on the message")
+        schedule.want(.active, at: at(1))
+        #expect(schedule.fire(at: at(1)) == nil, "still 3 s from the last notification")
+        #expect(schedule.fire(at: at(3)) == "active")
+    }
+}
