@@ -75,6 +75,41 @@ struct IRCCaseMappingTests {
         #expect(IRCISupport.CaseMapping.rfc1459Strict.fold("A[~") == "a{~")
         #expect(IRCISupport.CaseMapping.ascii.fold("NiCk[]") == "nick[]")
         #expect(IRCISupport.CaseMapping.ascii.fold("ÉTÉ") == "ÉtÉ")  // only ASCII letters fold
+        #expect(IRCISupport.CaseMapping.other("unicode").fold("Ä[B]") == "Ä[b]")
+    }
+
+    /// Folding byte by byte agrees with folding character by character
+    /// (the rules as RFC 1459 states them) on names mixing every folded
+    /// character with multi-byte ones.
+    @Test func bytewiseFoldingAgreesWithTheRules() {
+        func reference(_ mapping: IRCISupport.CaseMapping, _ name: String) -> String {
+            String(name.unicodeScalars.map { scalar -> Character in
+                let irc: Bool, tilde: Bool
+                switch mapping {
+                case .rfc1459: (irc, tilde) = (true, true)
+                case .rfc1459Strict: (irc, tilde) = (true, false)
+                default: (irc, tilde) = (false, false)
+                }
+                switch scalar {
+                case "A"..."Z": return Character(Unicode.Scalar(scalar.value + 32)!)
+                case "[" where irc: return "{"
+                case "]" where irc: return "}"
+                case "\\" where irc: return "|"
+                case "~" where tilde: return "^"
+                default: return Character(scalar)
+                }
+            })
+        }
+        let alphabet = Array("aZ[]\\~^{}|#é€😀\u{301}Q_-09")
+        var generator = SystemRandomNumberGenerator()
+        for mapping in [IRCISupport.CaseMapping.rfc1459, .rfc1459Strict, .ascii] {
+            for _ in 0..<500 {
+                let name = String((0..<Int.random(in: 0...12, using: &generator)).map { _ in
+                    alphabet.randomElement(using: &generator)!
+                })
+                #expect(mapping.fold(name) == reference(mapping, name), "\(mapping) \(name)")
+            }
+        }
     }
 }
 

@@ -37,19 +37,33 @@ public struct IRCISupport: Hashable, Sendable {
 
         /// `name` in the server's lower case, for comparing nicks and
         /// channel names (`#Foo[1]` and `#foo{1}` are one channel under rfc1459).
+        /// Every character folded is ASCII, and in UTF-8 an ASCII byte is
+        /// never part of another character, so the bytes are folded one by
+        /// one; a name already folded (the usual case: it runs for every
+        /// line read) is returned as it is, without a copy.
         public func fold(_ name: String) -> String {
-            var scalars = String.UnicodeScalarView()
-            for scalar in name.unicodeScalars {
-                switch (self, scalar) {
-                case (_, "A"..."Z"): scalars.append(Unicode.Scalar(scalar.value + 32)!)
-                case (.rfc1459, "["), (.rfc1459Strict, "["): scalars.append("{")
-                case (.rfc1459, "]"), (.rfc1459Strict, "]"): scalars.append("}")
-                case (.rfc1459, "\\"), (.rfc1459Strict, "\\"): scalars.append("|")
-                case (.rfc1459, "~"): scalars.append("^")
-                default: scalars.append(scalar)
+            let utf8 = name.utf8
+            guard let first = utf8.firstIndex(where: { folded($0) != $0 }) else { return name }
+            var bytes = Array(utf8[..<first])
+            bytes.reserveCapacity(utf8.count)
+            for byte in utf8[first...] { bytes.append(folded(byte)) }
+            return String(decoding: bytes, as: UTF8.self)
+        }
+
+        private func folded(_ byte: UInt8) -> UInt8 {
+            switch byte {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"): return byte + 32
+            case UInt8(ascii: "["), UInt8(ascii: "]"), UInt8(ascii: "\\"):
+                // To `{`, `}`, `|`.
+                switch self {
+                case .rfc1459, .rfc1459Strict: return byte + 32
+                case .ascii, .other: return byte
                 }
+            case UInt8(ascii: "~"):
+                if case .rfc1459 = self { return UInt8(ascii: "^") }
+                return byte
+            default: return byte
             }
-            return String(scalars)
         }
     }
 
