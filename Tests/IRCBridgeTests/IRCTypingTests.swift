@@ -71,6 +71,20 @@ struct IRCTypingTests {
         #expect(typing() == ["bob active", "bob stopped"])
     }
 
+    @Test func aNickChangeKeepsTypingGoing() async throws {
+        let adapter = try await adapter(lapse: .milliseconds(400))
+        try await feed(adapter, ":bob!b@h JOIN #chan", "@+typing=active :bob!b@h TAGMSG #chan", ":bob!b@h NICK robert")
+        try await Task.sleep(for: .milliseconds(250))
+        try await feed(adapter, "@+typing=active :robert!b@h TAGMSG #chan")
+        // Past the lapse of bob's notification, within robert's renewal: one person, still typing.
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(typing() == ["bob active"])
+        try await Task.sleep(for: .milliseconds(500))
+        #expect(typing() == ["bob active", "robert stopped"])
+        let people = Set(sink.events.filter { if case .typing = $0.payload { true } else { false } }.map(\.sender.key))
+        #expect(people.count == 1)
+    }
+
     @Test func aMessageOrADepartureEndsTypingWithoutAnEventOfItsOwn() async throws {
         let adapter = try await adapter(lapse: .milliseconds(200))
         try await feed(adapter,
@@ -142,6 +156,23 @@ struct IRCTypingTests {
         schedule.want(.stopped, at: at(10))
         #expect(schedule.fire(at: at(10)) == "done")
         #expect(!schedule.owed)
+    }
+
+    @Test func aScheduleIsForgottenOnlyOnceIRCNoLongerShowsIt() {
+        var schedule = IRCTypingSchedule()
+        #expect(schedule.settled(at: at(0)))
+        schedule.want(.active, at: at(0))
+        _ = schedule.fire(at: at(0))
+        schedule.want(.paused, at: at(2))
+        #expect(!schedule.settled(at: at(2)), "paused is owed")
+        #expect(schedule.fire(at: at(3)) == "paused")
+        // IRC clients show paused for 30 s: a done may still be owed until then.
+        #expect(!schedule.settled(at: at(20)))
+        #expect(schedule.settled(at: at(33)))
+        schedule.want(.stopped, at: at(20))
+        #expect(schedule.fire(at: at(20)) == "done")
+        #expect(!schedule.settled(at: at(22)), "within 3 s of the last notification")
+        #expect(schedule.settled(at: at(23)))
     }
 
     @Test func aMessageEndsTypingWithoutANotification() {

@@ -167,6 +167,7 @@ extension IRCAdapter {
                 channels[channelKey]?.reader = .puppet(next)
             } else {
                 channels[channelKey]?.reader = IRCChannelReader.none
+                typingEnded(inChannel: channelKey)
                 channels[channelKey]?.members = [:]
                 channels[channelKey]?.pendingNames = nil
             }
@@ -203,6 +204,7 @@ extension IRCAdapter {
     }
 
     func stopAllPuppets(reason: String) async {
+        stopTyping()
         for (key, puppet) in puppets {
             puppets[key] = nil
             await puppet.client.stop(reason: reason)

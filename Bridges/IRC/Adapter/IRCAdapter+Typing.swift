@@ -19,8 +19,9 @@ import BridgeKit
 /// waits behind lines: when the connection has lines queued it is left
 /// out. Timing follows `IRCTypingSchedule`.
 extension IRCAdapter {
-    /// One person in one channel: a folded channel name, and a folded nick
-    /// (from IRC) or a participant key (to IRC).
+    /// One person in one channel: a folded channel name, and the IRC
+    /// user's stable id (`participant(_:)`, kept across nick changes; from
+    /// IRC) or a participant key (to IRC).
     struct TypingKey: Hashable {
         var channel: String
         var person: String
@@ -30,12 +31,15 @@ extension IRCAdapter {
     struct ReceivedTyping {
         var state: TypingState
         var participant: Participant
-        /// Which notification the pending expiry belongs to.
-        var serial: Int
+        /// When it lapses unless renewed; one task waits for it.
+        var lapse: ContinuousClock.Instant
     }
 
-    /// Typing owed to IRC for someone of another network.
+    /// Typing owed to IRC for someone of another network, through their
+    /// puppet's connection.
     struct SentTyping {
+        var participant: ParticipantKey
+        var client: IRCClient
         var schedule = IRCTypingSchedule()
         var task: Task<Void, Never>?
     }
@@ -55,23 +59,20 @@ extension IRCAdapter {
         case "done": state = .stopped
         default: return
         }
-        let key = TypingKey(channel: fold(target), person: fold(nick))
+        let participant = participant(nick)
+        let key = TypingKey(channel: fold(target), person: participant.id)
         let previous = typingIn[key]
         guard state != .stopped else {
             typingIn[key] = nil
-            if previous != nil { await routeTyping(.stopped, as: previous!.participant, in: channel.name) }
+            if let previous { await routeTyping(.stopped, as: previous.participant, in: channel.name) }
             return
         }
-        typingSerial += 1
-        let serial = typingSerial
-        let participant = previous?.participant ?? participant(nick)
-        typingIn[key] = ReceivedTyping(state: state, participant: participant, serial: serial)
-        if previous?.state != state { await routeTyping(state, as: participant, in: channel.name) }
-        let lapse = state == .active ? typingLapse.active : typingLapse.paused
-        Task { [weak self] in
-            try? await Task.sleep(for: lapse)
-            await self?.typingLapsed(key, serial: serial, in: channel.name)
+        let lapse = ContinuousClock.now + (state == .active ? typingLapse.active : typingLapse.paused)
+        typingIn[key] = ReceivedTyping(state: state, participant: participant, lapse: lapse)
+        if previous == nil {
+            Task { [weak self] in await self?.awaitTypingLapse(key, in: channel.name) }
         }
+        if previous?.state != state { await routeTyping(state, as: participant, in: channel.name) }
     }
 
     /// Shorter lapses, for tests.
@@ -79,25 +80,38 @@ extension IRCAdapter {
         typingLapse = (active, paused)
     }
 
-    /// Ends typing read from IRC when nothing renewed it in time.
-    private func typingLapsed(_ key: TypingKey, serial: Int, in channel: String) async {
-        guard let typing = typingIn[key], typing.serial == serial else { return }
-        typingIn[key] = nil
-        await routeTyping(.stopped, as: typing.participant, in: channel)
+    /// Ends typing read from IRC when nothing renewed it in time: one wait
+    /// per person typing, moved on by each renewal.
+    private func awaitTypingLapse(_ key: TypingKey, in channel: String) async {
+        while let typing = typingIn[key] {
+            guard typing.lapse <= .now else {
+                try? await Task.sleep(until: typing.lapse, clock: .continuous)
+                continue
+            }
+            typingIn[key] = nil
+            await routeTyping(.stopped, as: typing.participant, in: channel)
+            return
+        }
     }
 
     /// `nick` spoke or left `channel` (folded): their typing is over, and
     /// the message or departure says so on the other networks.
     func typingEnded(by nick: String, in channel: String) {
         guard !typingIn.isEmpty else { return }
-        typingIn[TypingKey(channel: channel, person: fold(nick))] = nil
+        typingIn[TypingKey(channel: channel, person: identities[fold(nick)] ?? fold(nick))] = nil
     }
 
     /// `nick` left every channel (a QUIT).
     func typingEnded(by nick: String) {
         guard !typingIn.isEmpty else { return }
-        let person = fold(nick)
+        let person = identities[fold(nick)] ?? fold(nick)
         typingIn = typingIn.filter { $0.key.person != person }
+    }
+
+    /// Nobody is read in `channel` (folded) any more: their typing is over.
+    func typingEnded(inChannel channel: String) {
+        guard !typingIn.isEmpty else { return }
+        typingIn = typingIn.filter { $0.key.channel != channel }
     }
 
     private func routeTyping(_ state: TypingState, as participant: Participant, in channel: String) async {
@@ -122,12 +136,17 @@ extension IRCAdapter {
             return
         }
         let key = TypingKey(channel: folded, person: sender.key.description)
-        if typingOut[key] == nil { forgetSettledTyping() }
-        var typing = typingOut[key] ?? SentTyping()
+        forgetSettledTyping()
+        var typing = typingOut[key] ?? SentTyping(participant: sender.key, client: client)
+        if typing.client !== client {
+            // A new connection for the same person: the old one's task ends.
+            typing.task?.cancel()
+            typing = SentTyping(participant: sender.key, client: client)
+        }
         typing.schedule.want(state, at: .now)
         typingOut[key] = typing
         guard typing.task == nil, typing.schedule.owed else { return }
-        typingOut[key]?.task = Task { [weak self] in await self?.sendTyping(key, through: client, in: channel) }
+        typingOut[key]?.task = Task { [weak self] in await self?.sendTyping(key, in: channel) }
     }
 
     /// `sender`'s message went to `channel`: it ends their typing there.
@@ -136,27 +155,38 @@ extension IRCAdapter {
         typingOut[TypingKey(channel: fold(channel), person: sender.key.description)]?.schedule.messageSent()
     }
 
-    /// Forgets the people whose typing is over and whose last notification
-    /// is old enough not to hold back the next one.
+    /// Stops every notification owed (a shutdown).
+    func stopTyping() {
+        for typing in typingOut.values { typing.task?.cancel() }
+        typingOut = [:]
+    }
+
+    /// Forgets those whose last notification IRC clients no longer show
+    /// and who are owed nothing: the map holds only people typing lately.
     private func forgetSettledTyping() {
         let now = ContinuousClock.now
         typingOut = typingOut.filter { _, typing in
-            typing.task != nil || typing.schedule.lastSent.map { now - $0 < IRCTypingSchedule.spacing } ?? false
+            typing.task != nil || !typing.schedule.settled(at: now)
         }
     }
 
-    /// Sends what `key`'s schedule owes, when it may, until nothing is owed.
-    private func sendTyping(_ key: TypingKey, through client: IRCClient, in channel: String) async {
-        while !Task.isCancelled, let schedule = typingOut[key]?.schedule, schedule.owed {
-            if let earliest = schedule.earliest, earliest > .now {
+    /// Sends what `key`'s schedule owes, when it may, until nothing is owed
+    /// or the connection has left the channel or ended.
+    private func sendTyping(_ key: TypingKey, in channel: String) async {
+        while !Task.isCancelled, let typing = typingOut[key], typing.schedule.owed {
+            guard let puppet = puppets[typing.participant], puppet.client === typing.client,
+                  puppet.channels.contains(key.channel)
+            else {
+                typingOut[key] = nil
+                return
+            }
+            if let earliest = typing.schedule.earliest, earliest > .now {
                 try? await Task.sleep(until: earliest, clock: .continuous)
                 continue
             }
             guard let value = typingOut[key]?.schedule.fire(at: .now) else { continue }
-            // Never ahead of, nor behind, lines waiting: left out.
-            if await client.queuedCount == 0 {
-                await client.send([IRCMessage(tags: ["+typing": value], command: "TAGMSG", parameters: [channel])])
-            }
+            // Never ahead of, nor behind, lines waiting: left out then.
+            await typing.client.sendIfIdle(IRCMessage(tags: ["+typing": value], command: "TAGMSG", parameters: [channel]))
         }
         typingOut[key]?.task = nil
     }

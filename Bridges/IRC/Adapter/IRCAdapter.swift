@@ -47,7 +47,6 @@ public actor IRCAdapter: BridgeAdapter {
     /// Typing read from IRC and typing owed to IRC (`IRCAdapter+Typing.swift`).
     var typingIn: [TypingKey: ReceivedTyping] = [:]
     var typingOut: [TypingKey: SentTyping] = [:]
-    var typingSerial = 0
     /// How long IRC typing lasts without a new notification (the IRCv3
     /// specification's 6 s after `active`, 30 s after `paused`).
     var typingLapse = (active: Duration.seconds(6), paused: Duration.seconds(30))
@@ -173,6 +172,7 @@ public actor IRCAdapter: BridgeAdapter {
             for nick in channel.members.values.sorted() {
                 await route(.part(.quit, reason: reason), from: nick, in: channel.name)
             }
+            typingEnded(inChannel: key)
             channels[key]?.members = [:]
             channels[key]?.pendingNames = nil
         }

@@ -53,6 +53,19 @@ struct IRCTypingSchedule {
         }
     }
 
+    /// Whether nothing is owed and IRC clients no longer show the last
+    /// notification (6 s after `active`, 30 s after `paused`), nor does it
+    /// hold back the next one: the schedule may be forgotten.
+    func settled(at now: Instant) -> Bool {
+        guard wanted == nil, let lastSent else { return wanted == nil }
+        let shown: Duration = switch sent {
+        case .active?: .seconds(6)
+        case .paused?: .seconds(30)
+        default: .zero
+        }
+        return now - lastSent >= max(shown, Self.spacing)
+    }
+
     /// The earliest a notification may go (nil: at once).
     var earliest: Instant? { lastSent.map { $0 + Self.spacing } }
 

@@ -150,6 +150,14 @@ public actor IRCClient {
         enqueue(lines.map(outgoing))
     }
 
+    /// Queues `line` only when nothing waits to be sent: for passing news
+    /// (typing) that must neither delay lines nor come after them.
+    @discardableResult
+    public func sendIfIdle(_ line: IRCMessage) -> Bool {
+        guard queue.isEmpty else { return false }
+        return enqueue([outgoing(line)])
+    }
+
     func enqueue(_ items: [Outgoing]) -> Bool {
         guard queue.count + items.count <= configuration.queueLimit else {
             logger.warning("IRC send queue full; lines refused", metadata: [
