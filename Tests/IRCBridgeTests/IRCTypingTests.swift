@@ -12,14 +12,13 @@ import Testing
 struct IRCTypingTests {
     let sink = RecordingSink()
 
-    func adapter(mode: IRCAdapterConfiguration.ChannelMode = .relay, policies: IRCChannelPolicies = IRCChannelPolicies(),
-                 lapse: Duration = .seconds(6)) async throws -> IRCAdapter {
+    func adapter(mode: IRCAdapterConfiguration.ChannelMode = .relay, policies: IRCChannelPolicies = IRCChannelPolicies())
+        async throws -> IRCAdapter {
         let bot = IRCClientConfiguration(host: "127.0.0.1", port: 1, registration: .init(nick: "bridge"))
         let adapter = IRCAdapter(
             configuration: IRCAdapterConfiguration(network: "irc.test", bot: bot, defaultMode: mode, policies: policies),
             logger: Logger(label: "test"))
         await adapter.attach(sink)
-        await adapter.setTypingLapse(active: lapse, paused: lapse * 2)
         try await adapter.open("#Chan")
         return adapter
     }
@@ -59,40 +58,49 @@ struct IRCTypingTests {
         #expect(typing().isEmpty)
     }
 
+    // Lapses are asked for at a time of the test's choosing (`lapseTyping(at:)`),
+    // as the adapter's own waits do when it comes: nothing here depends on a
+    // scheduler keeping time under load.
+
     @Test func typingLapsesWithoutARenewalButNotWhileRenewed() async throws {
-        let adapter = try await adapter(lapse: .milliseconds(300))
-        try await feed(adapter, ":bob!b@h JOIN #chan", "@+typing=active :bob!b@h TAGMSG #chan")
-        try await Task.sleep(for: .milliseconds(200))
+        let adapter = try await adapter()
+        try await feed(adapter, ":bob!b@h JOIN #chan", ":carol!c@h JOIN #chan", "@+typing=active :bob!b@h TAGMSG #chan")
+        let first = ContinuousClock.now
+        try await feed(adapter, "@+typing=paused :carol!c@h TAGMSG #chan")
+        try await Task.sleep(for: .milliseconds(50))
         try await feed(adapter, "@+typing=active :bob!b@h TAGMSG #chan")
-        try await Task.sleep(for: .milliseconds(200))
-        // 400 ms after the first notification, 200 ms after the renewal: still typing.
-        #expect(typing() == ["bob active"])
-        try await Task.sleep(for: .milliseconds(400))
-        #expect(typing() == ["bob active", "bob stopped"])
+        // 6 s after bob's first notification, not after his renewal; carol paused: 30 s.
+        await adapter.lapseTyping(at: first + .seconds(6) + .milliseconds(10))
+        #expect(typing() == ["bob active", "carol paused"])
+        await adapter.lapseTyping(at: .now + .seconds(7))
+        #expect(typing() == ["bob active", "carol paused", "bob stopped"])
+        await adapter.lapseTyping(at: .now + .seconds(31))
+        #expect(typing() == ["bob active", "carol paused", "bob stopped", "carol stopped"])
     }
 
     @Test func aNickChangeKeepsTypingGoing() async throws {
-        let adapter = try await adapter(lapse: .milliseconds(400))
-        try await feed(adapter, ":bob!b@h JOIN #chan", "@+typing=active :bob!b@h TAGMSG #chan", ":bob!b@h NICK robert")
-        try await Task.sleep(for: .milliseconds(250))
-        try await feed(adapter, "@+typing=active :robert!b@h TAGMSG #chan")
-        // Past the lapse of bob's notification, within robert's renewal: one person, still typing.
-        try await Task.sleep(for: .milliseconds(300))
-        #expect(typing() == ["bob active"])
-        try await Task.sleep(for: .milliseconds(500))
+        let adapter = try await adapter()
+        try await feed(adapter, ":bob!b@h JOIN #chan", "@+typing=active :bob!b@h TAGMSG #chan")
+        let first = ContinuousClock.now
+        try await Task.sleep(for: .milliseconds(50))
+        try await feed(adapter, ":bob!b@h NICK robert", "@+typing=active :robert!b@h TAGMSG #chan")
+        await adapter.lapseTyping(at: first + .seconds(6) + .milliseconds(10))
+        #expect(typing() == ["bob active"], "one person, still typing")
+        await adapter.lapseTyping(at: .now + .seconds(7))
         #expect(typing() == ["bob active", "robert stopped"])
         let people = Set(sink.events.filter { if case .typing = $0.payload { true } else { false } }.map(\.sender.key))
         #expect(people.count == 1)
     }
 
     @Test func aMessageOrADepartureEndsTypingWithoutAnEventOfItsOwn() async throws {
-        let adapter = try await adapter(lapse: .milliseconds(200))
+        let adapter = try await adapter()
         try await feed(adapter,
-                       ":bob!b@h JOIN #chan", ":carol!c@h JOIN #chan",
+                       ":bob!b@h JOIN #chan", ":carol!c@h JOIN #chan", ":dave!d@h JOIN #chan",
                        "@+typing=active :bob!b@h TAGMSG #chan", "@+typing=active :carol!c@h TAGMSG #chan",
-                       ":bob!b@h PRIVMSG #chan :done typing", ":carol!c@h PART #chan")
-        try await Task.sleep(for: .milliseconds(500))
-        #expect(typing() == ["bob active", "carol active"])
+                       "@+typing=paused :dave!d@h TAGMSG #chan",
+                       ":bob!b@h PRIVMSG #chan :done typing", ":carol!c@h PART #chan", ":dave!d@h QUIT :bye")
+        await adapter.lapseTyping(at: .now + .seconds(31))
+        #expect(typing() == ["bob active", "carol active", "dave paused"])
         #expect(sink.events.contains { if case .message = $0.payload { true } else { false } })
     }
 

@@ -70,27 +70,31 @@ extension IRCAdapter {
         let lapse = ContinuousClock.now + (state == .active ? typingLapse.active : typingLapse.paused)
         typingIn[key] = ReceivedTyping(state: state, participant: participant, lapse: lapse)
         if previous == nil {
-            Task { [weak self] in await self?.awaitTypingLapse(key, in: channel.name) }
+            Task { [weak self] in await self?.awaitTypingLapse(key) }
         }
         if previous?.state != state { await routeTyping(state, as: participant, in: channel.name) }
     }
 
-    /// Shorter lapses, for tests.
-    func setTypingLapse(active: Duration, paused: Duration) {
-        typingLapse = (active, paused)
+    /// Waits until `key`'s typing lapses, however often it is renewed
+    /// meanwhile: one wait per person typing.
+    private func awaitTypingLapse(_ key: TypingKey) async {
+        while let typing = typingIn[key] {
+            if typing.lapse > .now {
+                try? await Task.sleep(until: typing.lapse, clock: .continuous)
+            } else {
+                await lapseTyping(at: .now)
+            }
+        }
     }
 
-    /// Ends typing read from IRC when nothing renewed it in time: one wait
-    /// per person typing, moved on by each renewal.
-    private func awaitTypingLapse(_ key: TypingKey, in channel: String) async {
-        while let typing = typingIn[key] {
-            guard typing.lapse <= .now else {
-                try? await Task.sleep(until: typing.lapse, clock: .continuous)
-                continue
-            }
+    /// Ends the IRC typing that nothing renewed by `now` (tests pass a
+    /// time of their own).
+    func lapseTyping(at now: ContinuousClock.Instant) async {
+        for (key, typing) in typingIn where typing.lapse <= now {
+            // Renewed or ended while an earlier one was routed: not this one's to end.
+            guard typingIn[key]?.lapse == typing.lapse else { continue }
             typingIn[key] = nil
-            await routeTyping(.stopped, as: typing.participant, in: channel)
-            return
+            if let channel = channels[key.channel] { await routeTyping(.stopped, as: typing.participant, in: channel.name) }
         }
     }
 
