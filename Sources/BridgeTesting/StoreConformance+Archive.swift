@@ -70,6 +70,18 @@ extension StoreConformance {
             let page = try await store.archive(ArchiveQuery(room: "lobby"))
             try expect.equal(page.messages, [retracted, m2], "the archive of lobby")
         },
+        Check("archive: a moderator's removal is kept with the tombstone, an author's retraction names nobody") { store, expect in
+            let m1 = Fixture.message("m1", at: 1), m2 = Fixture.message("m2", at: 2)
+            let moderator = Participant(network: "matrix", id: "@mod:example.org", displayName: "Mod")
+            let removal = Removal(moderator: moderator, reason: "spam")
+            try await store.write([.archive(m1), .archive(m2)])
+            try await store.write([.retraction(m1.id, at: Fixture.at(3), removal: removal),
+                                   .retraction(m2.id, at: Fixture.at(4))])
+            try expect.equal(try await store.archivedMessage(m1.id)?.removal, removal, "m1 removed by a moderator")
+            try expect.equal(try await store.archivedMessage(m2.id)?.removal, nil, "m2 withdrawn by its author")
+            let page = try await store.archive(ArchiveQuery(room: "lobby"))
+            try expect.equal(page.messages.map(\.removal), [removal, nil], "the archive of lobby")
+        },
         Check("archive: retention forgets old messages and their ids, nothing else") { store, expect in
             try await store.write([archive("old1", at: 1), archive("old2", at: 2), archive("new", at: 10),
                                    map("old1", Fixture.xmpp, "x-old1"), map("old1", Fixture.irc, "i-old1"),

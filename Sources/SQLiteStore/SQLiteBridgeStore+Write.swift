@@ -31,19 +31,21 @@ extension SQLiteBridgeStore {
             try db.cachedStatement(sql: "UPDATE archive SET content = ?, edited = ? WHERE id = ? AND retracted IS NULL")
                 .execute(arguments: [MessageContent.json(content, encoder), date.timeIntervalSinceReferenceDate,
                                      message.rawValue])
-        case .retraction(let message, let date):
-            try db.cachedStatement(sql: "UPDATE archive SET retracted = ?, content = ? WHERE id = ?")
+        case .retraction(let message, let date, let removal):
+            try db.cachedStatement(sql: "UPDATE archive SET retracted = ?, content = ?, removal = ? WHERE id = ?")
                 .execute(arguments: [date.timeIntervalSinceReferenceDate, MessageContent.json(.retracted, encoder),
+                                     try removal.map { String(decoding: try encoder.encode($0), as: UTF8.self) },
                                      message.rawValue])
         }
     }
 
     private static let insertMessage = """
-        INSERT INTO archive (\(ArchivedMessage.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        INSERT INTO archive (\(ArchivedMessage.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT (id) DO UPDATE SET room = excluded.room, origin_network = excluded.origin_network,
             origin_room = excluded.origin_room, sender_network = excluded.sender_network,
             sender_id = excluded.sender_id, sender_name = excluded.sender_name,
             sender_avatar = excluded.sender_avatar, content = excluded.content, timestamp = excluded.timestamp,
-            edited = excluded.edited, retracted = excluded.retracted, origin_remote = excluded.origin_remote
+            edited = excluded.edited, retracted = excluded.retracted, origin_remote = excluded.origin_remote,
+            removal = excluded.removal
         """
 }

@@ -32,6 +32,10 @@ enum SQLiteSchema {
         migrator.registerMigration("5-matrix-transactions") { db in
             try db.execute(sql: version5)
         }
+        migrator.registerMigration("6-archive-removal") { db in
+            // Who removed a message that was not theirs (JSON `Removal`), for the tombstone.
+            try db.execute(sql: "ALTER TABLE archive ADD COLUMN removal TEXT")
+        }
         return migrator
     }
 

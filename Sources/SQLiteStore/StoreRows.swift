@@ -35,7 +35,7 @@ extension ArchivedMessage {
     /// The `archive` columns `init(row:)` reads and `arguments` gives, in order.
     static let columns = """
         id, room, origin_network, origin_room, sender_network, sender_id, sender_name, sender_avatar, \
-        content, timestamp, edited, retracted, origin_remote
+        content, timestamp, edited, retracted, origin_remote, removal
         """
 
     init(row: Row) throws {
@@ -58,7 +58,17 @@ extension ArchivedMessage {
             timestamp: Date(timeIntervalSinceReferenceDate: row.decode(forColumn: "timestamp")),
             edited: row.decode(Double?.self, forColumn: "edited").map(Date.init(timeIntervalSinceReferenceDate:)),
             retracted: row.decode(Double?.self, forColumn: "retracted").map(Date.init(timeIntervalSinceReferenceDate:)),
-            originID: row.decode(String?.self, forColumn: "origin_remote").map { RemoteMessageID($0) })
+            originID: row.decode(String?.self, forColumn: "origin_remote").map { RemoteMessageID($0) },
+            removal: Self.removal(row))
+    }
+
+    private static func removal(_ row: Row) throws -> Removal? {
+        guard let json = try row.decode(String?.self, forColumn: "removal") else { return nil }
+        do {
+            return try JSONDecoder().decode(Removal.self, from: Data(json.utf8))
+        } catch {
+            throw SQLiteStoreError.unreadableValue(column: "archive.removal", value: json)
+        }
     }
 
     /// The values of `columns`, for an insert.
@@ -66,6 +76,7 @@ extension ArchivedMessage {
         [id.rawValue, room.rawValue, origin.network.rawValue, origin.room, sender.network.rawValue, sender.id,
          sender.displayName, sender.avatarURL, try MessageContent.json(content, encoder),
          timestamp.timeIntervalSinceReferenceDate, edited?.timeIntervalSinceReferenceDate,
-         retracted?.timeIntervalSinceReferenceDate, originID?.rawValue]
+         retracted?.timeIntervalSinceReferenceDate, originID?.rawValue,
+         try removal.map { String(decoding: try encoder.encode($0), as: UTF8.self) }]
     }
 }

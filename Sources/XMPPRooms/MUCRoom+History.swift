@@ -9,16 +9,22 @@ extension MUCRoom {
     /// Who an archived message is shown as: the author's nick now if they
     /// are in the room, else the name they had; and their occupant id.
     func author(of message: ArchivedMessage) -> (nick: String, occupantID: String, realJID: JID?) {
-        if message.origin == endpoint, let real = JID(message.sender.id)?.bare {
-            let nick = occupants.first { $0.identity == .xmpp(real) }?.nick ?? message.sender.displayName
+        person(message.sender, fromThisRoom: message.origin == endpoint)
+    }
+
+    /// How `participant` is shown: `fromThisRoom` when they spoke in this
+    /// MUC room as themselves (an XMPP user, by their real JID).
+    func person(_ participant: Participant, fromThisRoom: Bool) -> (nick: String, occupantID: String, realJID: JID?) {
+        if fromThisRoom, let real = JID(participant.id)?.bare {
+            let nick = occupants.first { $0.identity == .xmpp(real) }?.nick ?? participant.displayName
             return (nick, occupantIDs.id(forXMPPUser: real), real)
         }
-        let key = message.sender.key
+        let key = participant.key
         let occupantID = occupantIDs.id(for: key)
         if let present = occupants.first(where: { $0.identity == .remote(key) }) {
             return (present.nick, occupantID, nil)
         }
-        let nick = NickAllocator.allocate(NickAllocator.base(for: message.sender), network: key.network) {
+        let nick = NickAllocator.allocate(NickAllocator.base(for: participant), network: key.network) {
             occupant(nick: $0) != nil
         }
         return (nick, occupantID, nil)
@@ -36,9 +42,21 @@ extension MUCRoom {
             "id": clientID(of: message),
         ])
         if let retracted = message.retracted {
-            // A XEP-0424 tombstone: the content is gone, the fact remains.
-            stanza.append(XMPPElement("retracted", namespace: RoomNamespace.retraction,
-                                      ["stamp": XMPPDateTime.string(from: retracted)]))
+            // A XEP-0424 tombstone: the content is gone, the fact remains;
+            // for a moderator's removal, who and why (XEP-0425 §6).
+            var tombstone = XMPPElement("retracted", namespace: RoomNamespace.retraction,
+                                        ["stamp": XMPPDateTime.string(from: retracted)])
+            if let removal = message.removal {
+                let moderator = person(removal.moderator, fromThisRoom: removal.moderator.network == endpoint.network)
+                tombstone.append(XMPPElement("moderated", namespace: RoomNamespace.moderation,
+                                             ["by": occupantJID(moderator.nick).description], children: [
+                    XMPPElement("occupant-id", namespace: RoomNamespace.occupantID, ["id": moderator.occupantID]),
+                ]))
+                if let reason = removal.reason {
+                    tombstone.append(XMPPElement("reason", namespace: RoomNamespace.retraction, text: reason))
+                }
+            }
+            stanza.append(tombstone)
         } else {
             var reply: XMPPMessageRendering.ReplyTarget?
             if case .bridge(let answered)? = message.content.replyTo {

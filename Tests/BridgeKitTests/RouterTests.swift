@@ -158,6 +158,7 @@ import struct Foundation.Date
             #expect(irc[1].text == "removed a message from Alice")
             let archived = try await room.store.archivedMessage(id)
             #expect(archived?.retracted != nil)
+            #expect(archived?.removal == Removal(moderator: moderator, reason: "spam"))
         }
     }
 
@@ -170,6 +171,8 @@ import struct Foundation.Date
                                                 payload: .removal(of: .bridge(id), reason: nil)))
             let matrix = try await room.matrix.waitForDeliveries(2)
             #expect(matrix[1].event.payload == .retraction(of: .bridge(id)))
+            let archived = try await room.store.archivedMessage(id)
+            #expect(archived?.retracted != nil && archived?.removal == nil, "one's own: nobody moderated it")
             let unknown = await room.router.route(BridgeEvent(
                 origin: ThreeNetworkRoom.xmppRoom, sender: alice,
                 payload: .removal(of: .bridge(BridgeMessageID("nothing")), reason: nil)))

@@ -34,7 +34,7 @@ from conftest import COMPONENT_JID, PASSWORD, run
 from support.irc_user import IRCUser
 from support.bridge import CORRECTION, HINTS, REACTIONS, REPLY, RETRACTION, FALLBACK, in_thread, mam_page, users
 from support.matrix_user import MatrixUser, message_from, quote
-from support.muc import body, enter, is_message, is_presence, muc_item, said, stanza_error, stanza_id, xml
+from support.muc import OCCUPANT_ID, body, enter, is_message, is_presence, muc_item, said, stanza_error, stanza_id, xml
 from support.prosody import free_port
 from support.synapse import SynapseServer, request, synapse_available
 from support.trestle import TrestleProcess, component_config, to_yaml, trestle_binary
@@ -283,7 +283,11 @@ def test_moderators_remove_messages_everywhere(prosody, trestle, matrix):
             page = await mam_page(xb, LOBBY)
             tombstones = [m for m, i in zip(page.messages, page.ids) if i == stanza_id(spam)]
             assert len(tombstones) == 1 and body(tombstones[0]) is None, [xml(m) for m in page.messages]
-            assert child(tombstones[0], RETRACTION, "retracted") is not None, xml(tombstones[0])
+            retracted = child(tombstones[0], RETRACTION, "retracted")
+            assert retracted is not None, xml(tombstones[0])
+            # The archive says who removed it and why (XEP-0425), not that its author withdrew it.
+            assert child(retracted, MODERATE, "moderated").get("by") == f"{LOBBY}/mxalice", xml(tombstones[0])
+            assert child(retracted, RETRACTION, "reason").text == "spam", xml(tombstones[0])
 
             # Not a moderator: refused, and the message stays.
             xb.say(LOBBY, "fine message")
@@ -308,6 +312,11 @@ def test_moderators_remove_messages_everywhere(prosody, trestle, matrix):
                                         what="the bot's redaction")
             assert redaction["sender"] == "@trestle:localhost", redaction
             assert "Mod" in redaction["content"].get("reason", "") and "no ads" in redaction["content"]["reason"], redaction
+            page = await mam_page(xa, LOBBY)
+            tombstone = [m for m, i in zip(page.messages, page.ids) if i == stanza_id(bad)][0]
+            moderated = child(child(tombstone, RETRACTION, "retracted"), MODERATE, "moderated")
+            assert moderated.get("by") == f"{LOBBY}/Mod" and child(moderated, OCCUPANT_ID, "occupant-id") is not None, \
+                xml(tombstone)
 
             # An unknown message: item-not-found.
             unknown = await xb.iq(LOBBY, "set", f"<moderate xmlns='{MODERATE}' id='no-such-message'>"

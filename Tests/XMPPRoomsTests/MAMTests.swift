@@ -96,7 +96,11 @@ import XMPPCore
         let alice = Participant(network: "xmpp", id: "alice@example.org", displayName: "Alice")
         let messages = [
             Fixture.archived("B1", by: alice, "first", at: -60),
-            Fixture.archived("B2", by: Fixture.ircDave, "secret", at: -30, retracted: Fixture.now),
+            {
+                var removed = Fixture.archived("B2", by: Fixture.ircDave, "secret", at: -30, retracted: Fixture.now)
+                removed.removal = Removal(moderator: alice, reason: "off topic")
+                return removed
+            }(),
             Fixture.archived("B3", by: Fixture.ircDave, "answer", at: -20, replyTo: BridgeMessageID("B1")),
         ]
         let parsed = try request(&room, "<set xmlns='http://jabber.org/protocol/rsm'><max>3</max><before/></set>")
@@ -121,6 +125,14 @@ import XMPPCore
         #expect(tombstone.child("body", namespace: "jabber:client") == nil)
         #expect(tombstone.child("retracted", namespace: RoomNamespace.retraction)?.attribute("stamp") == "2023-11-14T22:13:20Z")
         #expect(tombstone.attribute("from") == "lobby@bridge.example/Dave")
+        // Removed by a moderator (XEP-0425 §6): who, by occupant JID and occupant id, and why.
+        let moderated = try #require(tombstone.child("retracted", namespace: RoomNamespace.retraction)?
+            .child("moderated", namespace: RoomNamespace.moderation))
+        #expect(moderated.attribute("by") == "lobby@bridge.example/Alice")
+        #expect(moderated.child("occupant-id", namespace: RoomNamespace.occupantID)?.attribute("id")
+                == room.occupant(nick: "Alice")?.occupantID)
+        #expect(tombstone.child("retracted", namespace: RoomNamespace.retraction)?
+            .child("reason", namespace: RoomNamespace.retraction)?.text == "off topic")
 
         let answer = try #require(stanzas[2].child("result")?.child("forwarded")?.child("message"))
         #expect(answer.child("reply", namespace: RoomNamespace.reply)?.attribute("id") == "B1")

@@ -56,8 +56,8 @@ extension Router {
                 return drop(\.unresolved, event, "removal of a message of another room, or one already gone")
             }
             messageID = target
-            records.append(.retraction(target, at: event.timestamp))
             if original.sender.key == event.sender.key {
+                records.append(.retraction(target, at: event.timestamp))
                 event.payload = .retraction(of: .bridge(target))
             } else {
                 // A room linked by a bot command or made as a portal gives its
@@ -65,6 +65,8 @@ extension Router {
                 guard state.withLock({ $0.configured[room.id]?.contains(origin) == true }) else {
                     return drop(\.refused, event, "removal from an endpoint the configuration does not name")
                 }
+                records.append(.retraction(target, at: event.timestamp,
+                                           removal: Removal(moderator: event.sender, reason: reason)))
                 event.payload = .removal(of: .bridge(target), reason: reason)
                 logger.notice("message removed by a moderator", metadata: [
                     "room": "\(room.id)", "from": "\(origin)", "moderator": "\(event.sender.key)",

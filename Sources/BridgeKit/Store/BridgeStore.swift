@@ -107,11 +107,11 @@ public enum StoreRecord: Hashable, Sendable {
     case mapping(BridgeMessageID, Endpoint, RemoteMessageID)
     /// The message was edited; the archive keeps the new content.
     case edit(BridgeMessageID, MessageContent, at: Date)
-    /// The message was retracted; the archive keeps a tombstone.
     /// The message was withdrawn or removed: marked retracted, its content
     /// erased (text, attachments and reply; its sender, time and ids stay,
     /// for the archive's tombstone). A later edit changes nothing.
-    case retraction(BridgeMessageID, at: Date)
+    /// `removal` names the moderator when it was not its author's doing.
+    case retraction(BridgeMessageID, at: Date, removal: Removal? = nil)
 }
 
 /// A message as the archive keeps it. Its `content.replyTo` is always a
@@ -125,6 +125,8 @@ public struct ArchivedMessage: Hashable, Sendable, Codable {
     public var timestamp: Date
     public var edited: Date?
     public var retracted: Date?
+    /// Who removed it, when a moderator did (not its author).
+    public var removal: Removal?
     /// The message's id on its origin network (`BridgeEvent.remoteID`), so
     /// the archive can show it the way its own network knows it (an XMPP
     /// client corrects a message by the `id` it gave it).
@@ -132,7 +134,7 @@ public struct ArchivedMessage: Hashable, Sendable, Codable {
 
     public init(id: BridgeMessageID, room: BridgedRoomID, origin: Endpoint, sender: Participant,
                 content: MessageContent, timestamp: Date, edited: Date? = nil, retracted: Date? = nil,
-                originID: RemoteMessageID? = nil) {
+                originID: RemoteMessageID? = nil, removal: Removal? = nil) {
         self.id = id
         self.room = room
         self.origin = origin
@@ -142,6 +144,7 @@ public struct ArchivedMessage: Hashable, Sendable, Codable {
         self.edited = edited
         self.retracted = retracted
         self.originID = originID
+        self.removal = removal
     }
 }
 

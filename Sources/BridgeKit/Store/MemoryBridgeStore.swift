@@ -57,9 +57,10 @@ public final class MemoryBridgeStore: BridgeStore {
                     guard state.messages[id]?.retracted == nil else { continue }
                     state.messages[id]?.content = content
                     state.messages[id]?.edited = date
-                case .retraction(let id, let date):
+                case .retraction(let id, let date, let removal):
                     state.messages[id]?.retracted = date
                     state.messages[id]?.content = MessageContent.retracted
+                    state.messages[id]?.removal = removal
                 }
             }
         }
