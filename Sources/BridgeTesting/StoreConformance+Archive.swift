@@ -73,11 +73,16 @@ extension StoreConformance {
         Check("archive: a moderator's removal is kept with the tombstone, an author's retraction names nobody") { store, expect in
             let m1 = Fixture.message("m1", at: 1), m2 = Fixture.message("m2", at: 2)
             let moderator = Participant(network: "matrix", id: "@mod:example.org", displayName: "Mod")
-            let removal = Removal(moderator: moderator, reason: "spam")
+            let removal = Removal(moderator: moderator, origin: Endpoint(network: "matrix", room: "!r:example.org"),
+                                  reason: "spam")
             try await store.write([.archive(m1), .archive(m2)])
             try await store.write([.retraction(m1.id, at: Fixture.at(3), removal: removal),
                                    .retraction(m2.id, at: Fixture.at(4))])
+            // The first retraction stands (the author and a moderator at once).
+            try await store.write([.retraction(m1.id, at: Fixture.at(5)),
+                                   .retraction(m2.id, at: Fixture.at(6), removal: removal)])
             try expect.equal(try await store.archivedMessage(m1.id)?.removal, removal, "m1 removed by a moderator")
+            try expect.equal(try await store.archivedMessage(m1.id)?.retracted, Fixture.at(3), "m1's first retraction")
             try expect.equal(try await store.archivedMessage(m2.id)?.removal, nil, "m2 withdrawn by its author")
             let page = try await store.archive(ArchiveQuery(room: "lobby"))
             try expect.equal(page.messages.map(\.removal), [removal, nil], "the archive of lobby")

@@ -32,7 +32,10 @@ extension SQLiteBridgeStore {
                 .execute(arguments: [MessageContent.json(content, encoder), date.timeIntervalSinceReferenceDate,
                                      message.rawValue])
         case .retraction(let message, let date, let removal):
-            try db.cachedStatement(sql: "UPDATE archive SET retracted = ?, content = ?, removal = ? WHERE id = ?")
+            // The first one stands: a second (a race of the author and a moderator) changes nothing.
+            try db.cachedStatement(sql: """
+                UPDATE archive SET retracted = ?, content = ?, removal = ? WHERE id = ? AND retracted IS NULL
+                """)
                 .execute(arguments: [date.timeIntervalSinceReferenceDate, MessageContent.json(.retracted, encoder),
                                      try removal.map { String(decoding: try encoder.encode($0), as: UTF8.self) },
                                      message.rawValue])

@@ -47,7 +47,7 @@ extension MUCRoom {
             var tombstone = XMPPElement("retracted", namespace: RoomNamespace.retraction,
                                         ["stamp": XMPPDateTime.string(from: retracted)])
             if let removal = message.removal {
-                let moderator = person(removal.moderator, fromThisRoom: removal.moderator.network == endpoint.network)
+                let moderator = person(removal.moderator, fromThisRoom: removal.origin == endpoint)
                 tombstone.append(XMPPElement("moderated", namespace: RoomNamespace.moderation,
                                              ["by": occupantJID(moderator.nick).description], children: [
                     XMPPElement("occupant-id", namespace: RoomNamespace.occupantID, ["id": moderator.occupantID]),

@@ -158,7 +158,7 @@ import struct Foundation.Date
             #expect(irc[1].text == "removed a message from Alice")
             let archived = try await room.store.archivedMessage(id)
             #expect(archived?.retracted != nil)
-            #expect(archived?.removal == Removal(moderator: moderator, reason: "spam"))
+            #expect(archived?.removal == Removal(moderator: moderator, origin: ThreeNetworkRoom.matrixRoom, reason: "spam"))
         }
     }
 

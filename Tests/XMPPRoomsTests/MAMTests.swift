@@ -98,7 +98,7 @@ import XMPPCore
             Fixture.archived("B1", by: alice, "first", at: -60),
             {
                 var removed = Fixture.archived("B2", by: Fixture.ircDave, "secret", at: -30, retracted: Fixture.now)
-                removed.removal = Removal(moderator: alice, reason: "off topic")
+                removed.removal = Removal(moderator: alice, origin: room.endpoint, reason: "off topic")
                 return removed
             }(),
             Fixture.archived("B3", by: Fixture.ircDave, "answer", at: -20, replyTo: BridgeMessageID("B1")),
@@ -133,6 +133,16 @@ import XMPPCore
                 == room.occupant(nick: "Alice")?.occupantID)
         #expect(tombstone.child("retracted", namespace: RoomNamespace.retraction)?
             .child("reason", namespace: RoomNamespace.retraction)?.text == "off topic")
+        // The same person moderating from another XMPP room bridged with this
+        // one is not taken for this room's occupant of that address.
+        var elsewhere = messages[1]
+        elsewhere.removal?.origin = Endpoint(network: "xmpp", room: "mirror@bridge.example")
+        let mirrored = room.stanza(for: elsewhere, namespace: "jabber:client", to: nil, delayed: false, showRealJID: false)
+        let other = try #require(mirrored.child("retracted", namespace: RoomNamespace.retraction)?
+            .child("moderated", namespace: RoomNamespace.moderation))
+        #expect(other.attribute("by") != "lobby@bridge.example/Alice")
+        #expect(other.child("occupant-id", namespace: RoomNamespace.occupantID)?.attribute("id")
+                != room.occupant(nick: "Alice")?.occupantID)
 
         let answer = try #require(stanzas[2].child("result")?.child("forwarded")?.child("message"))
         #expect(answer.child("reply", namespace: RoomNamespace.reply)?.attribute("id") == "B1")

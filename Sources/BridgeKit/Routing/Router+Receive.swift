@@ -66,7 +66,7 @@ extension Router {
                     return drop(\.refused, event, "removal from an endpoint the configuration does not name")
                 }
                 records.append(.retraction(target, at: event.timestamp,
-                                           removal: Removal(moderator: event.sender, reason: reason)))
+                                           removal: Removal(moderator: event.sender, origin: origin, reason: reason)))
                 event.payload = .removal(of: .bridge(target), reason: reason)
                 logger.notice("message removed by a moderator", metadata: [
                     "room": "\(room.id)", "from": "\(origin)", "moderator": "\(event.sender.key)",

@@ -111,6 +111,7 @@ public enum StoreRecord: Hashable, Sendable {
     /// erased (text, attachments and reply; its sender, time and ids stay,
     /// for the archive's tombstone). A later edit changes nothing.
     /// `removal` names the moderator when it was not its author's doing.
+    /// The first retraction of a message stands; a later one changes nothing.
     case retraction(BridgeMessageID, at: Date, removal: Removal? = nil)
 }
 

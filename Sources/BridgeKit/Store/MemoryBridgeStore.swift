@@ -58,6 +58,7 @@ public final class MemoryBridgeStore: BridgeStore {
                     state.messages[id]?.content = content
                     state.messages[id]?.edited = date
                 case .retraction(let id, let date, let removal):
+                    guard state.messages[id]?.retracted == nil else { continue }
                     state.messages[id]?.retracted = date
                     state.messages[id]?.content = MessageContent.retracted
                     state.messages[id]?.removal = removal

@@ -4,10 +4,14 @@
 /// by whom, rather than withdrawn by its author (XEP-0425 in MAM).
 public struct Removal: Hashable, Sendable, Codable {
     public var moderator: Participant
+    /// Where the moderator acted: tells an XMPP room's own users from
+    /// those of another XMPP room bridged with it.
+    public var origin: Endpoint
     public var reason: String?
 
-    public init(moderator: Participant, reason: String? = nil) {
+    public init(moderator: Participant, origin: Endpoint, reason: String? = nil) {
         self.moderator = moderator
+        self.origin = origin
         self.reason = reason
     }
 }
