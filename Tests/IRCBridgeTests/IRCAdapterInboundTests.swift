@@ -12,17 +12,7 @@ struct IRCAdapterInboundTests {
     let sink = RecordingSink()
 
     func adapter(netsplitGrace: Duration = .milliseconds(200)) async throws -> IRCAdapter {
-        let bot = IRCClientConfiguration(host: "127.0.0.1", port: 1, registration: .init(nick: "bridge"))
-        let adapter = IRCAdapter(
-            configuration: IRCAdapterConfiguration(network: "irc.test", bot: bot, netsplitGrace: netsplitGrace),
-            logger: Logger(label: "test"))
-        await adapter.attach(sink)
-        try await adapter.open("#Chan")
-        return adapter
-    }
-
-    func feed(_ adapter: IRCAdapter, _ lines: String...) async throws {
-        for line in lines { await adapter.received(try IRCMessage(parsing: line)) }
+        try await unconnectedAdapter(sink) { $0.netsplitGrace = netsplitGrace }
     }
 
     func summary() -> [String] {
@@ -42,8 +32,7 @@ struct IRCAdapterInboundTests {
 
     @Test func namesBecomeJoinsButNotTheBotItself() async throws {
         let adapter = try await adapter()
-        try await feed(adapter,
-                       ":irc.test 353 bridge = #chan :@bob +carol bridge",
+        try await adapter.feed(":irc.test 353 bridge = #chan :@bob +carol bridge",
                        ":irc.test 353 bridge = #chan :@+dave",
                        ":irc.test 366 bridge #chan :End of /NAMES list.")
         #expect(summary() == ["bob(bob)@#Chan joined", "bob(bob)@#Chan rank: op", "carol(carol)@#Chan joined",
@@ -52,8 +41,7 @@ struct IRCAdapterInboundTests {
 
     @Test func messagesActionsAndNoticesWithServerTime() async throws {
         let adapter = try await adapter()
-        try await feed(adapter,
-                       "@time=2024-05-01T12:00:00.000Z;msgid=abc :bob!b@h PRIVMSG #chan :hi \u{2}there\u{2}",
+        try await adapter.feed("@time=2024-05-01T12:00:00.000Z;msgid=abc :bob!b@h PRIVMSG #chan :hi \u{2}there\u{2}",
                        ":bob!b@h PRIVMSG #chan :\u{1}ACTION waves\u{1}",
                        ":bob!b@h NOTICE #chan :a notice",
                        ":bridge!t@h PRIVMSG #chan :my own echo")
@@ -73,14 +61,13 @@ struct IRCAdapterInboundTests {
 
     @Test func aNickChangeKeepsTheParticipant() async throws {
         let adapter = try await adapter()
-        try await feed(adapter, ":bob!b@h JOIN #chan", ":bob!b@h NICK robert", ":robert!b@h PRIVMSG #chan :still me")
+        try await adapter.feed(":bob!b@h JOIN #chan", ":bob!b@h NICK robert", ":robert!b@h PRIVMSG #chan :still me")
         #expect(summary() == ["bob(bob)@#Chan joined", "bob(bob)@#Chan renamed robert", "robert(bob)@#Chan normal: still me"])
     }
 
     @Test func partsKicksQuitsAndTopics() async throws {
         let adapter = try await adapter()
-        try await feed(adapter,
-                       ":bob!b@h JOIN #chan", ":carol!c@h JOIN #chan", ":dave!d@h JOIN #chan",
+        try await adapter.feed(":bob!b@h JOIN #chan", ":carol!c@h JOIN #chan", ":dave!d@h JOIN #chan",
                        ":bob!b@h TOPIC #chan :new topic",
                        ":bob!b@h KICK #chan carol :behave",
                        ":dave!d@h PART #chan :bye",
@@ -91,11 +78,11 @@ struct IRCAdapterInboundTests {
 
     @Test func netsplitQuitsWaitForARejoin() async throws {
         let adapter = try await adapter(netsplitGrace: .milliseconds(300))
-        try await feed(adapter, ":bob!b@h JOIN #chan", ":carol!c@h JOIN #chan",
+        try await adapter.feed(":bob!b@h JOIN #chan", ":carol!c@h JOIN #chan",
                        ":bob!b@h QUIT :hub.example.net leaf.example.net",
                        ":carol!c@h QUIT :*.net *.split")
         #expect(summary() == ["bob(bob)@#Chan joined", "carol(carol)@#Chan joined"])
-        try await feed(adapter, ":bob!b@h JOIN #chan")
+        try await adapter.feed(":bob!b@h JOIN #chan")
         try await Task.sleep(for: .milliseconds(600))
         // bob came back in time: nothing shown; carol did not: she leaves, with the split as the reason.
         #expect(summary() == ["bob(bob)@#Chan joined", "carol(carol)@#Chan joined", "carol(carol)@#Chan quit: *.net *.split"])

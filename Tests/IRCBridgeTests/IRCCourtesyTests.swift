@@ -13,14 +13,11 @@ struct IRCCourtesyTests {
 
     func adapter(_ policies: IRCChannelPolicies = IRCChannelPolicies(), channels: [String: IRCChannelPolicies] = [:],
                  publicURL: String? = nil) async throws -> IRCAdapter {
-        let bot = IRCClientConfiguration(host: "127.0.0.1", port: 1, registration: .init(nick: "bridge"))
-        let adapter = IRCAdapter(
-            configuration: IRCAdapterConfiguration(network: "irc.test", bot: bot, policies: policies, channelPolicies: channels,
-                                                   publicURL: publicURL),
-            logger: Logger(label: "test"))
-        await adapter.attach(sink)
-        try await adapter.open("#Chan")
-        return adapter
+        try await unconnectedAdapter(sink) {
+            $0.policies = policies
+            $0.channelPolicies = channels
+            $0.publicURL = publicURL
+        }
     }
 
     @Test func reactionsAreDeclaredOnlyWhereAPolicyShowsThem() async throws {

@@ -14,17 +14,10 @@ struct IRCTypingTests {
 
     func adapter(mode: IRCAdapterConfiguration.ChannelMode = .relay, policies: IRCChannelPolicies = IRCChannelPolicies())
         async throws -> IRCAdapter {
-        let bot = IRCClientConfiguration(host: "127.0.0.1", port: 1, registration: .init(nick: "bridge"))
-        let adapter = IRCAdapter(
-            configuration: IRCAdapterConfiguration(network: "irc.test", bot: bot, defaultMode: mode, policies: policies),
-            logger: Logger(label: "test"))
-        await adapter.attach(sink)
-        try await adapter.open("#Chan")
-        return adapter
-    }
-
-    func feed(_ adapter: IRCAdapter, _ lines: String...) async throws {
-        for line in lines { await adapter.received(try IRCMessage(parsing: line)) }
+        try await unconnectedAdapter(sink) {
+            $0.defaultMode = mode
+            $0.policies = policies
+        }
     }
 
     /// The typing events recorded, as `nick state`.
@@ -37,8 +30,7 @@ struct IRCTypingTests {
 
     @Test func onlyChangesAreRoutedAndDoneEndsTyping() async throws {
         let adapter = try await adapter()
-        try await feed(adapter,
-                       ":bob!b@h JOIN #chan",
+        try await adapter.feed(":bob!b@h JOIN #chan",
                        "@+typing=active :bob!b@h TAGMSG #chan",
                        "@+typing=active :bob!b@h TAGMSG #chan",
                        "@+typing=paused :bob!b@h TAGMSG #chan",
@@ -49,8 +41,7 @@ struct IRCTypingTests {
 
     @Test func strangersOwnConnectionsAndUnknownValuesAreIgnored() async throws {
         let adapter = try await adapter()
-        try await feed(adapter,
-                       "@+typing=active :stranger!s@h TAGMSG #chan",
+        try await adapter.feed("@+typing=active :stranger!s@h TAGMSG #chan",
                        "@+typing=active :bridge!t@h TAGMSG #chan",
                        ":bob!b@h JOIN #chan",
                        "@+typing=thinking :bob!b@h TAGMSG #chan",
@@ -64,11 +55,11 @@ struct IRCTypingTests {
 
     @Test func typingLapsesWithoutARenewalButNotWhileRenewed() async throws {
         let adapter = try await adapter()
-        try await feed(adapter, ":bob!b@h JOIN #chan", ":carol!c@h JOIN #chan", "@+typing=active :bob!b@h TAGMSG #chan")
+        try await adapter.feed(":bob!b@h JOIN #chan", ":carol!c@h JOIN #chan", "@+typing=active :bob!b@h TAGMSG #chan")
         let first = ContinuousClock.now
-        try await feed(adapter, "@+typing=paused :carol!c@h TAGMSG #chan")
+        try await adapter.feed("@+typing=paused :carol!c@h TAGMSG #chan")
         try await Task.sleep(for: .milliseconds(50))
-        try await feed(adapter, "@+typing=active :bob!b@h TAGMSG #chan")
+        try await adapter.feed("@+typing=active :bob!b@h TAGMSG #chan")
         // 6 s after bob's first notification, not after his renewal; carol paused: 30 s.
         await adapter.lapseTyping(at: first + .seconds(6) + .milliseconds(10))
         #expect(typing() == ["bob active", "carol paused"])
@@ -80,10 +71,10 @@ struct IRCTypingTests {
 
     @Test func aNickChangeKeepsTypingGoing() async throws {
         let adapter = try await adapter()
-        try await feed(adapter, ":bob!b@h JOIN #chan", "@+typing=active :bob!b@h TAGMSG #chan")
+        try await adapter.feed(":bob!b@h JOIN #chan", "@+typing=active :bob!b@h TAGMSG #chan")
         let first = ContinuousClock.now
         try await Task.sleep(for: .milliseconds(50))
-        try await feed(adapter, ":bob!b@h NICK robert", "@+typing=active :robert!b@h TAGMSG #chan")
+        try await adapter.feed(":bob!b@h NICK robert", "@+typing=active :robert!b@h TAGMSG #chan")
         await adapter.lapseTyping(at: first + .seconds(6) + .milliseconds(10))
         #expect(typing() == ["bob active"], "one person, still typing")
         await adapter.lapseTyping(at: .now + .seconds(7))
@@ -94,8 +85,7 @@ struct IRCTypingTests {
 
     @Test func aMessageOrADepartureEndsTypingWithoutAnEventOfItsOwn() async throws {
         let adapter = try await adapter()
-        try await feed(adapter,
-                       ":bob!b@h JOIN #chan", ":carol!c@h JOIN #chan", ":dave!d@h JOIN #chan",
+        try await adapter.feed(":bob!b@h JOIN #chan", ":carol!c@h JOIN #chan", ":dave!d@h JOIN #chan",
                        "@+typing=active :bob!b@h TAGMSG #chan", "@+typing=active :carol!c@h TAGMSG #chan",
                        "@+typing=paused :dave!d@h TAGMSG #chan",
                        ":bob!b@h PRIVMSG #chan :done typing", ":carol!c@h PART #chan", ":dave!d@h QUIT :bye")
