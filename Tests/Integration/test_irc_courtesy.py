@@ -9,6 +9,7 @@ their full text on Trestle's HTTP endpoint."""
 from __future__ import annotations
 
 import asyncio
+from contextlib import asynccontextmanager
 import urllib.error
 import urllib.request
 
@@ -41,6 +42,20 @@ async def tagged_user(ircd, nick: str, *caps: str) -> IRCUser:
     await user.join(CHANNEL)
     await in_channel(user, "bridge")
     return user
+
+
+@asynccontextmanager
+async def bob_and_alice(ircd, prosody, *caps: str):
+    """bob on IRC with `caps`, in the channel; alice in the bridged MUC
+    room, seeing bob as an occupant. bob quits on the way out."""
+    bob = await tagged_user(ircd, "bob", *caps)
+    try:
+        async with MUCUser("alice@localhost", PASSWORD, prosody) as alice:
+            await enter(alice, LOBBY, "Alice")
+            await alice.wait_for(occupant("bob"), what="bob as an occupant")
+            yield bob, alice
+    finally:
+        bob.connection.disconnect("bye")
 
 
 def child(stanza, namespace: str, name: str):
@@ -78,41 +93,35 @@ def test_irc_replies_to_relayed_lines_find_their_message(prosody, ircd, trestle,
     assert "echo-message" in capabilities and ("labeled-response" in capabilities) == labels, capabilities
 
     async def scenario():
-        bob = await tagged_user(ircd, "bob", "message-tags")
-        try:
-            async with MUCUser("alice@localhost", PASSWORD, prosody) as alice:
-                await enter(alice, LOBBY, "Alice")
-                await alice.wait_for(occupant("bob"), what="bob as an occupant")
-                alice.say(LOBBY, "first question")
-                first = await alice.wait_for(said(f"{LOBBY}/Alice", "first question"), what="reflection of the first")
-                alice.say(LOBBY, "second question\nwith a second line")
-                second = await alice.wait_for(said(f"{LOBBY}/Alice", "second question\nwith a second line"),
-                                              what="reflection of the second")
-                line1 = await bob.wait_for(lambda l: l.command == "PRIVMSG" and "first question" in l.text)
-                line2 = await bob.wait_for(lambda l: l.command == "PRIVMSG" and "second question" in l.text)
-                line3 = await bob.wait_for(lambda l: l.command == "PRIVMSG" and "with a second line" in l.text)
-                ids = [l.tags.get("msgid") for l in (line1, line2, line3)]
-                assert all(ids) and len(set(ids)) == 3, [l.raw for l in (line1, line2, line3)]
+        async with bob_and_alice(ircd, prosody, "message-tags") as (bob, alice):
+            alice.say(LOBBY, "first question")
+            first = await alice.wait_for(said(f"{LOBBY}/Alice", "first question"), what="reflection of the first")
+            alice.say(LOBBY, "second question\nwith a second line")
+            second = await alice.wait_for(said(f"{LOBBY}/Alice", "second question\nwith a second line"),
+                                          what="reflection of the second")
+            line1 = await bob.wait_for(lambda l: l.command == "PRIVMSG" and "first question" in l.text)
+            line2 = await bob.wait_for(lambda l: l.command == "PRIVMSG" and "second question" in l.text)
+            line3 = await bob.wait_for(lambda l: l.command == "PRIVMSG" and "with a second line" in l.text)
+            ids = [l.tags.get("msgid") for l in (line1, line2, line3)]
+            assert all(ids) and len(set(ids)) == 3, [l.raw for l in (line1, line2, line3)]
 
-                # Replies to the first message, to the second, and to the second's second line.
-                for target, text in ((ids[0], "answer one"), (ids[1], "answer two"), (ids[2], "answer three")):
-                    bob.raw(f"@+draft/reply={target} PRIVMSG {CHANNEL} :{text}")
-                expected = {"answer one": stanza_id(first), "answer two": stanza_id(second),
-                            "answer three": stanza_id(second)}
-                for text, sid in expected.items():
-                    # (The body starts with a quote of the message answered, marked as a fallback.)
-                    got = await alice.wait_for(lambda s: s.get("from") == f"{LOBBY}/bob" and (body(s) or "").endswith(text),
-                                               what=f"bob's {text!r}")
-                    reply = child(got, REPLY, "reply")
-                    assert reply is not None and reply.get("id") == sid, (text, sid, xml(got))
+            # Replies to the first message, to the second, and to the second's second line.
+            for target, text in ((ids[0], "answer one"), (ids[1], "answer two"), (ids[2], "answer three")):
+                bob.raw(f"@+draft/reply={target} PRIVMSG {CHANNEL} :{text}")
+            expected = {"answer one": stanza_id(first), "answer two": stanza_id(second),
+                        "answer three": stanza_id(second)}
+            for text, sid in expected.items():
+                # (The body starts with a quote of the message answered, marked as a fallback.)
+                got = await alice.wait_for(lambda s: s.get("from") == f"{LOBBY}/bob" and (body(s) or "").endswith(text),
+                                           what=f"bob's {text!r}")
+                reply = child(got, REPLY, "reply")
+                assert reply is not None and reply.get("id") == sid, (text, sid, xml(got))
 
-                assert line1.nick == ("bridge" if mode == "relay" else "Alice[b]"), line1.raw
-                # Nothing Trestle said on IRC came back to XMPP as a new message.
-                echoes = [s for s in alice.stanzas if s.tag.endswith("message") and body(s)
-                          and s.get("from") not in (f"{LOBBY}/Alice", f"{LOBBY}/bob")]
-                assert echoes == [], [xml(s) for s in echoes]
-        finally:
-            bob.connection.disconnect("bye")
+            assert line1.nick == ("bridge" if mode == "relay" else "Alice[b]"), line1.raw
+            # Nothing Trestle said on IRC came back to XMPP as a new message.
+            echoes = [s for s in alice.stanzas if s.tag.endswith("message") and body(s)
+                      and s.get("from") not in (f"{LOBBY}/Alice", f"{LOBBY}/bob")]
+            assert echoes == [], [xml(s) for s in echoes]
 
     run(scenario())
     assert proc.running, proc.log_tail()
@@ -126,42 +135,35 @@ def test_reactions_as_irc_tags_both_ways(prosody, ircd, trestle):
     proc = start(trestle, ircd, reactions="tag")
 
     async def scenario():
-        bob = await tagged_user(ircd, "bob", "message-tags", "echo-message")
-        try:
-            async with MUCUser("alice@localhost", PASSWORD, prosody) as alice:
-                await enter(alice, LOBBY, "Alice")
-                await alice.wait_for(occupant("bob"), what="bob as an occupant")
+        async with bob_and_alice(ircd, prosody, "message-tags", "echo-message") as (bob, alice):
+            # Alice reacts to bob's line: bob's client sees the tag on it.
+            bob.say(CHANNEL, "a line from IRC")
+            echo = await bob.wait_for(lambda l: l.command == "PRIVMSG" and l.nick == "bob" and l.text == "a line from IRC",
+                                      what="bob's own echo")
+            got = await alice.wait_for(said(f"{LOBBY}/bob", "a line from IRC"))
+            alice.send_raw(react(stanza_id(got), "👍"))
+            tag = await bob.wait_for(lambda l: l.command == "TAGMSG" and "+draft/react" in l.tags, what="reaction tag")
+            assert tag.params[0] == CHANNEL and tag.nick == "bridge", tag.raw
+            assert tag.tags["+draft/react"] == "👍" and tag.tags["+draft/reply"] == echo.tags["msgid"], tag.raw
 
-                # Alice reacts to bob's line: bob's client sees the tag on it.
-                bob.say(CHANNEL, "a line from IRC")
-                echo = await bob.wait_for(lambda l: l.command == "PRIVMSG" and l.nick == "bob" and l.text == "a line from IRC",
-                                          what="bob's own echo")
-                got = await alice.wait_for(said(f"{LOBBY}/bob", "a line from IRC"))
-                alice.send_raw(react(stanza_id(got), "👍"))
-                tag = await bob.wait_for(lambda l: l.command == "TAGMSG" and "+draft/react" in l.tags, what="reaction tag")
-                assert tag.params[0] == CHANNEL and tag.nick == "bridge", tag.raw
-                assert tag.tags["+draft/react"] == "👍" and tag.tags["+draft/reply"] == echo.tags["msgid"], tag.raw
+            # Alice reacts to her own message, relayed by the bot: its msgid came from the bot's echo.
+            alice.say(LOBBY, "a line from XMPP")
+            mine = await alice.wait_for(said(f"{LOBBY}/Alice", "a line from XMPP"))
+            relayed = await bob.wait_for(lambda l: l.command == "PRIVMSG" and "a line from XMPP" in l.text)
+            start_at = len(bob.lines)
+            alice.send_raw(react(stanza_id(mine), "🎉"))
+            tag = await bob.wait_for(lambda l: l.command == "TAGMSG" and l.tags.get("+draft/react") == "🎉",
+                                     start=start_at, what="reaction tag to the relayed line")
+            assert tag.tags["+draft/reply"] == relayed.tags["msgid"], (tag.raw, relayed.raw)
 
-                # Alice reacts to her own message, relayed by the bot: its msgid came from the bot's echo.
-                alice.say(LOBBY, "a line from XMPP")
-                mine = await alice.wait_for(said(f"{LOBBY}/Alice", "a line from XMPP"))
-                relayed = await bob.wait_for(lambda l: l.command == "PRIVMSG" and "a line from XMPP" in l.text)
-                start_at = len(bob.lines)
-                alice.send_raw(react(stanza_id(mine), "🎉"))
-                tag = await bob.wait_for(lambda l: l.command == "TAGMSG" and l.tags.get("+draft/react") == "🎉",
-                                         start=start_at, what="reaction tag to the relayed line")
-                assert tag.tags["+draft/reply"] == relayed.tags["msgid"], (tag.raw, relayed.raw)
-
-                # Bob reacts on IRC to the relayed line: Alice sees bob's reaction on her message.
-                bob.raw(f"@+draft/react=❤️;+draft/reply={relayed.tags['msgid']} TAGMSG {CHANNEL}")
-                got = await alice.wait_for(lambda s: s.get("from") == f"{LOBBY}/bob" and reacted(s) is not None,
-                                           what="bob's reaction in XMPP")
-                assert reacted(got) == (stanza_id(mine), {"❤️"}), xml(got)
-                # No line was said for any of it.
-                texts = [l.raw for l in bob.lines if l.command == "PRIVMSG" and "react" in l.text]
-                assert texts == [], texts
-        finally:
-            bob.connection.disconnect("bye")
+            # Bob reacts on IRC to the relayed line: Alice sees bob's reaction on her message.
+            bob.raw(f"@+draft/react=❤️;+draft/reply={relayed.tags['msgid']} TAGMSG {CHANNEL}")
+            got = await alice.wait_for(lambda s: s.get("from") == f"{LOBBY}/bob" and reacted(s) is not None,
+                                       what="bob's reaction in XMPP")
+            assert reacted(got) == (stanza_id(mine), {"❤️"}), xml(got)
+            # No line was said for any of it.
+            texts = [l.raw for l in bob.lines if l.command == "PRIVMSG" and "react" in l.text]
+            assert texts == [], texts
 
     run(scenario())
     assert proc.running, proc.log_tail()
@@ -264,43 +266,37 @@ def test_typing_both_ways(prosody, ircd, trestle):
     proc = start(trestle, ircd, mode="puppet")
 
     async def scenario():
-        bob = await tagged_user(ircd, "bob", "message-tags")
-        try:
-            async with MUCUser("alice@localhost", PASSWORD, prosody) as alice:
-                await enter(alice, LOBBY, "Alice")
-                await alice.wait_for(occupant("bob"), what="bob as an occupant")
-                # The puppet is in the channel from her first message on (typing alone connects nobody).
-                alice.say(LOBBY, "hi")
-                line = await bob.wait_for(lambda l: l.command == "PRIVMSG" and l.text == "hi", what="alice's puppet")
-                puppet = line.nick
+        async with bob_and_alice(ircd, prosody, "message-tags") as (bob, alice):
+            # The puppet is in the channel from her first message on (typing alone connects nobody).
+            alice.say(LOBBY, "hi")
+            line = await bob.wait_for(lambda l: l.command == "PRIVMSG" and l.text == "hi", what="alice's puppet")
+            puppet = line.nick
 
-                def typing(value: str):
-                    return lambda l: l.command == "TAGMSG" and l.nick == puppet and l.tags.get("+typing") == value
+            def typing(value: str):
+                return lambda l: l.command == "TAGMSG" and l.nick == puppet and l.tags.get("+typing") == value
 
-                start_at = len(bob.lines)
-                alice.send_raw(f"<message to='{LOBBY}' type='groupchat'><composing xmlns='{CHAT_STATES}'/></message>")
-                first = await bob.wait_for(typing("active"), start=start_at, what="the puppet typing")
-                assert first.params == [CHANNEL], first.raw
-                again = await bob.wait_for(typing("active"), start=bob.lines.index(first) + 1, timeout=6,
-                                           what="typing repeated while alice composes")
-                assert again.received - first.received >= 2.9, (first.received, again.received)
-                alice.send_raw(f"<message to='{LOBBY}' type='groupchat'><active xmlns='{CHAT_STATES}'/></message>")
-                done = await bob.wait_for(typing("done"), start=start_at, timeout=6, what="the puppet done typing")
-                assert done.received - again.received >= 2.9, (again.received, done.received)
+            start_at = len(bob.lines)
+            alice.send_raw(f"<message to='{LOBBY}' type='groupchat'><composing xmlns='{CHAT_STATES}'/></message>")
+            first = await bob.wait_for(typing("active"), start=start_at, what="the puppet typing")
+            assert first.params == [CHANNEL], first.raw
+            again = await bob.wait_for(typing("active"), start=bob.lines.index(first) + 1, timeout=6,
+                                       what="typing repeated while alice composes")
+            assert again.received - first.received >= 2.9, (first.received, again.received)
+            alice.send_raw(f"<message to='{LOBBY}' type='groupchat'><active xmlns='{CHAT_STATES}'/></message>")
+            done = await bob.wait_for(typing("done"), start=start_at, timeout=6, what="the puppet done typing")
+            assert done.received - again.received >= 2.9, (again.received, done.received)
 
-                # IRC → XMPP: bob's notifications as bob's chat states.
-                bob.raw(f"@+typing=active TAGMSG {CHANNEL}")
-                await alice.wait_for(lambda s: s.get("from") == f"{LOBBY}/bob" and chat_state(s) == "composing",
-                                     what="bob composing in XMPP")
-                bob.raw(f"@+typing=done TAGMSG {CHANNEL}")
-                got = await alice.wait_for(lambda s: s.get("from") == f"{LOBBY}/bob" and chat_state(s) == "active",
-                                           what="bob no longer composing in XMPP")
-                assert body(got) is None, xml(got)
-                # Nothing of it was a line anyone reads.
-                texts = [l.raw for l in bob.lines if l.command in ("PRIVMSG", "NOTICE") and l.nick == puppet]
-                assert texts == [line.raw], texts
-        finally:
-            bob.connection.disconnect("bye")
+            # IRC → XMPP: bob's notifications as bob's chat states.
+            bob.raw(f"@+typing=active TAGMSG {CHANNEL}")
+            await alice.wait_for(lambda s: s.get("from") == f"{LOBBY}/bob" and chat_state(s) == "composing",
+                                 what="bob composing in XMPP")
+            bob.raw(f"@+typing=done TAGMSG {CHANNEL}")
+            got = await alice.wait_for(lambda s: s.get("from") == f"{LOBBY}/bob" and chat_state(s) == "active",
+                                       what="bob no longer composing in XMPP")
+            assert body(got) is None, xml(got)
+            # Nothing of it was a line anyone reads.
+            texts = [l.raw for l in bob.lines if l.command in ("PRIVMSG", "NOTICE") and l.nick == puppet]
+            assert texts == [line.raw], texts
 
     run(scenario())
     assert proc.running, proc.log_tail()
