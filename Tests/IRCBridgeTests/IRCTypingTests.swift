@@ -103,6 +103,22 @@ struct IRCTypingTests {
         #expect(!off.capabilities(in: "#chan").contains(.typing))
     }
 
+    @Test func typingNeverWaitsBehindLinesNorJumpsThem() async throws {
+        // Not connected: what is sent waits in the queue, as behind flood control.
+        let client = IRCClient(configuration: IRCClientConfiguration(host: "127.0.0.1", port: 1,
+                                                                     registration: .init(nick: "puppet")),
+                               logger: Logger(label: "test"))
+        let typing = IRCMessage(tags: ["+typing": "active"], command: "TAGMSG", parameters: ["#chan"])
+        #expect(await client.sendIfIdle(typing))
+        #expect(!(await client.sendIfIdle(typing)), "a notification waiting already")
+        let idle = IRCClient(configuration: IRCClientConfiguration(host: "127.0.0.1", port: 1,
+                                                                   registration: .init(nick: "other")),
+                             logger: Logger(label: "test"))
+        await idle.send([IRCMessage(command: "PRIVMSG", parameters: ["#chan", "hello"])])
+        #expect(!(await idle.sendIfIdle(typing)), "a line waiting")
+        #expect(await idle.queuedCount == 1)
+    }
+
     @Test func serversMayDenyTheTag() {
         func allows(_ deny: String?) -> Bool {
             var isupport = IRCISupport()

@@ -67,7 +67,7 @@ extension IRCAdapter {
             if let previous { await routeTyping(.stopped, as: previous.participant, in: channel.name) }
             return
         }
-        let lapse = ContinuousClock.now + (state == .active ? typingLapse.active : typingLapse.paused)
+        let lapse = ContinuousClock.now + (state == .active ? Self.typingLapse.active : Self.typingLapse.paused)
         typingIn[key] = ReceivedTyping(state: state, participant: participant, lapse: lapse)
         if previous == nil {
             Task { [weak self] in await self?.awaitTypingLapse(key) }

@@ -49,7 +49,7 @@ public actor IRCAdapter: BridgeAdapter {
     var typingOut: [TypingKey: SentTyping] = [:]
     /// How long IRC typing lasts without a new notification (the IRCv3
     /// specification's 6 s after `active`, 30 s after `paused`).
-    let typingLapse = (active: Duration.seconds(6), paused: Duration.seconds(30))
+    static let typingLapse = (active: Duration.seconds(6), paused: Duration.seconds(30))
 
     public init(configuration: IRCAdapterConfiguration, logger: Logger, store: (any BridgeStore)? = nil,
                 privateMessages: (@Sendable (IRCPrivateMessage) async -> Void)? = nil) {
