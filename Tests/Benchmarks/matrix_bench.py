@@ -19,7 +19,10 @@ limits raised; support/synapse.py) and Trestle, in a temp directory:
    records their arrival as puppet messages in the Matrix room.
 
 Reported per direction: msg/s (first send → last arrival), p50/p99 send →
-arrival in ms, and CPU per message from /proc/PID/stat of Trestle and of
+arrival in ms, where the receiving Matrix user's timeline shows messages
+out of their send order ("reorder": how many come after one sent later;
+sends in flight at once may be put in the room in another order), and CPU
+per message from /proc/PID/stat of Trestle and of
 Synapse (read before the burst and once both are idle again; clock ticks
 are 10 ms, so use a few hundred messages). Figures are printed, never
 asserted. Every process started is stopped.
@@ -86,6 +89,7 @@ class Watcher:
     def __init__(self, user: MatrixUser, room: str, prefix: str):
         self.user, self.room, self.prefix = user, room, prefix
         self.arrivals: dict[int, float] = {}
+        self.order: list[int] = []  # sequence numbers in the room's timeline order
         self.stop = threading.Event()
         user.sync(timeout_ms=0)
         self.thread = threading.Thread(target=self.run, daemon=True)
@@ -99,7 +103,10 @@ class Watcher:
             for event in self.user.events[before:]:
                 body = event.get("content", {}).get("body", "")
                 if event.get("room_id") == self.room and body.startswith(self.prefix):
-                    self.arrivals.setdefault(int(body.split(" ")[1]), now)
+                    seq = int(body.split(" ")[1])
+                    if seq not in self.arrivals:
+                        self.order.append(seq)
+                    self.arrivals.setdefault(seq, now)
             del self.user.events[:]
 
     def wait(self, count: int, timeout: float) -> None:
@@ -123,14 +130,25 @@ def matrix_burst(sender: MatrixUser, room: str, prefix: str, count: int, infligh
     return sent
 
 
-def row(label: str, sent: dict[int, float], arrived: dict[int, float], cpu: dict[str, float], count: int) -> str:
+def out_of_order(order: list[int]) -> int:
+    """How many messages the room shows after one that was sent later."""
+    latest, count = -1, 0
+    for seq in order:
+        if seq < latest:
+            count += 1
+        latest = max(latest, seq)
+    return count
+
+
+def row(label: str, sent: dict[int, float], arrived: dict[int, float], cpu: dict[str, float], count: int,
+        order: list[int] | None = None) -> str:
     latencies = sorted((arrived[seq] - sent[seq]) * 1000 for seq in arrived if seq in sent)
     span = max(arrived.values()) - min(sent.values()) if arrived else 0
     rate = len(arrived) / span if span else 0
     per = " ".join(f"{name} {seconds * 1000 / max(len(arrived), 1):.2f}" for name, seconds in cpu.items())
     return (f"{label:<30}{len(arrived):>5}/{count:<5}{rate:>8.1f}"
             f"{percentile(latencies, 0.5) if latencies else 0:>9.0f}{percentile(latencies, 0.99) if latencies else 0:>9.0f}"
-            f"   {per}")
+            f"{out_of_order(order) if order is not None else '':>8}   {per}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -188,7 +206,8 @@ def main(argv: list[str] | None = None) -> int:
             before = settled_cpu(list(pids.values()))
             sent = matrix_burst(a, plain, prefix, n, inflight)
             watcher.wait(n, 120)
-            lines.append(row(f"Synapse alone, {inflight} in flight", sent, watcher.arrivals, cpu_delta(before), n))
+            lines.append(row(f"Synapse alone, {inflight} in flight", sent, watcher.arrivals, cpu_delta(before), n,
+                             watcher.order))
 
         async def xmpp_side() -> None:
             occupant = Occupant(f"watcher@{prosody.domain}", prosody)
@@ -217,12 +236,12 @@ def main(argv: list[str] | None = None) -> int:
                     occupant.say(ROOM, f"back {seq} x")
                 await asyncio.to_thread(watcher.wait, n, 180)
                 cpu = await asyncio.to_thread(cpu_delta, start)
-                lines.append(row("XMPP → Matrix through Trestle", sent, watcher.arrivals, cpu, n))
+                lines.append(row("XMPP → Matrix through Trestle", sent, watcher.arrivals, cpu, n, watcher.order))
             finally:
                 occupant.disconnect()
 
         asyncio.run(xmpp_side())
-        head = f"{'direction':<30}{'got':>11}{'msg/s':>8}{'p50 ms':>9}{'p99 ms':>9}   CPU ms per message"
+        head = f"{'direction':<30}{'got':>11}{'msg/s':>8}{'p50 ms':>9}{'p99 ms':>9}{'reorder':>8}   CPU ms per message"
         print("\n".join(["", head, "-" * (len(head) + 20)] + lines))
         print(f"\n  Trestle sends into a Matrix room one event at a time, in order (the homeserver gives each its "
               f"id before the next may refer to it): compare XMPP → Matrix with 'Synapse alone, 1 in flight'. "
