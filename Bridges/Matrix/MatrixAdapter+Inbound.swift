@@ -6,9 +6,11 @@ import Foundation
 extension MatrixAdapter {
     /// Handles a transaction's events in order and returns once everything
     /// routed is stored, so that acknowledging the transaction loses nothing.
-    /// Returns whether anything was routed or answered (a command run
+    /// When anything was routed or answered, `record` (the transaction
+    /// marked processed) is stored after it, in the same commit when it can
+    /// be. Returns whether anything was routed or answered (a command run
     /// again would be answered twice).
-    func handle(_ events: [MatrixJSON], sink: any EventSink) async -> Bool {
+    func handle(_ events: [MatrixJSON], sink: any EventSink, recording record: StoreRecord? = nil) async -> Bool {
         var receipts: [Receipt] = []
         var commands = 0
         for event in events {
@@ -37,8 +39,12 @@ extension MatrixAdapter {
                     "event": "\(event["event_id"].string ?? "")"])
             }
         }
+        let handled = !receipts.isEmpty || commands > 0
+        // The writer commits in order: once the record is stored, so is
+        // everything routed before it.
+        if handled, let record { receipts.append(sink.record([record])) }
         for receipt in receipts { await receipt.durable() }
-        return !receipts.isEmpty || commands > 0
+        return handled
     }
 
     /// Typing (`m.typing`, the whole set of who types in a room) as one

@@ -122,7 +122,7 @@ public final class MatrixAdapter: BridgeAdapter {
         let api = MatrixAppServiceAPI(
             hsToken: configuration.hsToken, registrationID: configuration.registrationID, store: store,
             handlers: .init(
-                events: { [self] events in await handle(events, sink: sink) },
+                events: { [self] events, done in await handle(events, sink: sink, recording: done) },
                 user: { [self] user in await queriedUser(user) },
                 alias: { [self] alias in await queriedAlias(alias, sink: sink) },
                 isOwn: { [names] sender in names.isOwn(sender) },

@@ -14,6 +14,16 @@ public final class RecordingSink: EventSink {
         return .immediate(event.isMessage ? .random() : nil)
     }
 
+    /// Keeps the records; they count as stored at once.
+    public func record(_ records: [StoreRecord]) -> Receipt {
+        recorded.withLock { $0.append(contentsOf: records) }
+        return .immediate(nil)
+    }
+
+    private let recorded = Mutex<[StoreRecord]>([])
+    /// The records adapters asked to keep, in order.
+    public var records: [StoreRecord] { recorded.withLock { $0 } }
+
     public func bridge(_ room: BridgedRoomID, endpoints: [Endpoint]) async throws {
         state.withLock { $0.bridged.append((room, endpoints)) }
     }

@@ -39,6 +39,8 @@ extension SQLiteBridgeStore {
                 .execute(arguments: [date.timeIntervalSinceReferenceDate, MessageContent.json(.retracted, encoder),
                                      try removal.map { String(decoding: try encoder.encode($0), as: UTF8.self) },
                                      message.rawValue])
+        case .transactionDone(let key, let date, let forgetBefore):
+            try recordTransaction(key, at: date, forgetBefore: forgetBefore, in: db)
         }
     }
 

@@ -72,8 +72,5 @@ private final class TimestampOrderedStore: BridgeStore {
         try await inner.rescheduleOutbox(id, attempts: attempts, nextAttempt: nextAttempt)
     }
     func removeOutbox(_ id: String) async throws { try await inner.removeOutbox(id) }
-    func isTransactionDone(_ key: String) async throws -> Bool { try await inner.isTransactionDone(key) }
-    func markTransactionDone(_ key: String, at date: Date, forgetBefore: Date) async throws {
-        try await inner.markTransactionDone(key, at: date, forgetBefore: forgetBefore)
-    }
+    func recentTransactions(limit: Int) async throws -> [String] { try await inner.recentTransactions(limit: limit) }
 }

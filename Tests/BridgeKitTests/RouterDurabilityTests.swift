@@ -33,6 +33,36 @@ import Testing
         #expect(shown.map(\.text) == ["first", "second"])
         #expect(try await matrix.waitForDeliveries(1).map(\.text) == ["first"])
     }
+
+    @Test func anAdaptersRecordIsStoredBehindWhatItRouted() async throws {
+        let store = GatedStore()
+        let matrix = RecordingAdapter(network: "matrix")
+        let xmpp = RecordingAdapter(network: "xmpp")
+        let other = Endpoint(network: "matrix", room: "!r:t")
+        let router = Router(instanceID: "A", adapters: [xmpp, matrix], store: store,
+                            rooms: [BridgedRoom(id: "r", endpoints: [Endpoint(network: "xmpp", room: "lobby@t"), other])],
+                            logger: Logger(label: "test"))
+        let task = Task { try await router.run() }
+        defer { task.cancel() }
+        try await waitUntil { matrix.openedRooms.count == 1 }
+        store.hold(true)
+        let routed = await router.route(message("hello", from: person("matrix", "@bob:t"), in: other, remote: "$1"))
+        let recorded = router.record([.transactionDone("txn-1", at: Date(), forgetBefore: .distantPast)])
+        #expect(recorded.messageID == nil)
+        let stored = Mutex(false)
+        let waiting = Task {
+            await recorded.durable()
+            stored.withLock { $0 = true }
+        }
+        try await Task.sleep(for: .milliseconds(100))
+        #expect(!stored.withLock { $0 }, "not stored while the store holds")
+        #expect(try await store.recentTransactions(limit: 10).isEmpty)
+        store.hold(false)
+        await waiting.value
+        // Once the record is stored, so is what was routed before it.
+        #expect(try await store.recentTransactions(limit: 10) == ["txn-1"])
+        #expect(try await store.archivedMessage(#require(routed.messageID))?.content.text.plainText == "hello")
+    }
 }
 
 /// A memory store whose writes wait while held, like a slow disk, and
@@ -88,10 +118,7 @@ final class GatedStore: BridgeStore {
         try await inner.rescheduleOutbox(id, attempts: attempts, nextAttempt: nextAttempt)
     }
     func removeOutbox(_ id: String) async throws { try await inner.removeOutbox(id) }
-    func isTransactionDone(_ key: String) async throws -> Bool { try await inner.isTransactionDone(key) }
-    func markTransactionDone(_ key: String, at date: Date, forgetBefore: Date) async throws {
-        try await inner.markTransactionDone(key, at: date, forgetBefore: forgetBefore)
-    }
+    func recentTransactions(limit: Int) async throws -> [String] { try await inner.recentTransactions(limit: limit) }
 }
 
 /// Rooms added and removed while the router runs (a configuration reload).

@@ -9,11 +9,13 @@ import Logging
 /// - Every request must carry the hs_token (`Authorization: Bearer`, or
 ///   the older `access_token` query parameter): without one the answer is
 ///   401 `M_UNAUTHORIZED`, with a wrong one 403 `M_FORBIDDEN`.
-/// - A transaction is processed once: its key is recorded in the store
-///   after its events are handed to the router (unless none was: the echoes
-///   of Trestle's own events need no record), and a transaction seen
-///   before is acknowledged without processing it again, also after a
-///   restart. The key is the transaction id scoped by the registration id
+/// - A transaction is processed once: its key is recorded in the store in
+///   the router's batch after its events' records, one commit for both
+///   (unless no event was handed over: the echoes of Trestle's own events
+///   need no record), and a transaction seen before is acknowledged
+///   without processing it again, also after a restart
+///   (`MatrixTransactionLedger`, loaded from the store, answers without a
+///   read per transaction). The key is the transaction id scoped by the registration id
 ///   and the first event's id, since a homeserver whose database is new
 ///   counts its transaction ids from 1 again.
 /// - Transactions are processed one at a time, in the order they arrive.
@@ -35,10 +37,13 @@ public final class MatrixAppServiceAPI: Sendable {
 
     /// What the adapter does with what the homeserver says.
     public struct Handlers: Sendable {
-        /// Handles a transaction's events, in order; returns once they are
-        /// stored, saying whether any was handed over (when none was, handling
-        /// them again changes nothing, and the transaction is not recorded).
-        public var events: @Sendable ([MatrixJSON]) async -> Bool
+        /// Handles a transaction's events, in order, then, when any was
+        /// handed over, has the record given (the transaction marked
+        /// processed, when there is one) stored after them; returns once
+        /// all is stored, saying whether any was handed over (when none
+        /// was, handling them again changes nothing, and the transaction is
+        /// not recorded).
+        public var events: @Sendable ([MatrixJSON], StoreRecord?) async -> Bool
         /// Whether a user id in the namespace exists (registering it if it should).
         public var user: @Sendable (String) async -> Bool
         /// Whether an alias in the namespace exists (creating its portal room if it should).
@@ -49,7 +54,7 @@ public final class MatrixAppServiceAPI: Sendable {
         /// presence: MSC2409, `receive_ephemeral`), after its events.
         public var ephemeral: @Sendable ([MatrixJSON]) async -> Void
 
-        public init(events: @escaping @Sendable ([MatrixJSON]) async -> Bool,
+        public init(events: @escaping @Sendable ([MatrixJSON], StoreRecord?) async -> Bool,
                     user: @escaping @Sendable (String) async -> Bool,
                     alias: @escaping @Sendable (String) async -> Bool,
                     isOwn: @escaping @Sendable (String) -> Bool = { _ in false },
@@ -71,6 +76,7 @@ public final class MatrixAppServiceAPI: Sendable {
     let handlers: Handlers
     let logger: Logger
     private let lock = AsyncLock()
+    private let processed = MatrixTransactionLedger()
 
     public init(hsToken: String, registrationID: String, store: any BridgeStore, handlers: Handlers, logger: Logger) {
         token = MatrixAccessToken(hsToken)
@@ -110,22 +116,21 @@ public final class MatrixAppServiceAPI: Sendable {
         // neither asked nor told about them. Half the transactions of a
         // busy bridge are such echoes.
         if events.allSatisfy({ handlers.isOwn($0["sender"].string ?? "") }) {
-            if !events.isEmpty { await lock.withLock { _ = await handlers.events(events) } }
+            if !events.isEmpty { await lock.withLock { _ = await handlers.events(events, nil) } }
             if !ephemeral.isEmpty { await handlers.ephemeral(ephemeral) }
             return Answer(200)
         }
         let (answer, handled) = await lock.withLock { () -> (Answer, Bool) in
             do {
-                if try await store.isTransactionDone(key) {
+                if try await processed.contains(key, load: { try await store.recentTransactions(limit: $0) }) {
                     logger.info("matrix transaction already processed, acknowledged again", metadata: [
                         "transaction": "\(id)", "events": "\(events.count)"])
                     return (Answer(200), false)
                 }
-                if await handlers.events(events) {
-                    let now = Date()
-                    try await store.markTransactionDone(key, at: now,
-                                                        forgetBefore: now.addingTimeInterval(-Self.transactionMemory))
-                }
+                let now = Date()
+                let done = StoreRecord.transactionDone(key, at: now,
+                                                       forgetBefore: now.addingTimeInterval(-Self.transactionMemory))
+                if await handlers.events(events, done) { processed.insert(key) }
                 logger.debug("matrix transaction processed", metadata: ["transaction": "\(id)", "events": "\(events.count)"])
                 return (Answer(200), true)
             } catch {

@@ -61,6 +61,13 @@ public protocol EventSink: Sendable {
     @discardableResult
     func route(_ event: BridgeEvent) async -> Receipt
 
+    /// Queues `records` behind the records of every event routed so far,
+    /// for the same batched commits, and says when they are stored. For
+    /// what an adapter must keep together with the events it handed over
+    /// (a Matrix transaction marked processed): stored after them, never
+    /// without them, and without a commit of its own.
+    func record(_ records: [StoreRecord]) -> Receipt
+
     /// Creates (or extends) a bridged room at run time, e.g. when an XMPP
     /// user joins `#chan%irc.example.org@component` or Matrix asks for an
     /// alias in the bridge's namespace. The room is remembered in the store.

@@ -1,6 +1,11 @@
 import Logging
 
 extension Router {
+    /// Queues `records` in the writer, behind everything routed so far.
+    public func record(_ records: [StoreRecord]) -> Receipt {
+        Receipt(messageID: nil, sequence: writer.enqueue(records), writer: writer)
+    }
+
     /// Routes an event received by an adapter and returns what became of
     /// it: the id Trestle gave the message (`nil` when the event was
     /// dropped) and a way to wait until it is stored.

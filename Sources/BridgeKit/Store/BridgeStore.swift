@@ -69,16 +69,14 @@ public protocol BridgeStore: Sendable {
     /// Removes the entry `id` (delivered, refused or given up), if present.
     func removeOutbox(_ id: String) async throws
 
-    /// Whether the incoming transaction `key` was recorded as processed
-    /// (`markTransactionDone`). A network that pushes batches and retries
-    /// them until acknowledged (a Matrix homeserver's transactions to an
-    /// application service) is answered from here, so a retried batch is
-    /// acknowledged without being processed twice, also after a restart.
-    func isTransactionDone(_ key: String) async throws -> Bool
-    /// Records the incoming transaction `key` as processed at `date`, and
-    /// forgets every transaction recorded before `forgetBefore` (a retry
-    /// comes within minutes; the table must not grow forever).
-    func markTransactionDone(_ key: String, at date: Date, forgetBefore: Date) async throws
+    /// The keys of the incoming transactions most recently recorded as
+    /// processed (`StoreRecord.transactionDone`), newest first, at most
+    /// `limit`. A network that pushes batches and retries each until it is
+    /// acknowledged (a Matrix homeserver's transactions to an application
+    /// service) retries only its latest ones, so an adapter that loads these
+    /// at start answers a retried batch, also after a restart, without
+    /// reading the store per batch.
+    func recentTransactions(limit: Int) async throws -> [String]
 }
 
 /// A bridged room: its endpoints and how it treats what they cannot show.
@@ -113,6 +111,12 @@ public enum StoreRecord: Hashable, Sendable {
     /// `removal` names the moderator when it was not its author's doing.
     /// The first retraction of a message stands; a later one changes nothing.
     case retraction(BridgeMessageID, at: Date, removal: Removal? = nil)
+    /// The incoming transaction `key` was processed at `date`; transactions
+    /// recorded before `forgetBefore` are forgotten (a retry comes within
+    /// minutes; the table must not grow forever). Written in the batch
+    /// after the records of the events it carried, so it is never stored
+    /// without them.
+    case transactionDone(String, at: Date, forgetBefore: Date)
 }
 
 /// A message as the archive keeps it. Its `content.replyTo` is always a

@@ -62,6 +62,9 @@ public final class MemoryBridgeStore: BridgeStore {
                     state.messages[id]?.retracted = date
                     state.messages[id]?.content = MessageContent.retracted
                     state.messages[id]?.removal = removal
+                case .transactionDone(let key, let date, let forgetBefore):
+                    state.transactions = state.transactions.filter { $0.value >= forgetBefore }
+                    state.transactions[key] = date
                 }
             }
         }
@@ -166,14 +169,9 @@ public final class MemoryBridgeStore: BridgeStore {
         }
     }
 
-    public func isTransactionDone(_ key: String) async throws -> Bool {
-        state.withLock { $0.transactions[key] != nil }
-    }
-
-    public func markTransactionDone(_ key: String, at date: Date, forgetBefore: Date) async throws {
+    public func recentTransactions(limit: Int) async throws -> [String] {
         state.withLock { state in
-            state.transactions = state.transactions.filter { $0.value >= forgetBefore }
-            state.transactions[key] = date
+            state.transactions.sorted { ($0.value, $0.key) > ($1.value, $1.key) }.prefix(max(0, limit)).map(\.key)
         }
     }
 }
