@@ -14,6 +14,7 @@ public final class RecordingAdapter: BridgeAdapter {
         var opened: Set<String> = []
         var closed: Set<String> = []
         var stalled = false
+        var recordsBeforeReturning = false
         var failures: [DeliveryError] = []
         var nextID = 0
         var sink: (any EventSink)?
@@ -51,12 +52,20 @@ public final class RecordingAdapter: BridgeAdapter {
         while state.withLock({ $0.stalled }) && !Task.isCancelled {
             try? await Task.sleep(for: .milliseconds(5))
         }
-        return try state.withLock { state in
+        let (remote, recordFirst) = try state.withLock { state in
             if !state.failures.isEmpty { throw state.failures.removeFirst() }
             state.deliveries.append(delivery)
             state.nextID += 1
-            return RemoteMessageID("\(network)-\(state.nextID)")
+            return (RemoteMessageID("\(network)-\(state.nextID)"), state.recordsBeforeReturning)
         }
+        if recordFirst { delivery.recordRemoteID?(remote) }
+        return remote
+    }
+
+    /// Makes `deliver` record the id it returns before returning it, as
+    /// adapters do that must have it known at once.
+    public func recordBeforeReturning(_ value: Bool) {
+        state.withLock { $0.recordsBeforeReturning = value }
     }
 
     // MARK: - For tests

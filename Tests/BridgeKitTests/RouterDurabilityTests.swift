@@ -34,6 +34,31 @@ import Testing
         #expect(try await matrix.waitForDeliveries(1).map(\.text) == ["first"])
     }
 
+    @Test func anIdRecordedBeforeDeliverReturnsItIsWrittenOnce() async throws {
+        let store = GatedStore()
+        let xmpp = RecordingAdapter(network: "xmpp")
+        let matrix = RecordingAdapter(network: "matrix")
+        matrix.recordBeforeReturning(true)
+        let lobby = Endpoint(network: "xmpp", room: "lobby@t")
+        let router = Router(instanceID: "A", adapters: [xmpp, matrix], store: store,
+                            rooms: [BridgedRoom(id: "r", endpoints: [lobby, Endpoint(network: "matrix", room: "!r:t")])],
+                            logger: Logger(label: "test"))
+        let task = Task { try await router.run() }
+        defer { task.cancel() }
+        try await waitUntil { xmpp.openedRooms.count == 1 && matrix.openedRooms.count == 1 }
+        let routed = await router.route(message("hi", from: person("xmpp", "alice@t"), in: lobby, remote: "x1"))
+        _ = try await matrix.waitForDeliveries(1)
+        let id = try #require(routed.messageID)
+        let toMatrix: @Sendable () -> [StoreRecord] = {
+            store.records.filter { if case .mapping(id, let endpoint, _) = $0 { endpoint.network == "matrix" } else { false } }
+        }
+        try await waitUntil { !toMatrix().isEmpty }
+        // Anything written twice is written by now: deliver has returned, and the writer is drained.
+        try await Task.sleep(for: .milliseconds(50))
+        await router.record([]).durable()
+        #expect(toMatrix() == [.mapping(id, Endpoint(network: "matrix", room: "!r:t"), RemoteMessageID("matrix-1"))])
+    }
+
     @Test func anAdaptersRecordIsStoredBehindWhatItRouted() async throws {
         let store = GatedStore()
         let matrix = RecordingAdapter(network: "matrix")
@@ -77,7 +102,12 @@ final class GatedStore: BridgeStore {
         try Task.checkCancellation()
         while held.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(5)) }
         try await inner.write(records)
+        written.withLock { $0 += records }
     }
+
+    private let written = Mutex<[StoreRecord]>([])
+    /// Every record written, in order.
+    var records: [StoreRecord] { written.withLock { $0 } }
 
     func loadRooms() async throws -> [BridgedRoom] { try await inner.loadRooms() }
     func saveRoom(_ room: BridgedRoom) async throws { try await inner.saveRoom(room) }
