@@ -24,11 +24,29 @@ extension IRCAdapter {
         }
     }
 
+    /// A puppet and a channel (folded).
+    struct PuppetChannel: Hashable {
+        let participant: ParticipantKey
+        let channel: String
+    }
+
+    /// How long a delivery waits for the server to answer a puppet's JOIN
+    /// before it sends anyway (the lines wait in the connection's queue).
+    static let joinDeadline = Duration.seconds(10)
+
     /// The puppet of `sender`, in `channel` (none: for private messages,
-    /// under their own nick); nil when it must be relayed.
+    /// under their own nick); nil when it must be relayed. A puppet joining
+    /// a bridged channel is first let in by the server: the delivery waits
+    /// for the JOIN's echo (at most `joinDeadline`), and when the server
+    /// refuses it (banned, invite only, full, a key, registered nicks only),
+    /// its person is relayed by the bot there from then on, this message
+    /// included. In a channel joined directly the person sees the refusal.
     func puppet(for sender: Participant, in channel: String?) async -> IRCClient? {
         let key = sender.key
         let personal = channel.map { mode(of: $0) == .direct } ?? true
+        if let channel, !personal, refusedEntries.contains(PuppetChannel(participant: key, channel: fold(channel))) {
+            return nil
+        }
         if var existing = puppets[key] {
             existing.lastActive = .now
             existing.personal = existing.personal || personal
@@ -36,7 +54,9 @@ extension IRCAdapter {
             puppets[key] = existing
             if let channel, inserted {
                 becomeReaderIfNone(key, of: channel)
+                let entry = personal ? nil : expectEntry(key, to: channel)
                 await existing.client.join(channel)
+                if let entry, !(await admitted(key, to: channel, entry)) { return nil }
             }
             return existing.client
         }
@@ -86,8 +106,60 @@ extension IRCAdapter {
         logger.info("puppet connecting", metadata: [
             "participant": "\(key)", "nick": "\(nick)", "channel": "\(channel ?? "-")",
             "source": "\(client.sourceAddress ?? "default")", "puppets": "\(puppets.count)"])
-        if let channel { await puppet.join(channel) }
+        if let channel {
+            let entry = personal ? nil : expectEntry(key, to: channel)
+            await puppet.join(channel)
+            if let entry, !(await admitted(key, to: channel, entry)) { return nil }
+        }
         return puppet
+    }
+
+    /// Notes a JOIN about to be sent, before it is, so that however soon
+    /// the server answers, the answer finds it.
+    private func expectEntry(_ key: ParticipantKey, to channel: String) -> IRCJoinOutcome {
+        let id = PuppetChannel(participant: key, channel: fold(channel))
+        if let pending = pendingJoins[id] { return pending }
+        let entry = IRCJoinOutcome()
+        pendingJoins[id] = entry
+        return entry
+    }
+
+    /// Waits for the server's answer to a puppet's JOIN, or the deadline;
+    /// `false` when it refused.
+    private func admitted(_ key: ParticipantKey, to channel: String, _ entry: IRCJoinOutcome) async -> Bool {
+        let deadline = Task {
+            try? await Task.sleep(for: Self.joinDeadline)
+            entry.settle(accepted: true)
+        }
+        let accepted = await entry.wait()
+        deadline.cancel()
+        let id = PuppetChannel(participant: key, channel: fold(channel))
+        if pendingJoins[id] === entry { pendingJoins[id] = nil }
+        return accepted
+    }
+
+    /// The server's answer to a puppet's JOIN: its echo lets it in; a
+    /// refusal (`471`, `473`, `474`, `475`, `477`, also on a rejoin after a
+    /// reconnect) takes the channel from it and has the bot relay its
+    /// person there.
+    func answeredJoin(_ message: IRCMessage, of key: ParticipantKey, through client: IRCClient) async {
+        if message.command == "JOIN", let nick = message.prefix?.nick, let channel = message.parameters.first,
+           await client.isOwnNick(nick) {
+            pendingJoins.removeValue(forKey: PuppetChannel(participant: key, channel: fold(channel)))?
+                .settle(accepted: true)
+            return
+        }
+        guard ["471", "473", "474", "475", "477"].contains(message.command), message.parameters.count >= 2,
+              mode(of: message.parameters[1]) == .puppet else { return }
+        let channel = message.parameters[1]
+        let id = PuppetChannel(participant: key, channel: fold(channel))
+        refusedEntries.insert(id)
+        await client.forget(channel)
+        if puppets[key]?.channels.remove(id.channel) != nil { await handOver(from: key, channels: [id.channel]) }
+        pendingJoins.removeValue(forKey: id)?.settle(accepted: false)
+        logger.warning("IRC refused a puppet entry to a channel; the bot relays its person there", metadata: [
+            "participant": "\(key)", "channel": "\(channel)", "numeric": "\(message.command)",
+            "reply": "\(message.parameters.last ?? "")"])
     }
 
     func puppetEvent(_ key: ParticipantKey, _ client: IRCClient, _ event: IRCClient.Event) async {
@@ -107,6 +179,7 @@ extension IRCAdapter {
                 return
             }
             if isForReader(message, .puppet(key)) { await received(message) }
+            await answeredJoin(message, of: key, through: client)
             if message.command == "KICK", message.parameters.count >= 2, await client.isOwnNick(message.parameters[1]) {
                 logger.warning("puppet kicked from an IRC channel", metadata: [
                     "participant": "\(key)", "channel": "\(message.parameters[0])",
@@ -118,7 +191,9 @@ extension IRCAdapter {
                 let text = "\(message.parameters[1]): \(message.parameters.last ?? "not allowed")"
                 await privateMessageHandler?(IRCPrivateMessage(recipient: key, from: nil,
                                                                content: MessageContent(text: RichText(plain: text), kind: .notice)))
-            } else if ["404", "442", "473", "474", "475", "477", "432", "433", "482"].contains(message.command) {
+            } else if ["404", "442", "432", "433", "482"].contains(message.command)
+                        || (["471", "473", "474", "475", "477"].contains(message.command) && message.parameters.count >= 2
+                            && mode(of: message.parameters[1]) != .puppet) {
                 logger.warning("IRC refused a puppet's line", metadata: [
                     "participant": "\(key)", "numeric": "\(message.command)", "reply": "\(message.parameters.last ?? "")"])
             }

@@ -30,6 +30,11 @@ public actor IRCAdapter: BridgeAdapter {
     var puppets: [ParticipantKey: Puppet] = [:]
     /// Participants whose puppet was refused for good; relayed instead.
     var refusedPuppets: Set<ParticipantKey> = []
+    /// Channels (folded) a puppet was refused entry to: its person is
+    /// relayed there by the bot (`IRCAdapter+Puppets.swift`).
+    var refusedEntries: Set<PuppetChannel> = []
+    /// Puppets' JOINs the server has not answered yet.
+    var pendingJoins: [PuppetChannel: IRCJoinOutcome] = [:]
     var puppetSerial = 0
     /// People held by a netsplit, by folded nick (`IRCAdapter+Netsplit.swift`).
     var splits: [String: PendingSplit] = [:]

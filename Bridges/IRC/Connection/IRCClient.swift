@@ -193,6 +193,12 @@ public actor IRCClient {
         wake()
     }
 
+    /// Stops rejoining `name` without leaving it: the server refused the
+    /// connection entry.
+    public func forget(_ name: String) {
+        channels.removeValue(forKey: isupport.caseMapping.fold(name))
+    }
+
     /// The channels this connection is meant to be in.
     public var joinedChannels: [String] { Array(channels.values) }
 
