@@ -7,8 +7,7 @@ extension MatrixAdapter {
     /// Handles a transaction's events in order and returns once everything
     /// routed is stored, so that acknowledging the transaction loses nothing.
     /// When anything was routed or answered, `record` (the transaction
-    /// marked processed) is stored after it, in the same commit when it can
-    /// be. Returns whether anything was routed or answered (a command run
+    /// marked processed) is stored after it, never before. Returns whether anything was routed or answered (a command run
     /// again would be answered twice).
     func handle(_ events: [MatrixJSON], sink: any EventSink, recording record: StoreRecord? = nil) async -> Bool {
         var receipts: [Receipt] = []

@@ -304,23 +304,29 @@ def test_typing_both_ways(prosody, ircd, trestle):
 
 def test_a_puppet_refused_entry_is_relayed_by_the_bot(prosody, ircd, trestle):
     """A puppet the channel will not let in (here banned by an operator)
-    says nothing into the void: the delivery waits for the server's answer
-    to its JOIN, and on a refusal the bot relays its person there, that
-    first message included."""
+    says nothing into the void: alice speaks as soon as she enters, so her
+    message waits for the server's answer to her puppet's JOIN, and on the
+    refusal the bot relays her there, that first message included. The
+    puppet, left in no channel, quits."""
     proc = start(trestle, ircd, mode="puppet")
 
     async def scenario():
-        async with bob_and_alice(ircd, prosody, "message-tags") as (bob, alice):
+        bob = await tagged_user(ircd, "bob", "message-tags")
+        try:
             bob.raw("OPER admin adminpw")
             await bob.wait_for(lambda l: l.command == "381", what="bob an IRC operator")
             bob.raw(f"SAMODE {CHANNEL} +b Alice*!*@*")
             await bob.wait_for(lambda l: l.command == "MODE" and "+b" in l.params, what="the ban")
-            for words in ("first words", "more words"):
-                alice.say(LOBBY, words)
-                got = await bob.wait_for(lambda l: l.command == "PRIVMSG" and words in (l.text or ""),
-                                         what=f"alice's '{words}'")
-                assert got.nick == "bridge", got.raw
-            assert not [l.raw for l in bob.lines if l.command == "JOIN" and l.nick.lower().startswith("alice")]
+            async with MUCUser("alice@localhost", PASSWORD, prosody) as alice:
+                await enter(alice, LOBBY, "Alice")
+                for words in ("first words", "more words"):
+                    alice.say(LOBBY, words)
+                    got = await bob.wait_for(lambda l: l.command == "PRIVMSG" and words in (l.text or ""),
+                                             what=f"alice's '{words}'")
+                    assert got.nick == "bridge", got.raw
+                assert not [l.raw for l in bob.lines if l.command == "JOIN" and l.nick.lower().startswith("alice")]
+        finally:
+            bob.connection.disconnect("bye")
 
     run(scenario())
     proc.wait_for_log(r"IRC refused a puppet entry to a channel; the bot relays its person there", timeout=5)

@@ -58,7 +58,7 @@ extension IRCAdapter {
         case .reaction(_, let key, let added):
             try await react(key, added: added, delivery, puppeted: puppeted)
         case .join:
-            if puppeted { _ = await puppet(for: sender, in: channel) }
+            if puppeted { _ = await puppet(for: sender, in: channel, speaking: false) }
         case .part(_, let reason):
             if puppeted { await leave(sender.key, channel: channel, reason: reason, keepingPersistent: true) }
         case .rename(let name):

@@ -5,7 +5,7 @@ import Logging
 /// the channels bridged in puppet mode. Created on the participant's first
 /// join or message, keyed by `Participant.key`, capped per server (past
 /// the cap the bot relays), and ended when they leave their last channel
-/// or stay idle past the configured time.
+/// (or are refused entry to it) or stay idle past the configured time.
 extension IRCAdapter {
     struct Puppet {
         let client: IRCClient
@@ -30,18 +30,24 @@ extension IRCAdapter {
         let channel: String
     }
 
-    /// How long a delivery waits for the server to answer a puppet's JOIN
-    /// before it sends anyway (the lines wait in the connection's queue).
-    static let joinDeadline = Duration.seconds(10)
+    /// How long a line waits for the server to answer its puppet's JOIN
+    /// (a new connection's registration included) before it is sent anyway,
+    /// to wait in the connection's queue.
+    static let joinDeadline = Duration.seconds(20)
 
     /// The puppet of `sender`, in `channel` (none: for private messages,
-    /// under their own nick); nil when it must be relayed. A puppet joining
-    /// a bridged channel is first let in by the server: the delivery waits
-    /// for the JOIN's echo (at most `joinDeadline`), and when the server
-    /// refuses it (banned, invite only, full, a key, registered nicks only),
-    /// its person is relayed by the bot there from then on, this message
-    /// included. In a channel joined directly the person sees the refusal.
-    func puppet(for sender: Participant, in channel: String?) async -> IRCClient? {
+    /// under their own nick); nil when it must be relayed.
+    ///
+    /// In a channel in puppet mode, a puppet speaks only once the server has
+    /// let it in: with `speaking`, the call waits for the answer to the
+    /// puppet's JOIN while one is outstanding (its echo or a refusal; at
+    /// most `joinDeadline`); a join alone (someone entering) does not wait,
+    /// so nobody's entry holds up the channel. When the server refuses the
+    /// puppet (banned, invite only, full, a key, registered nicks only, too
+    /// many channels, …), its person is relayed by the bot there from then
+    /// on, the line that waited included. In a channel joined directly
+    /// nothing waits: the person's own connection joined it for them.
+    func puppet(for sender: Participant, in channel: String?, speaking: Bool = true) async -> IRCClient? {
         let key = sender.key
         let personal = channel.map { mode(of: $0) == .direct } ?? true
         if let channel, !personal, refusedEntries.contains(PuppetChannel(participant: key, channel: fold(channel))) {
@@ -54,10 +60,10 @@ extension IRCAdapter {
             puppets[key] = existing
             if let channel, inserted {
                 becomeReaderIfNone(key, of: channel)
-                let entry = personal ? nil : expectEntry(key, to: channel)
+                if !personal { expectEntry(key, to: channel) }
                 await existing.client.join(channel)
-                if let entry, !(await admitted(key, to: channel, entry)) { return nil }
             }
+            if let channel, !personal, speaking { return await admitted(key, to: channel, through: existing.client) }
             return existing.client
         }
         guard !refusedPuppets.contains(key) else { return nil }
@@ -106,57 +112,82 @@ extension IRCAdapter {
         logger.info("puppet connecting", metadata: [
             "participant": "\(key)", "nick": "\(nick)", "channel": "\(channel ?? "-")",
             "source": "\(client.sourceAddress ?? "default")", "puppets": "\(puppets.count)"])
-        if let channel {
-            let entry = personal ? nil : expectEntry(key, to: channel)
+        if let channel, !personal {
+            expectEntry(key, to: channel)
             await puppet.join(channel)
-            if let entry, !(await admitted(key, to: channel, entry)) { return nil }
+            if speaking { return await admitted(key, to: channel, through: puppet) }
+        } else if let channel {
+            await puppet.join(channel)
         }
         return puppet
     }
 
+    /// The puppet of `key` is gone: lines waiting for its JOINs go to the bot.
+    private func abandonJoins(of key: ParticipantKey) {
+        for id in pendingJoins.keys where id.participant == key {
+            pendingJoins.removeValue(forKey: id)?.settle(accepted: false)
+        }
+    }
+
     /// Notes a JOIN about to be sent, before it is, so that however soon
     /// the server answers, the answer finds it.
-    private func expectEntry(_ key: ParticipantKey, to channel: String) -> IRCJoinOutcome {
+    private func expectEntry(_ key: ParticipantKey, to channel: String) {
         let id = PuppetChannel(participant: key, channel: fold(channel))
-        if let pending = pendingJoins[id] { return pending }
-        let entry = IRCJoinOutcome()
-        pendingJoins[id] = entry
-        return entry
+        if pendingJoins[id] == nil { pendingJoins[id] = IRCJoinOutcome() }
     }
 
-    /// Waits for the server's answer to a puppet's JOIN, or the deadline;
-    /// `false` when it refused.
-    private func admitted(_ key: ParticipantKey, to channel: String, _ entry: IRCJoinOutcome) async -> Bool {
-        let deadline = Task {
-            try? await Task.sleep(for: Self.joinDeadline)
-            entry.settle(accepted: true)
+    /// `client`, once the server has answered its JOIN to `channel` when
+    /// one is outstanding (or the deadline passed); nil when it refused, or
+    /// when the puppet is gone meanwhile (then the bot relays).
+    private func admitted(_ key: ParticipantKey, to channel: String, through client: IRCClient) async -> IRCClient? {
+        let id = PuppetChannel(participant: key, channel: fold(channel))
+        if let entry = pendingJoins[id] {
+            let deadline = Task {
+                try? await Task.sleep(for: Self.joinDeadline)
+                entry.settle(accepted: true)
+            }
+            // A shutdown does not wait for the server.
+            let accepted = await withTaskCancellationHandler {
+                await entry.wait()
+            } onCancel: {
+                entry.settle(accepted: true)
+            }
+            deadline.cancel()
+            if pendingJoins[id] === entry { pendingJoins[id] = nil }
+            guard accepted else { return nil }
         }
-        let accepted = await entry.wait()
-        deadline.cancel()
-        let id = PuppetChannel(participant: key, channel: fold(channel))
-        if pendingJoins[id] === entry { pendingJoins[id] = nil }
-        return accepted
+        return puppets[key]?.client === client ? client : nil
     }
 
-    /// The server's answer to a puppet's JOIN: its echo lets it in; a
-    /// refusal (`471`, `473`, `474`, `475`, `477`, also on a rejoin after a
-    /// reconnect) takes the channel from it and has the bot relay its
-    /// person there.
+    /// The server's answer to a puppet's outstanding JOIN: its echo lets it
+    /// in; an error reply naming the channel (`4xx`/`5xx`: `471`, `473`,
+    /// `474`, `475`, `477`, `405`, `470`, `489`, …) takes the channel from it
+    /// and has the bot relay its person there. Only a JOIN the adapter sent
+    /// is answered here: a rejoin after a reconnect refused is only logged.
     func answeredJoin(_ message: IRCMessage, of key: ParticipantKey, through client: IRCClient) async {
+        guard puppets[key]?.client === client else { return }
         if message.command == "JOIN", let nick = message.prefix?.nick, let channel = message.parameters.first,
            await client.isOwnNick(nick) {
             pendingJoins.removeValue(forKey: PuppetChannel(participant: key, channel: fold(channel)))?
                 .settle(accepted: true)
             return
         }
-        guard ["471", "473", "474", "475", "477"].contains(message.command), message.parameters.count >= 2,
-              mode(of: message.parameters[1]) == .puppet else { return }
+        guard let code = Int(message.command), (400..<600).contains(code), message.parameters.count >= 2 else { return }
         let channel = message.parameters[1]
         let id = PuppetChannel(participant: key, channel: fold(channel))
+        guard let entry = pendingJoins.removeValue(forKey: id) else { return }
         refusedEntries.insert(id)
         await client.forget(channel)
-        if puppets[key]?.channels.remove(id.channel) != nil { await handOver(from: key, channels: [id.channel]) }
-        pendingJoins.removeValue(forKey: id)?.settle(accepted: false)
+        if var puppet = puppets[key], puppet.channels.remove(id.channel) != nil {
+            await handOver(from: key, channels: [id.channel])
+            if puppet.channels.isEmpty && !puppet.personal {
+                // In no channel, for nobody: a connection the network counts for nothing.
+                await end(key, puppet, reason: "refused entry")
+            } else {
+                puppets[key] = puppet
+            }
+        }
+        entry.settle(accepted: false)
         logger.warning("IRC refused a puppet entry to a channel; the bot relays its person there", metadata: [
             "participant": "\(key)", "channel": "\(channel)", "numeric": "\(message.command)",
             "reply": "\(message.parameters.last ?? "")"])
@@ -200,6 +231,7 @@ extension IRCAdapter {
         case .stopped(let reason, let permanent):
             guard let puppet = puppets[key], puppet.client === client else { return }
             forget(key, puppet)
+            abandonJoins(of: key)
             await handOver(from: key, channels: puppet.channels)
             if permanent {
                 refusedPuppets.insert(key)
@@ -272,7 +304,10 @@ extension IRCAdapter {
     /// new one), but first sends what it still has queued, then QUITs; only
     /// then is its connection's task ended and its nick no longer ours.
     private func end(_ key: ParticipantKey, _ puppet: Puppet, reason: String) async {
-        if puppets[key]?.client === puppet.client { puppets[key] = nil }
+        if puppets[key]?.client === puppet.client {
+            puppets[key] = nil
+            abandonJoins(of: key)
+        }
         await puppet.client.stop(reason: reason)
         puppet.cancel()
         puppetNicks.remove(await puppet.client.nick)

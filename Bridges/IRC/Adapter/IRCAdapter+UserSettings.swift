@@ -64,7 +64,7 @@ extension IRCAdapter {
             }
             guard puppets[key]?.channels.contains(fold(channel)) != true else { continue }
             logger.info("joining an auto-join channel", metadata: ["participant": "\(key)", "channel": "\(channel)"])
-            _ = await puppet(for: participant, in: channel)
+            _ = await puppet(for: participant, in: channel, speaking: false)
         }
     }
 

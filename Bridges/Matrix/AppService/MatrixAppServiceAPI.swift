@@ -9,9 +9,9 @@ import Logging
 /// - Every request must carry the hs_token (`Authorization: Bearer`, or
 ///   the older `access_token` query parameter): without one the answer is
 ///   401 `M_UNAUTHORIZED`, with a wrong one 403 `M_FORBIDDEN`.
-/// - A transaction is processed once: its key is recorded in the store in
-///   the router's batch after its events' records, one commit for both
-///   (unless no event was handed over: the echoes of Trestle's own events
+/// - A transaction is processed once: its key is recorded in the store
+///   through the router's batched writes, after its events' records, never
+///   before them (unless no event was handed over: the echoes of Trestle's own events
 ///   need no record), and a transaction seen before is acknowledged
 ///   without processing it again, also after a restart
 ///   (`MatrixTransactionLedger`, loaded from the store, answers without a
@@ -134,9 +134,9 @@ public final class MatrixAppServiceAPI: Sendable {
                 logger.debug("matrix transaction processed", metadata: ["transaction": "\(id)", "events": "\(events.count)"])
                 return (Answer(200), true)
             } catch {
-                logger.error("cannot record a matrix transaction; the homeserver will send it again",
+                logger.error("cannot read the processed matrix transactions; the homeserver will send it again",
                              metadata: ["transaction": "\(id)", "error": "\(error)"])
-                return (.error(500, "M_UNKNOWN", "Cannot store the transaction"), false)
+                return (.error(500, "M_UNKNOWN", "Cannot read the processed transactions"), false)
             }
         }
         // Outside the lock: typing waits for nobody's transaction.

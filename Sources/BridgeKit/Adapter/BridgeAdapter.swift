@@ -62,10 +62,10 @@ public protocol EventSink: Sendable {
     func route(_ event: BridgeEvent) async -> Receipt
 
     /// Queues `records` behind the records of every event routed so far,
-    /// for the same batched commits, and says when they are stored. For
-    /// what an adapter must keep together with the events it handed over
-    /// (a Matrix transaction marked processed): stored after them, never
-    /// without them, and without a commit of its own.
+    /// for the router's batched commits, and says when they are stored. For
+    /// what an adapter must keep with the events it handed over (a Matrix
+    /// transaction marked processed): stored after them, never before, in
+    /// their commit when the writer has not taken them yet, else in the next.
     func record(_ records: [StoreRecord]) -> Receipt
 
     /// Creates (or extends) a bridged room at run time, e.g. when an XMPP

@@ -74,8 +74,8 @@ public protocol BridgeStore: Sendable {
     /// `limit`. A network that pushes batches and retries each until it is
     /// acknowledged (a Matrix homeserver's transactions to an application
     /// service) retries only its latest ones, so an adapter that loads these
-    /// at start answers a retried batch, also after a restart, without
-    /// reading the store per batch.
+    /// once (on the first batch after a start) answers a retried batch, also
+    /// after a restart, without reading the store per batch.
     func recentTransactions(limit: Int) async throws -> [String]
 }
 
