@@ -1,6 +1,5 @@
 import struct Foundation.Date
 import Logging
-import Synchronization
 
 extension Router {
     /// Opens `endpoint` on its adapter, then delivers its queue in order
@@ -75,13 +74,8 @@ extension Router {
         event = adapted
         var delivery = Delivery(room: item.room, endpoint: endpoint, event: event, messageID: item.messageID,
                                 target: target, replyTo: replyTo, quoted: quoted)
-        // The id an adapter recorded last: when `deliver` returns the same
-        // one (adapters that know it before they return record it at once),
-        // it is not written twice.
-        let lastRecorded = LastRecordedID()
         if let id = item.messageID, case .message = event.payload {
             delivery.recordRemoteID = { [self] remote in
-                lastRecorded.value.withLock { $0 = remote }
                 state.withLock { $0.cache.insert(id, endpoint, remote) }
                 writer.enqueue([.mapping(id, endpoint, remote)])
             }
@@ -96,8 +90,11 @@ extension Router {
                 let remote = try await adapter.deliver(delivery)
                 state.withLock { $0.statistics.delivered[endpoint.network, default: 0] += 1 }
                 RouterMetrics.delivered(to: endpoint.network, since: item.event.timestamp.timeIntervalSince1970)
+                // An id the adapter recorded already (adapters that know it
+                // before they return record it at once) is in the cache, its
+                // write queued with it: not written twice.
                 if let remote, let id = item.messageID, case .message = event.payload,
-                   lastRecorded.value.withLock({ $0 }) != remote {
+                   state.withLock({ $0.cache.remoteID(for: id, in: endpoint) }) != remote {
                     state.withLock { $0.cache.insert(id, endpoint, remote) }
                     writer.enqueue([.mapping(id, endpoint, remote)])
                 }
@@ -142,7 +139,3 @@ extension Router {
     static let typingFreshness: Double = 10
 }
 
-/// The remote id an adapter recorded last for one delivery.
-private final class LastRecordedID: Sendable {
-    let value = Mutex<RemoteMessageID?>(nil)
-}
