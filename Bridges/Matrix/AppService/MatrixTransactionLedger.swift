@@ -16,8 +16,7 @@ final class MatrixTransactionLedger: Sendable {
     private struct State {
         var loaded = false
         var keys: Set<String> = []
-        var order: [String] = []
-        var head = 0
+        var order = InsertionOrder<String>()
     }
 
     let capacity: Int
@@ -50,13 +49,8 @@ final class MatrixTransactionLedger: Sendable {
     private static func add(_ key: String, to state: inout State, capacity: Int) {
         guard state.keys.insert(key).inserted else { return }
         state.order.append(key)
-        while state.order.count - state.head > capacity {
-            state.keys.remove(state.order[state.head])
-            state.head += 1
-        }
-        if state.head > capacity {
-            state.order.removeFirst(state.head)
-            state.head = 0
+        while state.order.count > capacity, let oldest = state.order.removeOldest() {
+            state.keys.remove(oldest)
         }
     }
 }

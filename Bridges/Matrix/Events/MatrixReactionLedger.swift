@@ -1,3 +1,4 @@
+import BridgeKit
 import Synchronization
 
 /// Matrix has one event per reaction, undone by redacting that event;
@@ -32,8 +33,7 @@ public final class MatrixReactionLedger: Sendable {
         var byEvent: [String: Reaction] = [:]
         var byReaction: [Reaction: String] = [:]
         /// Event ids in the order recorded, for forgetting the oldest.
-        var order: [String] = []
-        var head = 0
+        var order = InsertionOrder<String>()
     }
 
     public let capacity: Int
@@ -50,16 +50,9 @@ public final class MatrixReactionLedger: Sendable {
             state.byEvent[eventID] = reaction
             state.byReaction[reaction] = eventID
             state.order.append(eventID)
-            if state.order.count - state.head > capacity {
-                let oldest = state.order[state.head]
-                state.head += 1
-                if let forgotten = state.byEvent.removeValue(forKey: oldest), state.byReaction[forgotten] == oldest {
-                    state.byReaction[forgotten] = nil
-                }
-                if state.head > capacity {
-                    state.order.removeFirst(state.head)
-                    state.head = 0
-                }
+            if state.order.count > capacity, let oldest = state.order.removeOldest(),
+               let forgotten = state.byEvent.removeValue(forKey: oldest), state.byReaction[forgotten] == oldest {
+                state.byReaction[forgotten] = nil
             }
         }
     }

@@ -25,8 +25,7 @@ final class MatrixEventReferences: Sendable {
 
     private struct State {
         var learnt: [String: String] = [:]
-        var order: [String] = []
-        var head = 0
+        var order = InsertionOrder<String>()
     }
 
     let capacity: Int
@@ -44,13 +43,8 @@ final class MatrixEventReferences: Sendable {
     func learn(_ eventID: String, for placeholder: String) {
         state.withLock { state in
             if state.learnt.updateValue(eventID, forKey: placeholder) == nil { state.order.append(placeholder) }
-            while state.order.count - state.head > capacity {
-                state.learnt[state.order[state.head]] = nil
-                state.head += 1
-            }
-            if state.head > capacity {
-                state.order.removeFirst(state.head)
-                state.head = 0
+            while state.order.count > capacity, let oldest = state.order.removeOldest() {
+                state.learnt[oldest] = nil
             }
         }
     }

@@ -20,7 +20,7 @@ struct MessageIDCache {
         var endpoint: Endpoint
     }
 
-    private struct Entry {
+    private struct Entry: Sendable {
         var id: BridgeMessageID
         var endpoint: Endpoint
         var remote: RemoteMessageID
@@ -28,8 +28,7 @@ struct MessageIDCache {
 
     private var byRemote: [RemoteKey: BridgeMessageID] = [:]
     private var byMessage: [MessageKey: RemoteMessageID] = [:]
-    private var order: [Entry] = []
-    private var head = 0
+    private var order = InsertionOrder<Entry>()
     /// The most (message, endpoint) entries kept.
     let capacity: Int
 
@@ -53,18 +52,12 @@ struct MessageIDCache {
     }
 
     private mutating func evictIfNeeded() {
-        while order.count - head > capacity {
-            let old = order[head]
-            head += 1
+        while order.count > capacity, let old = order.removeOldest() {
             // A later entry may have replaced this one's mapping: keep that.
             let messageKey = MessageKey(id: old.id, endpoint: old.endpoint)
             if byMessage[messageKey] == old.remote { byMessage[messageKey] = nil }
             let remoteKey = RemoteKey(endpoint: old.endpoint, remote: old.remote)
             if byRemote[remoteKey] == old.id { byRemote[remoteKey] = nil }
-        }
-        if head > capacity {
-            order.removeFirst(head)
-            head = 0
         }
     }
 }
