@@ -78,11 +78,20 @@ public struct StoreSettings: Sendable, Equatable {
     /// they leave the rooms' history (MAM), and edits, replies and
     /// reactions can no longer find them.
     public var keepMessages: Duration?
+    /// Whether the archive keeps what messages say (`archive`, on by
+    /// default). Off, each message is stored without its text: who sent
+    /// it, where, when and its id on every network, which is what edits,
+    /// replies, reactions and retractions need to land, also after a
+    /// restart. Rooms then offer no history on join and no MAM, and long
+    /// IRC messages end with a count of the lines left out, not a link.
+    public var archive: Bool
 
-    public init(path: String = "trestle.sqlite", historyOnJoin: Int = 20, keepMessages: Duration? = nil) {
+    public init(path: String = "trestle.sqlite", historyOnJoin: Int = 20, keepMessages: Duration? = nil,
+                archive: Bool = true) {
         self.path = path
         self.historyOnJoin = historyOnJoin
         self.keepMessages = keepMessages
+        self.archive = archive
     }
 
     public init(reading table: ConfigTable?, configDirectory: String) throws(ConfigError) {
@@ -93,7 +102,8 @@ public struct StoreSettings: Sendable, Equatable {
         let path = try table.string("path", default: "trestle.sqlite", validate: { $0.isEmpty ? "must not be empty" : nil })
         self.init(path: Self.resolve(path, in: configDirectory),
                   historyOnJoin: try table.int("history_on_join", default: 20, in: 0...1000),
-                  keepMessages: try table.optionalDuration("keep_messages", in: .seconds(3600) ... .seconds(1_000_000_000)))
+                  keepMessages: try table.optionalDuration("keep_messages", in: .seconds(3600) ... .seconds(1_000_000_000)),
+                  archive: try table.bool("archive", default: true))
     }
 
     static func resolve(_ path: String, in directory: String) -> String {

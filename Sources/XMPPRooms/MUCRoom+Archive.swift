@@ -8,10 +8,13 @@ extension MUCRoom {
     /// The answer to `request` once the store returned `page`: one result
     /// message per archived message (oldest first), then the IQ result
     /// with XEP-0059 paging data. Retracted messages are XEP-0424
-    /// tombstones: no content, a `<retracted stamp='…'/>` marker.
+    /// tombstones: no content, a `<retracted stamp='…'/>` marker. Messages
+    /// stored without their text (while `store.archive` was off) are left
+    /// out; the paging ids stay those of the page the store returned, so a
+    /// client paging on finds what follows.
     public func archiveResponse(_ page: ArchivePage, to request: MAMRequest) -> [XMPPElement] {
         guard let requester = request.iq.attribute("from") else { return [] }
-        var stanzas: [XMPPElement] = page.messages.map { message in
+        var stanzas: [XMPPElement] = page.messages.filter { !$0.isUnkept }.map { message in
             let forwarded = XMPPElement("forwarded", namespace: RoomNamespace.forward, children: [
                 XMPPElement("delay", namespace: RoomNamespace.delay, ["stamp": XMPPDateTime.string(from: message.timestamp)]),
                 stanza(for: message, namespace: RoomNamespace.client, to: nil, delayed: false, showRealJID: true),

@@ -81,13 +81,14 @@ extension MUCRoom {
     }
 
     /// Join history for one client: retracted messages are not replayed
-    /// (XEP-0424 §5), and the join's `<history/>` wishes and the room's
-    /// `historyLimit` are applied again to what the caller fetched.
+    /// (XEP-0424 §5), nor those stored without their text, and the join's
+    /// `<history/>` wishes and the room's `historyLimit` are applied again
+    /// to what the caller fetched.
     func historyStanzas(_ history: [ArchivedMessage], to session: JID, request: HistoryRequest) -> [XMPPElement] {
-        guard !request.none else { return [] }
+        guard !request.none, isArchived else { return [] }
         let limit = min(historyLimit, request.maxStanzas ?? historyLimit)
         let wanted = history.filter { message in
-            message.retracted == nil && request.since.map { message.timestamp >= $0 } ?? true
+            message.retracted == nil && !message.isUnkept && request.since.map { message.timestamp >= $0 } ?? true
         }.suffix(max(0, limit))
         return wanted.map {
             stanza(for: $0, namespace: XMPPNamespace.component, to: session, delayed: true, showRealJID: false)

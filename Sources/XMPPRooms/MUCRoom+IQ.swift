@@ -8,7 +8,8 @@ import XMPPCore
 /// remote participants' vCards (their pictures, XEP-0153) they are
 /// `service-unavailable`.
 extension MUCRoom {
-    /// What the room's disco#info advertises.
+    /// What the room's disco#info advertises when it is archived (MAM
+    /// is left out when it is not: `advertisedFeatures`).
     public static let features: [String] = [
         RoomNamespace.muc, "muc_persistent", "muc_open", "muc_nonanonymous", "muc_public", "muc_unmoderated", "muc_unsecured",
         RoomNamespace.stableID, RoomNamespace.selfPingOptimization,
@@ -49,6 +50,8 @@ extension MUCRoom {
             return handleAdmin(stanza, iq, payload, from: from)
         case (.set, "moderate", RoomNamespace.moderation):
             return handleModerate(stanza, iq, payload, from: from)
+        case (_, "query", RoomNamespace.mam) where !isArchived:
+            return RoomOutput(stanzas: refuse(stanza, .serviceUnavailable, "this room keeps no archive"))
         case (.get, "query", RoomNamespace.mam):
             return RoomOutput(stanzas: [iq.result(Self.mamForm())])
         case (.set, "query", RoomNamespace.mam):
@@ -67,12 +70,18 @@ extension MUCRoom {
         }
     }
 
+    /// The features this room offers: all of `features`, less MAM when
+    /// the archive keeps no text.
+    public var advertisedFeatures: [String] {
+        isArchived ? Self.features : Self.features.filter { $0 != RoomNamespace.mam }
+    }
+
     /// The room's disco#info: a text conference named `name`, its features.
     func discoInfo() -> XMPPElement {
         var query = XMPPElement("query", namespace: XMPPNamespace.discoInfo)
         query.append(XMPPElement("identity", namespace: XMPPNamespace.discoInfo,
                                  ["category": "conference", "type": "text", "name": name]))
-        for feature in Self.features {
+        for feature in advertisedFeatures {
             query.append(XMPPElement("feature", namespace: XMPPNamespace.discoInfo, ["var": feature]))
         }
         return query

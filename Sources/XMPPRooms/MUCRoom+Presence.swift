@@ -52,7 +52,7 @@ extension MUCRoom {
         }
         let request = HistoryRequest(stanza, now: now)
         let limit = min(historyLimit, request.maxStanzas ?? historyLimit)
-        guard !request.none, limit > 0 else { return nil }
+        guard !request.none, limit > 0, isArchived else { return nil }
         return ArchiveQuery(room: id, start: request.since, anchor: .last, limit: limit)
     }
 
@@ -99,7 +99,8 @@ extension MUCRoom {
     private func joinTail(for occupant: Occupant, session: JID, presenceID: String?, history: [ArchivedMessage],
                           request: HistoryRequest) -> [XMPPElement] {
         let own = presence(of: occupant, to: session,
-                           codes: [Status.nonAnonymous, Status.selfPresence, Status.logged], id: presenceID)
+                           codes: [Status.nonAnonymous, Status.selfPresence] + (isArchived ? [Status.logged] : []),
+                           id: presenceID)
         return [own] + historyStanzas(history, to: session, request: request) + [subjectMessage(to: session)]
     }
 

@@ -190,9 +190,11 @@ extension MUCRoom {
         guard let id = content.replyTo.flatMap(Self.bridgeID) ?? quoted?.id else { return nil }
         guard let quoted, quoted.id == id else { return XMPPMessageRendering.ReplyTarget(id: id, author: nil, quote: nil) }
         let author = author(of: quoted)
+        // An original whose text was not kept is answered without a quote.
+        let text = quoted.content.text.plainText
         return XMPPMessageRendering.ReplyTarget(
             id: id, author: occupantJID(author.nick),
-            quote: ReplyFallback.quote(nick: author.nick, text: quoted.content.text.plainText))
+            quote: text.isEmpty ? nil : ReplyFallback.quote(nick: author.nick, text: text))
     }
 
     /// A groupchat message from a remote participant's occupant JID to

@@ -18,7 +18,9 @@ import struct Foundation.Date
 ///
 /// Room policy, fixed: open (anyone may join), persistent, public,
 /// non-anonymous (occupants see each other's real JIDs, and joiners are
-/// told so with status 100), logged (status 170: the archive serves MAM).
+/// told so with status 100), logged (status 170: the archive serves MAM)
+/// unless the archive keeps no text (`isArchived` false: no status 170, no
+/// MAM, no history on join).
 /// Everyone is a member with the participant role, except the XMPP users
 /// the configuration names as the room's moderators (`moderators`) and
 /// those a bridged network ranks (an IRC operator); there are no private
@@ -41,6 +43,9 @@ public struct MUCRoom: Sendable {
     public internal(set) var subjectDate: Date?
     /// The most archived messages sent to a joining client.
     public var historyLimit: Int
+    /// Whether the archive keeps what is said here (`store.archive`), so
+    /// that the room is logged and serves history and MAM.
+    public var isArchived: Bool
     /// Everyone in the room, in the order they joined.
     public internal(set) var occupants: [Occupant] = []
 
@@ -68,7 +73,7 @@ public struct MUCRoom: Sendable {
     ///     same for the bridge's whole life (see `OccupantIDGenerator`).
     public init(
         jid: JID, id: BridgedRoomID, name: String? = nil, network: NetworkID = "xmpp",
-        occupantIDSecret: [UInt8], historyLimit: Int = 20
+        occupantIDSecret: [UInt8], historyLimit: Int = 20, isArchived: Bool = true
     ) {
         self.jid = jid.bare
         self.id = id
@@ -76,6 +81,7 @@ public struct MUCRoom: Sendable {
         self.endpoint = Endpoint(network: network, room: jid.bare.description)
         self.occupantIDs = OccupantIDGenerator(secret: occupantIDSecret, room: jid.bare)
         self.historyLimit = historyLimit
+        self.isArchived = isArchived
     }
 
     // MARK: Entry point

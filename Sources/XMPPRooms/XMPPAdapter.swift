@@ -21,6 +21,7 @@ public final class XMPPAdapter: BridgeAdapter {
     private let store: any BridgeStore
     private let occupantIDSecret: [UInt8]
     private let historyLimit: Int
+    private let isArchived: Bool
     private let logger: Logger
     private let rooms = Mutex<[String: MUCRoom]>([:])
     private let roomIDs = Mutex<[String: BridgedRoomID]>([:])
@@ -46,6 +47,9 @@ public final class XMPPAdapter: BridgeAdapter {
     /// - Parameters:
     ///   - send: writes stanzas to the XMPP server (the component connection's outbox).
     ///   - store: where join history and MAM queries are read from.
+    ///   - isArchived: whether the archive keeps what is said
+    ///     (`store.archive`); without it rooms are not logged, and offer
+    ///     neither history on join nor MAM.
     ///   - occupantIDSecret: the key XEP-0421 occupant ids are derived with;
     ///     keep it for the bridge's whole life so ids stay stable.
     ///   - resolveRoom: for a join to a room that does not exist, the room
@@ -54,7 +58,7 @@ public final class XMPPAdapter: BridgeAdapter {
     ///     XMPP users show no picture on other networks.
     public init(
         network: NetworkID = "xmpp", domain: String, store: any BridgeStore, occupantIDSecret: [UInt8],
-        historyLimit: Int = 20, logger: Logger,
+        historyLimit: Int = 20, isArchived: Bool = true, logger: Logger,
         resolveRoom: (@Sendable (_ local: String) -> RoomOnDemand?)? = nil,
         avatars: XMPPAvatars? = nil,
         send: @escaping @Sendable ([XMPPElement]) -> Void
@@ -66,6 +70,7 @@ public final class XMPPAdapter: BridgeAdapter {
         self.store = store
         self.occupantIDSecret = occupantIDSecret
         self.historyLimit = historyLimit
+        self.isArchived = isArchived
         var logger = logger
         logger[metadataKey: "network"] = "\(network)"
         self.logger = logger
@@ -122,7 +127,7 @@ public final class XMPPAdapter: BridgeAdapter {
         rooms.withLock { rooms in
             if rooms[key] == nil {
                 rooms[key] = MUCRoom(jid: jid, id: id, network: network, occupantIDSecret: occupantIDSecret,
-                                     historyLimit: historyLimit)
+                                     historyLimit: historyLimit, isArchived: isArchived)
                 rooms[key]?.moderators = roomModerators.withLock { $0[key] } ?? []
             }
         }

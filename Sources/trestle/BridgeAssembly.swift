@@ -60,7 +60,9 @@ struct BridgeAssembly {
             return IRCAdapter(
                 configuration: IRCAdapterConfiguration(
                     server, configuredChannels: channels, identitySecret: Self.secret(settings, purpose: "irc puppet identity"),
-                    identRegistry: identRegistry, version: TrestleVersion.string, publicURL: settings.http?.publicURL),
+                    identRegistry: identRegistry, version: TrestleVersion.string,
+                    // Full texts are served from the archive: none to link to without it.
+                    publicURL: settings.store.archive ? settings.http?.publicURL : nil),
                 logger: logger, store: store,
                 privateMessages: { message in privateMessages.withLock { $0 }?.deliver(message, from: network) })
         }
@@ -92,7 +94,7 @@ struct BridgeAssembly {
         }
         let xmpp = XMPPAdapter(
             domain: component.jid, store: store, occupantIDSecret: Self.occupantIDSecret(settings),
-            historyLimit: settings.store.historyOnJoin, logger: logger,
+            historyLimit: settings.store.historyOnJoin, isArchived: settings.store.archive, logger: logger,
             resolveRoom: { directRooms.resolve($0) }, avatars: avatars,
             send: { stanzas in
                 guard let connection = outgoing.withLock({ $0 }) else { return }
@@ -112,7 +114,7 @@ struct BridgeAssembly {
                                 + ircAdapters.map { $0 as any BridgeAdapter }
                                 + (webhooks.map { [$0 as any BridgeAdapter] } ?? [])
                                 + (matrix.map { [$0 as any BridgeAdapter] } ?? []), store: store, rooms: rooms,
-                            logger: logger, queueLimit: settings.router.queueLimit)
+                            logger: logger, queueLimit: settings.router.queueLimit, keepsText: settings.store.archive)
         portals.rooms.withLock { $0 = router }
         let responder = ComponentResponder(
             domain: component.jid, extraFeatures: ["http://jabber.org/protocol/muc"],

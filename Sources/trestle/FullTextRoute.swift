@@ -6,7 +6,8 @@ import NIOCore
 /// `GET /text/<message id>`: the full text of one archived message, as
 /// `text/plain; charset=utf-8`, for the link that ends a message cut for
 /// length on IRC (`long_messages: link`). 404 for an id the archive does
-/// not hold, 410 for a retracted message.
+/// not hold or holds without its text (`store.archive: false`), 410 for
+/// a retracted message.
 ///
 /// Anyone who has the link can read that one message, and nothing else:
 /// message ids carry 80 random bits (`BridgeMessageID.random()`), so they
@@ -26,6 +27,7 @@ enum FullTextRoute {
             }
             guard let message else { return plain(.notFound, "no such message\n") }
             guard message.retracted == nil else { return plain(.gone, "this message was retracted\n") }
+            guard !message.isUnkept else { return plain(.notFound, "this message's text is not kept\n") }
             return plain(.ok, message.content.text.plainText)
         }
     }

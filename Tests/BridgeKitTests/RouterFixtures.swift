@@ -18,11 +18,11 @@ struct ThreeNetworkRoom {
     static let matrixRoom = Endpoint(network: "matrix", room: "!lobby:localhost")
 
     init(store: any BridgeStore = MemoryBridgeStore(), queueLimit: Int = 1000, instanceID: String = "bridge-a",
-         policy: DegradationPolicy = DegradationPolicy()) {
+         policy: DegradationPolicy = DegradationPolicy(), keepsText: Bool = true) {
         self.store = store
         room = BridgedRoom(id: "lobby", endpoints: [Self.xmppRoom, Self.ircRoom, Self.matrixRoom], policy: policy)
         router = Router(instanceID: instanceID, adapters: [xmpp, irc, matrix], store: store, rooms: [room],
-                        logger: Logger(label: "test"), queueLimit: queueLimit)
+                        logger: Logger(label: "test"), queueLimit: queueLimit, keepsText: keepsText)
     }
 
     /// Routes `text` from `sender` in the XMPP room, waits until Matrix has

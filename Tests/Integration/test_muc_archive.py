@@ -5,14 +5,17 @@ XEP-0059 paging. Both rooms of the bridged room `lobby` share one archive."""
 from __future__ import annotations
 
 import asyncio
+import signal
+import sqlite3
 import xml.etree.ElementTree as ET
 
 import pytest
 
 from conftest import PASSWORD, run
-from support.bridge import LOBBY, MIRROR, mam_page, start_bridge, store_busy, store_lagging, users
-from support.muc import (MUCUser, body, delay_stamp, enter, is_message, occupant_id, said, stanza_id, subject,
-                         xml)
+from support.bridge import (CORRECTION, LOBBY, MAM, MIRROR, in_thread, mam_page, restarted, start_bridge, store_busy,
+                            store_lagging, users)
+from support.muc import (MUCUser, body, delay_stamp, enter, is_message, occupant_id, said, stanza_id, statuses,
+                         subject, xml)
 
 
 async def say_and_wait(user: MUCUser, room: str, nick: str, texts: list[str]) -> list[ET.Element]:
@@ -307,3 +310,50 @@ def test_old_messages_are_forgotten(prosody, trestle):
     finally:
         for p in restarts:
             p.stop()
+
+
+def test_archive_off_keeps_no_text_yet_corrections_land_after_a_restart(prosody, trestle):
+    """`store.archive: false`: rooms are not logged (no status 170), offer
+    neither history nor MAM, and the store holds no word of what was said;
+    the id map and authors are kept, so a correction after a restart still
+    reaches the copy in the other room."""
+    proc = start_bridge(trestle, store={"archive": False})
+
+    async def scenario():
+        async with users(prosody, PASSWORD, "alice", "bob", "carol") as (alice, bob, carol):
+            joined = await enter(alice, LOBBY, "Alice")
+            own = [s for s in joined if s.get("from") == f"{LOBBY}/Alice" and "110" in statuses(s)]
+            assert own and "170" not in statuses(own[0]), [xml(s) for s in own]
+            await enter(bob, MIRROR, "Bob")
+            original = alice.say(LOBBY, "the secret word is swordfish")
+            copy = await bob.wait_for(said(f"{MIRROR}/Alice", "the secret word is swordfish"), what="copy in mirror")
+
+            # No history for a newcomer, no MAM.
+            assert history_of(await enter(carol, MIRROR, "Carol")) == []
+            info = (await carol.iq(MIRROR, "get", "<query xmlns='http://jabber.org/protocol/disco#info'/>")).xml
+            features = {f.get("var") for f in info.iter("{http://jabber.org/protocol/disco#info}feature")}
+            assert "urn:xmpp:sid:0" in features and MAM not in features, sorted(features)
+            page = await mam_page(carol, MIRROR)
+            assert page.reply.get("type") == "error" and page.results == [], xml(page.reply)
+            assert page.reply.find(".//{urn:ietf:params:xml:ns:xmpp-stanzas}service-unavailable") is not None, xml(page.reply)
+
+            code = await in_thread(proc.stop, signal.SIGTERM, 10.0)
+            assert code == 0, f"trestle exit code {code} on SIGTERM\n{proc.log_tail()}"
+            # Nothing of the words is on disk (the WAL was checkpointed at the stop; read both anyway).
+            stored = b"".join(path.read_bytes() for path in proc.dir.glob("trestle.sqlite*"))
+            assert stored and b"swordfish" not in stored
+            rows = sqlite3.connect(proc.dir / "trestle.sqlite").execute("SELECT sender_id FROM archive").fetchall()
+            assert rows == [(f"alice@{prosody.domain}",)], rows
+
+            again = await in_thread(restarted, proc)
+            try:
+                await enter(alice, LOBBY, "Alice")
+                await enter(bob, MIRROR, "Bob")
+                alice.say(LOBBY, "the secret word is gone", extra=f"<replace xmlns='{CORRECTION}' id='{original}'/>")
+                fixed = await bob.wait_for(said(f"{MIRROR}/Alice", "the secret word is gone"), what="correction in mirror")
+                replace = fixed.find(f"{{{CORRECTION}}}replace")
+                assert replace is not None and replace.get("id") == copy.get("id"), (xml(copy), xml(fixed))
+            finally:
+                again.stop()
+
+    run(scenario())

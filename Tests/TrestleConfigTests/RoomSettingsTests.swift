@@ -19,6 +19,7 @@ import TrestleConfig
             store:
               path: state/trestle.sqlite
               history_on_join: 5
+              archive: false
             """)
         #expect(configuration.rooms.count == 2)
         #expect(configuration.rooms[0].endpoints == [.init(network: "xmpp", room: "lobby"), .init(network: "irc.libera", room: "#lobby")])
@@ -26,6 +27,7 @@ import TrestleConfig
         #expect(configuration.rooms[0].moderators == ["admin@example.org"] && configuration.rooms[1].moderators.isEmpty)
         #expect(configuration.store.path == files.directory + "/state/trestle.sqlite")
         #expect(configuration.store.historyOnJoin == 5)
+        #expect(!configuration.store.archive)
     }
 
     @Test func defaultsWithoutTheSections() throws {
@@ -33,6 +35,7 @@ import TrestleConfig
         #expect(configuration.rooms.isEmpty)
         #expect(configuration.store.path == files.directory + "/trestle.sqlite")
         #expect(configuration.store.historyOnJoin == 20)
+        #expect(configuration.store.archive)
     }
 
     @Test func mistakesAreNamedWithTheirLine() {
@@ -44,6 +47,8 @@ import TrestleConfig
         #expect(badPolicy?.line == 7 && badPolicy?.keyPath == "rooms[0].edits")
         let notAJID = files.loadError("rooms:\n  - name: a\n    endpoints: [{xmpp: a}]\n    moderators: [admin]\n")
         #expect(notAJID?.line == 7 && notAJID?.keyPath?.hasPrefix("rooms[0].moderators") == true)
+        let notABool = files.loadError("store:\n  archive: sometimes\n")
+        #expect(notABool?.line == 5 && notABool?.keyPath == "store.archive")
         let typo = files.loadError("rooms:\n  - name: a\n    endpoint: [{xmpp: a}]\n")
         #expect(typo != nil)
     }

@@ -144,6 +144,16 @@ extension MessageContent {
     /// Whoever withdrew or removed a message wanted it gone, from the
     /// archive's disk too, and out of later quotes.
     public static let retracted = MessageContent(text: RichText())
+
+    /// What the store keeps of a message's content when the archive keeps
+    /// no text (`store.archive: false`): nothing. Its sender, room, time
+    /// and ids are kept, so that edits, replies, reactions and retractions
+    /// still land on it after a restart.
+    public static let unkept = MessageContent(text: RichText())
+
+    /// Whether there is nothing to show or quote: no text, no attachment
+    /// (a retracted message, or one whose text was not kept).
+    public var isEmpty: Bool { text.spans.isEmpty && attachments.isEmpty }
 }
 
 /// A file sent with a message, reachable by URL from every network.

@@ -77,9 +77,11 @@ public enum Degradation {
         return content
     }
 
-    /// "Name: first line of the message", cut to 80 characters.
+    /// "Name: first line of the message", cut to 80 characters; "Name"
+    /// alone when its text is not known (not kept: `store.archive: false`).
     static func quote(_ message: ArchivedMessage) -> String {
         let line = message.content.text.plainText.split(separator: "\n", omittingEmptySubsequences: true).first ?? ""
+        if line.isEmpty { return message.sender.displayName }
         let cut = line.count > 80 ? line.prefix(79) + "…" : Substring(line)
         return "\(message.sender.displayName): \(cut)"
     }

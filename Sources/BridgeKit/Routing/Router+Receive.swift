@@ -36,8 +36,8 @@ extension Router {
             if let reply = content.replyTo { content.replyTo = await resolve(reply, in: origin).map { .bridge($0) } }
             event.payload = .message(content)
             records.append(.archive(ArchivedMessage(
-                id: id, room: room.id, origin: origin, sender: event.sender, content: content, timestamp: event.timestamp,
-                originID: event.remoteID)))
+                id: id, room: room.id, origin: origin, sender: event.sender, content: kept(content, of: id),
+                timestamp: event.timestamp, originID: event.remoteID)))
             if let remote = event.remoteID {
                 records.append(.mapping(id, origin, remote))
                 state.withLock { $0.cache.insert(id, origin, remote) }
@@ -48,19 +48,21 @@ extension Router {
             if let reply = content.replyTo { content.replyTo = await resolve(reply, in: origin).map { .bridge($0) } }
             messageID = target
             event.payload = .edit(of: .bridge(target), content)
-            records.append(.edit(target, content, at: event.timestamp))
+            records.append(.edit(target, kept(content, of: target), at: event.timestamp))
         case .retraction(let reference):
             guard let target = await resolve(reference, in: origin) else { return drop(\.unresolved, event, "retraction of an unknown message") }
             guard await isAuthor(event.sender, of: target) else { return drop(\.refused, event, "retraction of someone else's message") }
             messageID = target
             event.payload = .retraction(of: .bridge(target))
             records.append(.retraction(target, at: event.timestamp))
+            forgetText(of: target)
         case .removal(let reference, let reason):
             guard let target = await resolve(reference, in: origin) else { return drop(\.unresolved, event, "removal of an unknown message") }
             guard let original = await durableArchived(target), original.room == room.id, original.retracted == nil else {
                 return drop(\.unresolved, event, "removal of a message of another room, or one already gone")
             }
             messageID = target
+            forgetText(of: target)
             if original.sender.key == event.sender.key {
                 records.append(.retraction(target, at: event.timestamp))
                 event.payload = .retraction(of: .bridge(target))
@@ -169,8 +171,27 @@ extension Router {
         return try? await store.remoteIDs(for: id)[endpoint]
     }
 
+    /// Message `id` as archived; when the archive keeps no text, with the
+    /// text kept in memory if it is recent (else its content stays empty).
     func archived(_ id: BridgeMessageID) async -> ArchivedMessage? {
-        try? await store.archivedMessage(id)
+        guard var message = try? await store.archivedMessage(id) else { return nil }
+        if !keepsText, message.retracted == nil, let content = state.withLock({ $0.recentText.content(of: id) }) {
+            message.content = content
+        }
+        return message
+    }
+
+    /// What the archive is given of `content`, message `id`'s (new) text:
+    /// all of it, or, when it keeps no text, nothing (the text then stays
+    /// in memory for a while, for quotes).
+    private func kept(_ content: MessageContent, of id: BridgeMessageID) -> MessageContent {
+        if keepsText { return content }
+        state.withLock { $0.recentText.keep(content, of: id) }
+        return .unkept
+    }
+
+    private func forgetText(of id: BridgeMessageID) {
+        if !keepsText { state.withLock { $0.recentText.forget(id) } }
     }
 
     /// Whether `sender` wrote message `id` and it still stands (edits and

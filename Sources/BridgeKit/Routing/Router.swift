@@ -24,6 +24,11 @@ import struct Foundation.Date
 ///   and an event is shown anywhere only once its records are committed:
 ///   nothing a participant saw can be missing from the archive after a
 ///   crash, and every endpoint sees events in archive order.
+/// - With `keepsText` off (`store.archive: false`) the archive holds each
+///   message without its content (`MessageContent.unkept`): who said it,
+///   where, when and its ids, which is what edits, retractions and
+///   moderation need, also after a restart. The latest messages' text
+///   stays in memory only (`RecentMessageText`) for quotes.
 ///
 /// The router knows no network: adapters are `BridgeAdapter`s.
 public final class Router: EventSink, Sendable {
@@ -34,6 +39,8 @@ public final class Router: EventSink, Sendable {
     let logger: Logger
     let writer: StoreWriter
     let queueLimit: Int
+    /// Whether the archive keeps what messages say (see above).
+    let keepsText: Bool
     let state: Mutex<State>
     let spawner: AsyncStream<Endpoint>.Continuation
     private let spawned: AsyncStream<Endpoint>
@@ -43,6 +50,8 @@ public final class Router: EventSink, Sendable {
         var roomOf: [Endpoint: BridgedRoomID] = [:]
         var queues: [Endpoint: EndpointQueue] = [:]
         var cache = MessageIDCache(capacity: 200_000)
+        /// The latest messages' text, when the archive keeps none.
+        var recentText = RecentMessageText(capacity: Router.recentTextCapacity)
         var statistics = RouterStatistics()
         /// Events waiting per endpoint (queued, not yet taken for delivery).
         var depth: [Endpoint: Int] = [:]
@@ -76,9 +85,11 @@ public final class Router: EventSink, Sendable {
     ///   - rooms: the rooms from the configuration; rooms created at run
     ///     time are loaded from the store when the router starts.
     ///   - queueLimit: events held per endpoint before new ones are refused.
+    ///   - keepsText: whether the archive keeps what messages say
+    ///     (`store.archive`); without it, only their senders, times and ids.
     public init(
         instanceID: String, adapters: [any BridgeAdapter], store: any BridgeStore, rooms: [BridgedRoom] = [],
-        logger: Logger, queueLimit: Int = 20_000
+        logger: Logger, queueLimit: Int = 20_000, keepsText: Bool = true
     ) {
         self.instanceID = instanceID
         self.adapters = Dictionary(adapters.map { ($0.network, $0) }, uniquingKeysWith: { first, _ in first })
@@ -88,6 +99,7 @@ public final class Router: EventSink, Sendable {
         self.logger = logger
         self.writer = StoreWriter(store: store, logger: logger)
         self.queueLimit = max(1, queueLimit)
+        self.keepsText = keepsText
         (spawned, spawner) = AsyncStream.makeStream(of: Endpoint.self)
         var initial = State()
         for room in rooms {
@@ -96,6 +108,9 @@ public final class Router: EventSink, Sendable {
         }
         state = Mutex(initial)
     }
+
+    /// How many messages' text is kept in memory when the archive keeps none.
+    static let recentTextCapacity = 2_000
 
     // MARK: - Running
 

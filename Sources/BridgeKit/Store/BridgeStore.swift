@@ -153,6 +153,13 @@ public struct ArchivedMessage: Hashable, Sendable, Codable {
     }
 }
 
+extension ArchivedMessage {
+    /// Whether it was stored without its text (`store.archive: false`):
+    /// it stands (not retracted) and has nothing to show. Such a message
+    /// is not shown as history, should the archive be turned on later.
+    public var isUnkept: Bool { retracted == nil && content.isEmpty }
+}
+
 /// A request for part of a room's archive, in the shape of XEP-0313 with
 /// XEP-0059 paging: a time window, an optional sender, and a page of at
 /// most `limit` messages after or before a known message (or the newest
