@@ -18,14 +18,26 @@ import GRDB
 /// and each batch is there in full or not at all.
 public final class SQLiteBridgeStore: BridgeStore {
     let pool: DatabasePool
+    private let overwritesDeleted: Bool
 
     /// Opens the database at `path`, creating the file if there is none
     /// (its directory must exist), and migrates it to the current schema.
     /// Refuses a file migrated by a newer version
     /// (`SQLiteStoreError.newerSchema`).
-    public init(path: String) throws {
+    /// - Parameter overwritesDeleted: SQLite's `secure_delete`: what is
+    ///   deleted (a delivered queue entry, a forgotten message) is
+    ///   overwritten in the file, not just unlinked. On where the archive
+    ///   keeps no text (`store.archive: false`), so that text which had to
+    ///   wait for its delivery does not linger in free pages. The
+    ///   write-ahead log may hold a copy until SQLite reuses it; `close()`
+    ///   then empties it (a truncating checkpoint).
+    public init(path: String, overwritesDeleted: Bool = false) throws {
+        self.overwritesDeleted = overwritesDeleted
         var configuration = Configuration()
         configuration.label = "SQLiteBridgeStore"
+        if overwritesDeleted {
+            configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA secure_delete = ON") }
+        }
         pool = try DatabasePool(path: path, configuration: configuration)
         let migrator = SQLiteSchema.migrator
         let unknown = try pool.read { try migrator.appliedIdentifiers($0) }.subtracting(migrator.migrations)
@@ -39,6 +51,9 @@ public final class SQLiteBridgeStore: BridgeStore {
     /// orderly shutdown: the last connection to close checkpoints the WAL.
     /// The store cannot be used afterwards.
     public func close() throws {
+        if overwritesDeleted {
+            try pool.writeWithoutTransaction { try $0.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+        }
         try pool.close()
     }
 

@@ -53,7 +53,7 @@ struct BridgeAssembly {
         let identRegistry = settings.identd.map { _ in IRCIdentRegistry() }
         // Private messages from IRC go to the relay, made once the connection exists.
         let privateMessages = Mutex<PrivateMessageRelay?>(nil)
-        let store = try SQLiteBridgeStore(path: settings.store.path)
+        let store = try SQLiteBridgeStore(path: settings.store.path, overwritesDeleted: !settings.store.archive)
         let ircAdapters = settings.irc.map { server in
             let channels = Set(settings.rooms.flatMap(\.endpoints).filter { $0.network == server.network }.map(\.room))
             let network = NetworkID(server.network)

@@ -6,15 +6,18 @@ import NIOCore
 /// `GET /text/<message id>`: the full text of one archived message, as
 /// `text/plain; charset=utf-8`, for the link that ends a message cut for
 /// length on IRC (`long_messages: link`). 404 for an id the archive does
-/// not hold or holds without its text (`store.archive: false`), 410 for
-/// a retracted message.
+/// not hold or holds without its text, and for every id when the archive
+/// keeps no text (`store.archive: false`: what was stored before it was
+/// turned off is not served either), 410 for a retracted message.
 ///
 /// Anyone who has the link can read that one message, and nothing else:
 /// message ids carry 80 random bits (`BridgeMessageID.random()`), so they
 /// cannot be guessed or enumerated, and nothing lists them.
 enum FullTextRoute {
-    static func add(to router: Hummingbird.Router<BasicRequestContext>, store: any BridgeStore, logger: Logger) {
+    static func add(to router: Hummingbird.Router<BasicRequestContext>, store: any BridgeStore, servesText: Bool = true,
+                    logger: Logger) {
         router.get("/text/:id") { _, context -> Response in
+            guard servesText else { return plain(.notFound, "this bridge keeps no message text\n") }
             let id = context.parameters.get("id") ?? ""
             // Ids are hex; anything else cannot be one and is not looked up.
             guard !id.isEmpty, id.count <= 64, id.allSatisfy(\.isHexDigit) else { return plain(.notFound, "no such message\n") }

@@ -10,17 +10,18 @@ import XMPPCore
 /// one-line JSON body), `/text/<message id>`, the full text of one
 /// archived message, which IRC channels whose messages are cut for length
 /// link to (`FullTextRoute`), and `/avatar/<sha1>`, XMPP users' pictures
-/// for the other networks (`AvatarRoute`). Bound where the `http` section
+/// for the other networks (`AvatarRoute`); `servesText` false (the
+/// archive keeps no text) answers 404 to every `/text/` request. Bound where the `http` section
 /// says; no token, so keep it on loopback or a private network, with a
 /// proxy forwarding only `/text/` and `/avatar/` if people on other
 /// networks are to follow the links.
 enum OperatorEndpoint {
     static func application(
         host: String, port: Int, registry: PrometheusCollectorRegistry, connection: ComponentConnection,
-        store: any BridgeStore, logger: Logger
+        store: any BridgeStore, servesText: Bool = true, logger: Logger
     ) -> some ApplicationProtocol {
         let router = Hummingbird.Router()
-        FullTextRoute.add(to: router, store: store, logger: logger)
+        FullTextRoute.add(to: router, store: store, servesText: servesText, logger: logger)
         AvatarRoute.add(to: router, store: store, logger: logger)
         router.get("/metrics") { _, _ -> Response in
             var text: [UInt8] = []

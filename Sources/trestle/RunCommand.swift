@@ -3,6 +3,7 @@ import Metrics
 import Prometheus
 import Logging
 import ServiceLifecycle
+import SQLiteStore
 import TrestleConfig
 import BridgeKit
 import IRCBridge
@@ -70,7 +71,7 @@ struct RunCommand: AsyncParsableCommand {
         if let http = settings.http {
             services.append(.init(service: OperatorEndpoint.application(
                 host: http.host, port: http.port, registry: registry, connection: assembly.connection, store: assembly.store,
-                logger: logger)))
+                servesText: settings.store.archive, logger: logger)))
             logger.info("operator endpoint", metadata: ["address": "http://\(http.host):\(http.port)/metrics"])
         }
         let group = ServiceGroup(
@@ -79,6 +80,15 @@ struct RunCommand: AsyncParsableCommand {
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         try await group.run()
+        // Everything is written by now: closing empties the write-ahead log
+        // into the file (and, with the archive off, of deleted text).
+        if let sqlite = assembly.store as? SQLiteBridgeStore {
+            do {
+                try sqlite.close()
+            } catch {
+                logger.warning("store not closed cleanly", metadata: ["error": "\(error)"])
+            }
+        }
         logger.info("stopped")
     }
 }

@@ -24,9 +24,12 @@ through the gateway, and a plain IRC client (asyncio streams) joins `#bench`:
    at that rate.
 
 biboumi runs twice: with its database (every message saved, its default
-when a database is configured) and without one (no history), so both of
-the issue's comparisons come from one run. Trestle always keeps its
-archive: every message is stored before it is shown.
+when a database is configured) and without one (no history), and so does
+Trestle: with its archive (every message stored before it is shown, its
+default) and with `store.archive: false` (each message still stored before
+it is shown, without its text: the id map that lets edits and replies land
+after a restart), bursts only. So both of the issue's comparisons come from
+one run.
 
 Reported per gateway and direction: messages/s (first send to last arrival),
 p50/p99 latency, the gateway's CPU seconds per 1,000 messages, and its
@@ -421,19 +424,26 @@ def main() -> int:
                 stop_biboumi(biboumi)
             time.sleep(1)
         archived = {r.direction: r.rate for r in results if r.gateway == "biboumi"}
-        # Trestle, then paced at ten times what biboumi with its history carried.
-        config = component_config(prosody, jid="trestle.localhost", secret=SECRET)
-        config["logging"] = {"level": "info"}
-        config["store"] = {"path": str(work / "trestle.sqlite")}
-        config["irc"] = {"bench": {"host": "127.0.0.1", "port": 6667, "tls": False, "nick": "trestlebot",
-                                   "flood": {"burst": 1000, "interval": 0}, "queue_limit": 1000000}}
-        trestle = TrestleProcess(config, directory=work / "trestle", binary=binary).start()
-        trestle.wait_for_log(r"component connected", timeout=20)
-        paced = {direction: 10 * rate for direction, rate in archived.items() if rate > 0}
-        results += asyncio.run(run_gateway("Trestle", "trestle.localhost", trestle.process.pid, prosody, ircd,
-                                           args.messages, args.timeout, args.senders, paced, args.paced_seconds))
-        memory["Trestle"] = rss_mb(trestle.process.pid)
-        trestle.stop()
+        # Trestle with its archive, then paced at ten times what biboumi with
+        # its history carried; then Trestle with its archive off, bursts only.
+        for archive in (True, False):
+            label = "Trestle" if archive else "Trestle, archive off"
+            config = component_config(prosody, jid="trestle.localhost", secret=SECRET)
+            config["logging"] = {"level": "info"}
+            config["store"] = {"path": str(work / f"trestle-{archive}.sqlite"), "archive": archive}
+            config["irc"] = {"bench": {"host": "127.0.0.1", "port": 6667, "tls": False, "nick": "trestlebot",
+                                       "flood": {"burst": 1000, "interval": 0}, "queue_limit": 1000000}}
+            trestle = TrestleProcess(config, directory=work / f"trestle-{archive}", binary=binary).start()
+            try:
+                trestle.wait_for_log(r"component connected", timeout=20)
+                paced = {direction: 10 * rate for direction, rate in archived.items() if rate > 0} if archive else {}
+                results += asyncio.run(run_gateway(label, "trestle.localhost", trestle.process.pid, prosody, ircd,
+                                                   args.messages, args.timeout, args.senders, paced,
+                                                   args.paced_seconds))
+                memory[label] = rss_mb(trestle.process.pid)
+            finally:
+                trestle.stop()
+            time.sleep(1)
     finally:
         ircd.stop()
         prosody.stop()
@@ -446,11 +456,12 @@ def main() -> int:
         cpu = f"{r.cpu_per_1000:.2f}" if r.cpu_per_1000 else "—"
         print(f"| {r.gateway} | {r.direction} | {r.rate:,.0f} | {r.p50:,.0f} / {r.p99:,.0f} | {cpu} |")
     rates = {(r.gateway, r.direction): r.rate for r in results}
-    print("\n| direction | Trestle ÷ biboumi (history on) | Trestle ÷ biboumi (history off) |\n|---|---|---|")
+    print("\n| direction | Trestle ÷ biboumi, both keeping history | Trestle ÷ biboumi, neither keeping it |"
+          "\n|---|---|---|")
     for direction in ("IRC → XMPP", "XMPP → IRC"):
-        trestle_rate = rates.get(("Trestle", direction), 0)
-        on, off = rates.get(("biboumi", direction), 0), rates.get(("biboumi, history off", direction), 0)
-        print(f"| {direction} | {trestle_rate / on if on else 0:.1f}× | {trestle_rate / off if off else 0:.1f}× |")
+        on = rates.get(("Trestle", direction), 0), rates.get(("biboumi", direction), 0)
+        off = rates.get(("Trestle, archive off", direction), 0), rates.get(("biboumi, history off", direction), 0)
+        print(f"| {direction} | {on[0] / on[1] if on[1] else 0:.1f}× | {off[0] / off[1] if off[1] else 0:.1f}× |")
     print("\n| gateway | resident memory after the run |\n|---|---|")
     for gateway, mb in memory.items():
         print(f"| {gateway} | {mb:.1f} MB |")

@@ -27,3 +27,18 @@ import Testing
         #expect(recent.content(of: BridgeMessageID("a")) == nil && recent.count == 0)
     }
 }
+
+extension RecentMessageTextTests {
+    @Test func aMessageForgottenAndKeptAgainIsNotEvictedByItsOldPlace() {
+        var recent = RecentMessageText(capacity: 2)
+        let a = BridgeMessageID("a"), b = BridgeMessageID("b"), c = BridgeMessageID("c")
+        recent.keep(MessageContent(text: RichText(plain: "a1")), of: a)
+        recent.forget(a)
+        recent.keep(MessageContent(text: RichText(plain: "a2")), of: a)
+        recent.keep(MessageContent(text: RichText(plain: "b")), of: b)
+        // The stale place of a goes first, and takes nothing with it.
+        #expect(recent.content(of: a)?.text.plainText == "a2")
+        recent.keep(MessageContent(text: RichText(plain: "c")), of: c)
+        #expect(recent.content(of: a) == nil && recent.content(of: b) != nil && recent.content(of: c) != nil)
+    }
+}

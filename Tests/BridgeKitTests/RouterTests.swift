@@ -275,8 +275,9 @@ import struct Foundation.Date
             #expect(receipt.messageID != nil)
             let matrix = try await after.matrix.waitForDeliveries(1)
             #expect(matrix[0].target == RemoteMessageID("matrix-1"))
-            // Delivered after the edit is stored, so the archive already has the new text.
-            #expect(matrix[0].quoted?.content.text.plainText == "fixed")
+            // The message as it was before the edit (the archive has the new
+            // text by now), so a network can show what changed.
+            #expect(matrix[0].quoted?.content.text.plainText == "typo")
         }
     }
 

@@ -196,6 +196,33 @@ def test_reactions_as_short_lines(prosody, ircd, trestle):
     assert proc.running, proc.log_tail()
 
 
+@pytest.mark.parametrize("archive", [True, False], ids=["archive", "archive-off"])
+def test_corrections_as_sed_lines(prosody, ircd, trestle, archive):
+    """`edits: sed`: a correction made in XMPP reaches IRC as the short
+    `s/old/new/` line IRC users write, each against the text it corrects,
+    also when the archive keeps no text (the recent text is in memory)."""
+    proc = trestle(rooms=rooms(), irc=irc_settings(ircd, edits="sed"), store={"archive": archive})
+    proc.wait_for_log(r"component connected", timeout=10)
+    proc.wait_for_log(r"IRC connection registered", timeout=10)
+
+    async def scenario():
+        async with IRCUser(ircd, "bob") as bob, MUCUser("alice@localhost", PASSWORD, prosody) as alice:
+            await bob.join(CHANNEL)
+            await in_channel(bob, "bridge")
+            await enter(alice, LOBBY, "Alice")
+            original = alice.say(LOBBY, "we ship on fridya afternoon")
+            await bob.wait_for(lambda l: l.command == "PRIVMSG" and "fridya" in l.text, what="the original")
+            for fixed, sed in (("we ship on friday afternoon", "s/fridya/friday/"),
+                               ("we ship on friday morning", "s/afternoon/morning/")):
+                alice.say(LOBBY, fixed, extra=f"<replace xmlns='urn:xmpp:message-correct:0' id='{original}'/>")
+                line = await bob.wait_for(lambda l: l.command == "PRIVMSG" and l.text.endswith(sed),
+                                          what=f"the correction as {sed}")
+                assert "✎" not in line.text and fixed not in line.text, line.raw
+
+    run(scenario())
+    assert proc.running, proc.log_tail()
+
+
 def test_long_message_links_to_its_full_text(prosody, ircd, trestle):
     """`long_messages: link`: a 12-line message reaches IRC as 4 lines and a
     link; the link serves the full text (404 for an unknown id, 410 once

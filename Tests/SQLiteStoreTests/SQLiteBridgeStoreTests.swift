@@ -58,3 +58,30 @@ import Testing
         #expect(try await store.archive(ArchiveQuery(room: "lobby")).count == 0)
     }
 }
+
+/// `overwritesDeleted` (on when the archive keeps no text): a queue
+/// entry's text does not stay in the file once it is delivered.
+@Suite struct SQLiteSecureDeleteTests {
+    private func fileAfterDelivering(_ secret: String, overwritesDeleted: Bool) async throws -> Data {
+        let directory = try TemporaryDirectory()
+        let store = try SQLiteBridgeStore(path: directory.path(), overwritesDeleted: overwritesDeleted)
+        let entry = OutboxEntry(id: "e1", queue: "webhook", body: #"{"text":"\#(secret)"}"#, contentType: "application/json",
+                                created: Date())
+        _ = try await store.enqueueOutbox(entry, limit: 10)
+        try await store.removeOutbox("e1")
+        try store.close()  // checkpoints the WAL into the file
+        var bytes = Data()
+        for name in ["trestle.sqlite", "trestle.sqlite-wal"] {
+            bytes += FileManager.default.contents(atPath: directory.path(name)) ?? Data()
+        }
+        return bytes
+    }
+
+    @Test func aDeliveredEntrysTextIsOverwritten() async throws {
+        let secret = "swordfish-" + UUID().uuidString
+        let kept = try await fileAfterDelivering(secret, overwritesDeleted: false)
+        #expect(kept.range(of: Data(secret.utf8)) != nil, "without it, SQLite leaves the text in a free page")
+        let overwritten = try await fileAfterDelivering(secret, overwritesDeleted: true)
+        #expect(overwritten.range(of: Data(secret.utf8)) == nil)
+    }
+}

@@ -103,8 +103,11 @@ public struct Delivery: Sendable {
     public var target: RemoteMessageID?
     /// For a reply: the target network's id of the message answered.
     public var replyTo: RemoteMessageID?
-    /// For a reply or an edit: the earlier message itself, for networks that
-    /// show a quote instead.
+    /// The earlier message itself, for networks that show a quote instead:
+    /// for a reply, the message answered; for an edit, the message as it
+    /// was before the edit (so a correction can be shown as what changed);
+    /// for a retraction, removal or reaction, the message concerned. Its
+    /// text is empty when the archive keeps none and it is not recent.
     public var quoted: ArchivedMessage?
     /// Whether this is the origin's own event coming back (see
     /// `Capabilities.reflection`); `event.reflectionToken` says which.

@@ -9,8 +9,16 @@
 /// nowhere else; an older message (or any after a restart) is answered
 /// without a quote, and its edit is resent whole.
 struct RecentMessageText {
-    private var contents: [BridgeMessageID: MessageContent] = [:]
-    private var order = InsertionOrder<BridgeMessageID>()
+    private struct Entry {
+        var content: MessageContent
+        /// Which `keep` put it here: an id forgotten and kept again has a
+        /// stale place in `order`, which must not evict the new text.
+        var generation: UInt64
+    }
+
+    private var entries: [BridgeMessageID: Entry] = [:]
+    private var order = InsertionOrder<(BridgeMessageID, UInt64)>()
+    private var generation: UInt64 = 0
     /// The most messages whose text is kept.
     let capacity: Int
 
@@ -20,22 +28,29 @@ struct RecentMessageText {
 
     /// Keeps `content` as message `id`'s latest text (a new message or an edit).
     mutating func keep(_ content: MessageContent, of id: BridgeMessageID) {
-        if contents.updateValue(content, forKey: id) == nil { order.append(id) }
-        while order.count > capacity, let oldest = order.removeOldest() {
-            contents[oldest] = nil
+        if entries[id] != nil {
+            entries[id]?.content = content
+            return
+        }
+        generation += 1
+        entries[id] = Entry(content: content, generation: generation)
+        order.append((id, generation))
+        // Places left by forgotten ids count here too, so the order stays
+        // bounded; each is dropped when it comes up.
+        while order.count > capacity, let (oldest, placed) = order.removeOldest() {
+            if entries[oldest]?.generation == placed { entries[oldest] = nil }
         }
     }
 
     /// Forgets message `id`'s text (it was retracted or removed).
     mutating func forget(_ id: BridgeMessageID) {
-        // Its place in the order stays until it comes up; forgetting a
-        // message already gone there changes nothing.
-        contents[id] = nil
+        entries[id] = nil
     }
 
     func content(of id: BridgeMessageID) -> MessageContent? {
-        contents[id]
+        entries[id]?.content
     }
 
-    var count: Int { contents.count }
+    /// How many messages' text is held.
+    var count: Int { entries.count }
 }

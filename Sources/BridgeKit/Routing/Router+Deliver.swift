@@ -50,7 +50,12 @@ extension Router {
         var quoted: ArchivedMessage?
         var event = item.event
         switch event.payload {
-        case .edit, .retraction, .removal, .reaction:
+        case .edit:
+            if let id = item.messageID {
+                target = await remoteID(for: id, in: endpoint)
+                quoted = item.previous?.message
+            }
+        case .retraction, .removal, .reaction:
             if let id = item.messageID {
                 target = await remoteID(for: id, in: endpoint)
                 quoted = await archived(id)

@@ -29,6 +29,11 @@ extension Router {
         // Resolve references to earlier messages and check authorship.
         var messageID: BridgeMessageID?
         var records: [StoreRecord] = []
+        /// For an edit: the message as it was before it.
+        var previous: Earlier?
+        /// The message whose text memory learns (a new text) or forgets
+        /// (nil), when the archive keeps no text.
+        var text: (BridgeMessageID, MessageContent?)?
         switch event.payload {
         case .message(var content):
             let id = BridgeMessageID.random()
@@ -36,35 +41,42 @@ extension Router {
             if let reply = content.replyTo { content.replyTo = await resolve(reply, in: origin).map { .bridge($0) } }
             event.payload = .message(content)
             records.append(.archive(ArchivedMessage(
-                id: id, room: room.id, origin: origin, sender: event.sender, content: kept(content, of: id),
+                id: id, room: room.id, origin: origin, sender: event.sender, content: keepsText ? content : .unkept,
                 timestamp: event.timestamp, originID: event.remoteID)))
+            text = (id, content)
             if let remote = event.remoteID {
                 records.append(.mapping(id, origin, remote))
                 state.withLock { $0.cache.insert(id, origin, remote) }
             }
         case .edit(let reference, var content):
             guard let target = await resolve(reference, in: origin) else { return drop(\.unresolved, event, "edit of an unknown message") }
-            guard await isAuthor(event.sender, of: target) else { return drop(\.refused, event, "edit of someone else's message") }
+            guard let original = await authored(target, by: event.sender) else {
+                return drop(\.refused, event, "edit of someone else's message")
+            }
             if let reply = content.replyTo { content.replyTo = await resolve(reply, in: origin).map { .bridge($0) } }
             messageID = target
+            previous = Earlier(original)
             event.payload = .edit(of: .bridge(target), content)
-            records.append(.edit(target, kept(content, of: target), at: event.timestamp))
+            records.append(.edit(target, keepsText ? content : .unkept, at: event.timestamp))
+            text = (target, content)
         case .retraction(let reference):
             guard let target = await resolve(reference, in: origin) else { return drop(\.unresolved, event, "retraction of an unknown message") }
-            guard await isAuthor(event.sender, of: target) else { return drop(\.refused, event, "retraction of someone else's message") }
+            guard await authored(target, by: event.sender) != nil else {
+                return drop(\.refused, event, "retraction of someone else's message")
+            }
             messageID = target
             event.payload = .retraction(of: .bridge(target))
             records.append(.retraction(target, at: event.timestamp))
-            forgetText(of: target)
+            text = (target, nil)
         case .removal(let reference, let reason):
             guard let target = await resolve(reference, in: origin) else { return drop(\.unresolved, event, "removal of an unknown message") }
             guard let original = await durableArchived(target), original.room == room.id, original.retracted == nil else {
                 return drop(\.unresolved, event, "removal of a message of another room, or one already gone")
             }
             messageID = target
-            forgetText(of: target)
             if original.sender.key == event.sender.key {
                 records.append(.retraction(target, at: event.timestamp))
+                text = (target, nil)
                 event.payload = .retraction(of: .bridge(target))
             } else {
                 // A room linked by a bot command or made as a portal gives its
@@ -74,6 +86,7 @@ extension Router {
                 }
                 records.append(.retraction(target, at: event.timestamp,
                                            removal: Removal(moderator: event.sender, origin: origin, reason: reason)))
+                text = (target, nil)
                 event.payload = .removal(of: .bridge(target), reason: reason)
                 logger.notice("message removed by a moderator", metadata: [
                     "room": "\(room.id)", "from": "\(origin)", "moderator": "\(event.sender.key)",
@@ -92,6 +105,10 @@ extension Router {
         // concurrent routes (the writer's lock is only ever taken inside).
         let (sequence, overflowed) = state.withLock { state -> (UInt64, [Endpoint]) in
             let sequence = writer.enqueue(records)
+            // Memory learns texts in archive order too.
+            if !keepsText, let (id, content) = text {
+                if let content { state.recentText.keep(content, of: id) } else { state.recentText.forget(id) }
+            }
             state.statistics.received[origin.network, default: 0] += 1
             RouterMetrics.received(event)
             var overflowed: [Endpoint] = []
@@ -103,7 +120,7 @@ extension Router {
                     continue
                 }
                 let item = Item(room: room.id, event: event, messageID: messageID, policy: room.policy,
-                                sequence: sequence, isReflection: endpoint == origin)
+                                sequence: sequence, isReflection: endpoint == origin, previous: previous)
                 if case .dropped = state.queues[endpoint]?.continuation.yield(item) {
                     state.statistics.overflowed[endpoint, default: 0] += 1
                     overflowed.append(endpoint)
@@ -181,25 +198,15 @@ extension Router {
         return message
     }
 
-    /// What the archive is given of `content`, message `id`'s (new) text:
-    /// all of it, or, when it keeps no text, nothing (the text then stays
-    /// in memory for a while, for quotes).
-    private func kept(_ content: MessageContent, of id: BridgeMessageID) -> MessageContent {
-        if keepsText { return content }
-        state.withLock { $0.recentText.keep(content, of: id) }
-        return .unkept
-    }
 
-    private func forgetText(of id: BridgeMessageID) {
-        if !keepsText { state.withLock { $0.recentText.forget(id) } }
-    }
 
-    /// Whether `sender` wrote message `id` and it still stands (edits and
-    /// retractions are only accepted from the author, and a retracted
-    /// message stays retracted).
-    private func isAuthor(_ sender: Participant, of id: BridgeMessageID) async -> Bool {
-        guard let original = await durableArchived(id), original.retracted == nil else { return false }
-        return original.sender.key == sender.key
+    /// Message `id` as it stands, when `sender` wrote it and it was not
+    /// retracted; else nil (edits and retractions are only accepted from the
+    /// author, and a retracted message stays retracted).
+    private func authored(_ id: BridgeMessageID, by sender: Participant) async -> ArchivedMessage? {
+        guard let original = await durableArchived(id), original.retracted == nil,
+              original.sender.key == sender.key else { return nil }
+        return original
     }
 
     /// Message `id` as archived, once what the writer holds is stored (it

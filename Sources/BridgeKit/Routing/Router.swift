@@ -61,6 +61,13 @@ public final class Router: EventSink, Sendable {
         var configured: [BridgedRoomID: Set<Endpoint>] = [:]
     }
 
+    /// A message as it was, held by reference so that the queued items of
+    /// every other event stay small.
+    final class Earlier: Sendable {
+        let message: ArchivedMessage
+        init(_ message: ArchivedMessage) { self.message = message }
+    }
+
     /// One endpoint's queue: the writing end, and the reading end until its
     /// delivery task takes it.
     struct EndpointQueue {
@@ -79,6 +86,9 @@ public final class Router: EventSink, Sendable {
         var sequence: UInt64
         /// The event going back to its own origin (`Capabilities.reflection`).
         var isReflection = false
+        /// For an edit: the message as it was before it (the archive has
+        /// the new text by the time the edit is delivered).
+        var previous: Earlier?
     }
 
     /// - Parameters:
