@@ -27,8 +27,8 @@ RETRACTION = "urn:xmpp:message-retract:1"
 HINTS = "urn:xmpp:hints"
 
 
-def start(trestle, ircd, http: dict | None = None, **overrides):
-    proc = trestle(rooms=rooms(), irc=irc_settings(ircd, **overrides), http=http)
+def start(trestle, ircd, http: dict | None = None, store: dict | None = None, **overrides):
+    proc = trestle(rooms=rooms(), irc=irc_settings(ircd, **overrides), http=http, store=store)
     proc.wait_for_log(r"component connected", timeout=10)
     proc.wait_for_log(r"IRC connection registered", timeout=10)
     return proc
@@ -201,9 +201,7 @@ def test_corrections_as_sed_lines(prosody, ircd, trestle, archive):
     """`edits: sed`: a correction made in XMPP reaches IRC as the short
     `s/old/new/` line IRC users write, each against the text it corrects,
     also when the archive keeps no text (the recent text is in memory)."""
-    proc = trestle(rooms=rooms(), irc=irc_settings(ircd, edits="sed"), store={"archive": archive})
-    proc.wait_for_log(r"component connected", timeout=10)
-    proc.wait_for_log(r"IRC connection registered", timeout=10)
+    proc = start(trestle, ircd, store={"archive": archive}, edits="sed")
 
     async def scenario():
         async with IRCUser(ircd, "bob") as bob, MUCUser("alice@localhost", PASSWORD, prosody) as alice:
