@@ -32,6 +32,8 @@ import Testing
             await room.router.route(answer)
             let irc = try await room.irc.waitForDeliveries(2)
             #expect(irc[1].text == "> Alice: lunch at noon?\nyes")
+            // The quote came from memory: the store has no word of it.
+            #expect(try await room.store.archivedMessage(try #require(first.messageID))?.content == .unkept)
         }
     }
 

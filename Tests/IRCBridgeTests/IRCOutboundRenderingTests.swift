@@ -78,6 +78,8 @@ struct IRCOutboundRenderingTests {
         // No change, or a rewrite of everything, reads better resent.
         #expect(IRCOutboundRendering.substitution(from: "hello", to: "hello") == nil)
         #expect(IRCOutboundRendering.substitution(from: "completely different words", to: "nothing alike at all") == nil)
+        // An original whose text is not known (not kept) gives no substitution: the edit is resent.
+        #expect(IRCOutboundRendering.substitution(from: "", to: "hello") == nil)
     }
 }
 

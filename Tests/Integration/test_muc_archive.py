@@ -342,6 +342,9 @@ def test_archive_off_keeps_no_text_yet_corrections_land_after_a_restart(prosody,
             # Nothing of the words is on disk (the WAL was checkpointed at the stop; read both anyway).
             stored = b"".join(path.read_bytes() for path in proc.dir.glob("trestle.sqlite*"))
             assert stored and b"swordfish" not in stored
+            # The clean stop closed the store: its write-ahead log, where deleted text could linger, is empty.
+            wal = proc.dir / "trestle.sqlite-wal"
+            assert not wal.exists() or wal.stat().st_size == 0, wal.stat().st_size
             rows = sqlite3.connect(proc.dir / "trestle.sqlite").execute("SELECT sender_id FROM archive").fetchall()
             assert rows == [(f"alice@{prosody.domain}",)], rows
 

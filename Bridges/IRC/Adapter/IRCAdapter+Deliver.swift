@@ -45,7 +45,7 @@ extension IRCAdapter {
             return delivery.messageID.map { RemoteMessageID("irc:\($0)") }
         case .edit(_, let content):
             let correction: MessageContent
-            if let old = delivery.quoted?.content.text.plainText, !old.isEmpty,
+            if let old = delivery.quoted?.content.text.plainText,
                 let sed = IRCOutboundRendering.substitution(from: old, to: content.text.plainText)
             {
                 correction = MessageContent(text: RichText(plain: sed))

@@ -198,8 +198,6 @@ extension Router {
         return message
     }
 
-
-
     /// Message `id` as it stands, when `sender` wrote it and it was not
     /// retracted; else nil (edits and retractions are only accepted from the
     /// author, and a retracted message stays retracted).
