@@ -17,6 +17,11 @@ limits raised; support/synapse.py) and Trestle, in a temp directory:
    occupant.
 3. XMPP → Matrix: the occupant sends N messages (as fast as it can); B
    records their arrival as puppet messages in the Matrix room.
+4. The floor: `matrix-floor` (built beside `trestle`), a second
+   application service on Trestle's HTTP stack that bridges and stores
+   nothing, receives A's N messages (`--inflight` at a time) and sends N
+   into a room one at a time, as Trestle does. Its CPU per message is the
+   least a bridge on this stack spends here, the reference for Trestle's.
 
 Reported per direction: msg/s (first send → last arrival), p50/p99 send →
 arrival in ms, where the receiving Matrix user's timeline shows messages
@@ -51,7 +56,9 @@ from prosody_muc import MUCProsody  # noqa: E402
 from support.matrix_user import MatrixUser  # noqa: E402
 from support.muc import MUC_USER, MUCUser  # noqa: E402
 from support.prosody import free_port  # noqa: E402
+from support.matrix_user import quote  # noqa: E402
 from support.synapse import SynapseServer  # noqa: E402
+from support.synapse import request as synapse_request  # noqa: E402
 from support.trestle import TrestleProcess, component_config, to_yaml  # noqa: E402
 
 PASSWORD = "pw"
@@ -117,6 +124,51 @@ class Watcher:
         self.thread.join(5)
 
 
+class Floor:
+    """`matrix-floor` as a process: its output lines, with their arrival times."""
+
+    def __init__(self, binary: Path, port: int, homeserver: str, as_token: str):
+        self.process = subprocess.Popen([str(binary), str(port), homeserver, as_token], stdin=subprocess.PIPE,
+                                        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, bufsize=1)
+        self.lines: list[tuple[float, str]] = []
+        threading.Thread(target=self.read, daemon=True).start()
+
+    def read(self) -> None:
+        for line in self.process.stdout:
+            self.lines.append((time.monotonic(), line.strip()))
+
+    def wait_for(self, line: str, timeout: float) -> float:
+        """When `line` was printed; raises TimeoutError when it was not."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for at, seen in self.lines:
+                if seen == line:
+                    return at
+                if seen.startswith("failed"):
+                    raise AssertionError(f"matrix-floor: {seen}")
+            time.sleep(0.05)
+        raise TimeoutError(f"matrix-floor did not print {line!r} within {timeout} s")
+
+    def send(self, room: str, count: int) -> None:
+        self.process.stdin.write(f"send {room} {count}\n")
+        self.process.stdin.flush()
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+def floor_registration(port: int, as_token: str, hs_token: str) -> str:
+    """The floor's registration file (YAML; JSON is YAML)."""
+    return json.dumps({"id": "floor", "url": f"http://127.0.0.1:{port}", "as_token": as_token,
+                       "hs_token": hs_token, "sender_localpart": "floor", "rate_limited": False,
+                       "namespaces": {"users": [{"exclusive": True, "regex": "@floor_.*:localhost"}],
+                                      "aliases": [], "rooms": []}})
+
+
 def matrix_burst(sender: MatrixUser, room: str, prefix: str, count: int, inflight: int) -> dict[int, float]:
     """Sends `count` messages, `inflight` at a time; returns their send times."""
     sent: dict[int, float] = {}
@@ -151,6 +203,15 @@ def row(label: str, sent: dict[int, float], arrived: dict[int, float], cpu: dict
             f"{out_of_order(order) if order is not None else '':>8}   {per}")
 
 
+def rate_row(label: str, start: float, end: float, got: int, cpu: dict[str, float], count: int,
+             order: list[int] | None = None) -> str:
+    """A row without latencies (the floor service does not time single messages)."""
+    rate = got / (end - start) if end > start else 0
+    per = " ".join(f"{name} {seconds * 1000 / max(got, 1):.2f}" for name, seconds in cpu.items())
+    return (f"{label:<30}{got:>5}/{count:<5}{rate:>8.1f}{'—':>9}{'—':>9}"
+            f"{out_of_order(order) if order is not None else '':>8}   {per}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--messages", type=int, default=300, help="messages per direction (default 300)")
@@ -162,7 +223,7 @@ def main(argv: list[str] | None = None) -> int:
         say(f"{binary} not found: swift build -c release --product trestle (or set TRESTLE_BIN)")
         return 2
     workdir = Path(tempfile.mkdtemp(prefix="matrix-bench-"))
-    prosody = synapse = trestle = None
+    prosody = synapse = trestle = floor = None
     n = args.messages
     lines: list[str] = []
     try:
@@ -171,7 +232,17 @@ def main(argv: list[str] | None = None) -> int:
                              log_level="warn")
         prosody.register_many(["watcher"], PASSWORD)
         prosody.start()
-        synapse = SynapseServer(workdir / "synapse", registration=workdir / "registration.yaml")
+        floor_binary = binary.parent / "matrix-floor"
+        if not floor_binary.exists():
+            raise OSError(f"{floor_binary} not found: swift build -c release --product matrix-floor")
+        floor_port, floor_token = free_port(), "floor-as-token"
+        (workdir / "floor.yaml").write_text(floor_registration(floor_port, floor_token, "floor-hs-token") + "\n")
+        synapse = SynapseServer(workdir / "synapse", registration=workdir / "registration.yaml",
+                                more_registrations=[workdir / "floor.yaml"])
+        # Listening before Synapse starts: a homeserver backs off from an
+        # application service it could not reach.
+        floor = Floor(floor_binary, floor_port, synapse.url, floor_token)
+        floor.wait_for("listening", 20)
         matrix = {"homeserver": synapse.url, "server_name": synapse.server_name, "port": free_port(),
                   "tokens_file": str(workdir / "matrix-tokens.json")}
         config = component_config(prosody, jid=TRESTLE_JID, secret=TRESTLE_SECRET)
@@ -185,14 +256,20 @@ def main(argv: list[str] | None = None) -> int:
         b = MatrixUser(synapse.url, "@bob:localhost", synapse.register("bob"))
         plain = a.create_room("ceiling")
         bridged = a.create_room("bench", power={"@trestle:localhost": 50})
+        floor_room = a.create_room("floor", invite=["@floor:localhost"])
+        status, answer = synapse_request("POST", f"{synapse.url}/_matrix/client/v3/join/{quote(floor_room)}", {},
+                                         token=floor_token)
+        if status != 200:
+            raise AssertionError(f"matrix-floor's bot cannot join its room: {status} {answer}")
         b.join(plain)
         b.join(bridged)
+        b.join(floor_room)
         config["rooms"] = [{"name": "bench", "endpoints": [{"xmpp": "bench"}, {"matrix": bridged}]}]
         (workdir / "trestle").mkdir()
         trestle = TrestleProcess(config, directory=workdir / "trestle", binary=binary).start()
         trestle.wait_for_log(r"component connected", timeout=20)
         time.sleep(1)
-        pids = {"trestle": trestle.process.pid, "synapse": synapse.process.pid}
+        pids = {"trestle": trestle.process.pid, "synapse": synapse.process.pid, "floor": floor.process.pid}
 
         def cpu_delta(before: dict[int, float]) -> dict[str, float]:
             after = settled_cpu(list(pids.values()), timeout=20)
@@ -208,6 +285,22 @@ def main(argv: list[str] | None = None) -> int:
             watcher.wait(n, 120)
             lines.append(row(f"Synapse alone, {inflight} in flight", sent, watcher.arrivals, cpu_delta(before), n,
                              watcher.order))
+
+        # 2. The floor: an application service on the same HTTP stack doing nothing.
+        say(f"floor: {n} messages pushed to it, {args.inflight} in flight")
+        before = settled_cpu(list(pids.values()))
+        sent = matrix_burst(a, floor_room, "floor ", n, args.inflight)
+        arrived = floor.wait_for(f"got {n}", 120)
+        lines.append(rate_row("Floor service, receiving", min(sent.values()), arrived, n, cpu_delta(before), n))
+        say(f"floor: {n} messages sent by it, one at a time")
+        watcher = Watcher(b, floor_room, "floorback ")
+        before = settled_cpu(list(pids.values()))
+        start = time.monotonic()
+        floor.send(floor_room, n)
+        watcher.wait(n, 180)
+        floor.wait_for(f"sent {n}", 30)
+        lines.append(rate_row("Floor service, sending", start, max(watcher.arrivals.values(), default=start),
+                              len(watcher.arrivals), cpu_delta(before), n, watcher.order))
 
         async def xmpp_side() -> None:
             occupant = Occupant(f"watcher@{prosody.domain}", prosody)
@@ -245,6 +338,8 @@ def main(argv: list[str] | None = None) -> int:
         print("\n".join(["", head, "-" * (len(head) + 20)] + lines))
         print(f"\n  Trestle sends into a Matrix room one event at a time, in order (the homeserver gives each its "
               f"id before the next may refer to it): compare XMPP → Matrix with 'Synapse alone, 1 in flight'. "
+              f"The floor service's CPU is the least a bridge on Trestle's HTTP stack spends per message here; "
+              f"compare Trestle's with it. "
               f"Trestle warnings/errors in the log: {len(trestle.log_matches(r'^.* (warning|error|critical) .*$'))}")
         return 0
     except (TimeoutError, AssertionError, OSError, subprocess.CalledProcessError) as err:
@@ -255,6 +350,8 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if trestle is not None:
             trestle.stop()
+        if floor is not None:
+            floor.stop()
         if synapse is not None:
             synapse.stop()
         if prosody is not None:

@@ -57,15 +57,17 @@ def synapse_available() -> bool:
 
 class SynapseServer:
     """One Synapse process with its files in `directory`. `registration`
-    is the path of Trestle's registration file (read at start)."""
+    is the path of Trestle's registration file (read at start);
+    `more_registrations` those of other application services."""
 
-    def __init__(self, directory: Path, registration: Path | None = None):
+    def __init__(self, directory: Path, registration: Path | None = None, more_registrations: list[Path] = ()):
         self.dir = Path(directory)
         self.dir.mkdir(parents=True, exist_ok=True)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.server_name = SERVER_NAME
         self.registration = registration
+        self.more_registrations = list(more_registrations)
         self.config_path = self.dir / "homeserver.yaml"
         self.log_path = self.dir / "homeserver.log"
         self.process: subprocess.Popen | None = None
@@ -88,7 +90,7 @@ class SynapseServer:
             "suppress_key_server_warning": True,
             "enable_metrics": False,
             "presence": {"enabled": False},
-            "app_service_config_files": [str(self.registration)] if self.registration else [],
+            "app_service_config_files": [str(path) for path in [self.registration, *self.more_registrations] if path],
             "rc_message": _UNLIMITED,
             "rc_registration": _UNLIMITED,
             "rc_login": {"address": _UNLIMITED, "account": _UNLIMITED, "failed_attempts": _UNLIMITED},
