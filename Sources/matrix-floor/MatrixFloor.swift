@@ -3,7 +3,6 @@ import Foundation
 import Hummingbird
 import Logging
 import NIOCore
-import NIOPosix
 import Synchronization
 
 // matrix-floor: the least a Matrix application service built on Trestle's
@@ -22,8 +21,8 @@ import Synchronization
 //
 //     matrix-floor <port> <homeserver url> <as_token>
 //
-// Swift's tasks run on NIO's event loops, as in `trestle` (and, like it,
-// on Swift's own pool with `TRESTLE_EXECUTOR=swift`).
+// Like `trestle`, it runs its tasks on Swift's own thread pool and its
+// sockets on NIO's event loops.
 
 @main
 enum MatrixFloor {
@@ -32,9 +31,6 @@ enum MatrixFloor {
         guard arguments.count == 4, let port = Int(arguments[1]) else {
             FileHandle.standardError.write(Data("usage: matrix-floor <port> <homeserver url> <as_token>\n".utf8))
             exit(2)
-        }
-        if ProcessInfo.processInfo.environment["TRESTLE_EXECUTOR"] != "swift" {
-            NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
         }
         let sender = Sender(homeserver: arguments[2], asToken: arguments[3])
         var logger = Logger(label: "matrix-floor")
