@@ -13,7 +13,8 @@ import Synchronization
 //
 // - `PUT /_matrix/app/v1/transactions/{txnId}`: reads the body, parses it
 //   as JSON, counts the `m.room.message` events whose body starts with
-//   `floor `, prints `got <total>`, and answers `{}`.
+//   `floor ` (prints `got <total>`) and its own sends pushed back to it
+//   (`floorback `, prints `echoed <total>`), and answers `{}`.
 // - A line `send <room id> <count>` on standard input: sends `<count>`
 //   messages (`floorback <seq> x`) into that room as the application
 //   service's bot, one at a time, each after the previous one's answer
@@ -60,17 +61,24 @@ enum MatrixFloor {
 
     /// Answers the homeserver's pushes, counting the benchmark's messages.
     static func transactionRouter() -> Router<BasicRequestContext> {
-        let counted = Mutex(0)
+        let counts = Mutex((received: 0, echoed: 0))
         let router = Router()
         router.put("/_matrix/app/v1/transactions/:txn") { request, _ -> Response in
             let body = try await request.body.collect(upTo: 16 * 1024 * 1024)
             let json = try JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: Any]
-            let events = json?["events"] as? [[String: Any]] ?? []
-            let found = events.filter { event in
-                event["type"] as? String == "m.room.message"
-                    && ((event["content"] as? [String: Any])?["body"] as? String)?.hasPrefix("floor ") == true
-            }.count
-            if found > 0 { report("got \(counted.withLock { $0 += found; return $0 })") }
+            let bodies = (json?["events"] as? [[String: Any]] ?? []).compactMap { event -> String? in
+                guard event["type"] as? String == "m.room.message" else { return nil }
+                return (event["content"] as? [String: Any])?["body"] as? String
+            }
+            let received = bodies.count { $0.hasPrefix("floor ") }
+            let echoed = bodies.count { $0.hasPrefix("floorback ") }
+            let totals = counts.withLock { counts in
+                counts.received += received
+                counts.echoed += echoed
+                return counts
+            }
+            if received > 0 { report("got \(totals.received)") }
+            if echoed > 0 { report("echoed \(totals.echoed)") }
             return Response(status: .ok, headers: [.contentType: "application/json"],
                             body: ResponseBody(byteBuffer: ByteBuffer(string: "{}")))
         }

@@ -196,19 +196,21 @@ def row(label: str, sent: dict[int, float], arrived: dict[int, float], cpu: dict
         order: list[int] | None = None) -> str:
     latencies = sorted((arrived[seq] - sent[seq]) * 1000 for seq in arrived if seq in sent)
     span = max(arrived.values()) - min(sent.values()) if arrived else 0
-    rate = len(arrived) / span if span else 0
-    per = " ".join(f"{name} {seconds * 1000 / max(len(arrived), 1):.2f}" for name, seconds in cpu.items())
-    return (f"{label:<30}{len(arrived):>5}/{count:<5}{rate:>8.1f}"
-            f"{percentile(latencies, 0.5) if latencies else 0:>9.0f}{percentile(latencies, 0.99) if latencies else 0:>9.0f}"
-            f"{out_of_order(order) if order is not None else '':>8}   {per}")
+    return table_row(label, len(arrived), count, span, latencies, cpu, order)
 
 
-def rate_row(label: str, start: float, end: float, got: int, cpu: dict[str, float], count: int,
-             order: list[int] | None = None) -> str:
-    """A row without latencies (the floor service does not time single messages)."""
-    rate = got / (end - start) if end > start else 0
+def table_row(label: str, got: int, count: int, span: float, latencies: list[float] | None,
+              cpu: dict[str, float], order: list[int] | None = None) -> str:
+    """One printed row; `latencies` (sorted, ms) is None where single
+    messages are not timed (the floor service's rows)."""
+    rate = got / span if span > 0 else 0
     per = " ".join(f"{name} {seconds * 1000 / max(got, 1):.2f}" for name, seconds in cpu.items())
-    return (f"{label:<30}{got:>5}/{count:<5}{rate:>8.1f}{'—':>9}{'—':>9}"
+    if latencies is None:
+        timing = f"{'—':>9}{'—':>9}"
+    else:
+        timing = (f"{percentile(latencies, 0.5) if latencies else 0:>9.0f}"
+                  f"{percentile(latencies, 0.99) if latencies else 0:>9.0f}")
+    return (f"{label:<30}{got:>5}/{count:<5}{rate:>8.1f}{timing}"
             f"{out_of_order(order) if order is not None else '':>8}   {per}")
 
 
@@ -291,7 +293,8 @@ def main(argv: list[str] | None = None) -> int:
         before = settled_cpu(list(pids.values()))
         sent = matrix_burst(a, floor_room, "floor ", n, args.inflight)
         arrived = floor.wait_for(f"got {n}", 120)
-        lines.append(rate_row("Floor service, receiving", min(sent.values()), arrived, n, cpu_delta(before), n))
+        lines.append(table_row("Floor service, receiving", n, n, arrived - min(sent.values()), None,
+                               cpu_delta(before)))
         say(f"floor: {n} messages sent by it, one at a time")
         watcher = Watcher(b, floor_room, "floorback ")
         before = settled_cpu(list(pids.values()))
@@ -299,8 +302,11 @@ def main(argv: list[str] | None = None) -> int:
         floor.send(floor_room, n)
         watcher.wait(n, 180)
         floor.wait_for(f"sent {n}", 30)
-        lines.append(rate_row("Floor service, sending", start, max(watcher.arrivals.values(), default=start),
-                              len(watcher.arrivals), cpu_delta(before), n, watcher.order))
+        # Each sent event comes back to it in a push, as Trestle's do.
+        floor.wait_for(f"echoed {n}", 30)
+        lines.append(table_row("Floor service, sending", len(watcher.arrivals), n,
+                               max(watcher.arrivals.values(), default=start) - start, None, cpu_delta(before),
+                               watcher.order))
 
         async def xmpp_side() -> None:
             occupant = Occupant(f"watcher@{prosody.domain}", prosody)
