@@ -58,19 +58,23 @@ extension IRCAdapter {
     /// in; an error reply naming the channel (`4xx`/`5xx`: `471`, `473`,
     /// `474`, `475`, `477`, `405`, `470`, `489`, …) takes the channel from it
     /// and has the bot relay its person there. Only a JOIN the adapter sent
-    /// is answered here: a rejoin after a reconnect refused is only logged.
-    func answeredJoin(_ message: IRCMessage, of key: ParticipantKey, through client: IRCClient) async {
-        guard puppets[key]?.client === client else { return }
-        if message.command == "JOIN", let nick = message.prefix?.nick, let channel = message.parameters.first,
-           await client.isOwnNick(nick) {
-            pendingJoins.removeValue(forKey: PuppetChannel(participant: key, channel: fold(channel)))?
-                .settle(accepted: true)
-            return
+    /// is answered here: a rejoin after a reconnect refused is only logged
+    /// (by the caller). Returns whether `message` answered such a JOIN.
+    /// Nothing pending (nearly always) costs one check per line.
+    func answeredJoin(_ message: IRCMessage, of key: ParticipantKey, through client: IRCClient) async -> Bool {
+        guard !pendingJoins.isEmpty, puppets[key]?.client === client else { return false }
+        if message.command == "JOIN", let nick = message.prefix?.nick, let channel = message.parameters.first {
+            let id = PuppetChannel(participant: key, channel: fold(channel))
+            guard pendingJoins[id] != nil, await client.isOwnNick(nick) else { return false }
+            pendingJoins.removeValue(forKey: id)?.settle(accepted: true)
+            return true
         }
-        guard let code = Int(message.command), (400..<600).contains(code), message.parameters.count >= 2 else { return }
+        guard let code = Int(message.command), (400..<600).contains(code), message.parameters.count >= 2 else {
+            return false
+        }
         let channel = message.parameters[1]
         let id = PuppetChannel(participant: key, channel: fold(channel))
-        guard let entry = pendingJoins.removeValue(forKey: id) else { return }
+        guard let entry = pendingJoins.removeValue(forKey: id) else { return false }
         refusedEntries.insert(id)
         await client.forget(channel)
         if var puppet = puppets[key], puppet.channels.remove(id.channel) != nil {
@@ -86,5 +90,6 @@ extension IRCAdapter {
         logger.warning("IRC refused a puppet entry to a channel; the bot relays its person there", metadata: [
             "participant": "\(key)", "channel": "\(channel)", "numeric": "\(message.command)",
             "reply": "\(message.parameters.last ?? "")"])
+        return true
     }
 }

@@ -128,7 +128,7 @@ extension IRCAdapter {
                 return
             }
             if isForReader(message, .puppet(key)) { await received(message) }
-            await answeredJoin(message, of: key, through: client)
+            let answered = await answeredJoin(message, of: key, through: client)
             if message.command == "KICK", message.parameters.count >= 2, await client.isOwnNick(message.parameters[1]) {
                 logger.warning("puppet kicked from an IRC channel", metadata: [
                     "participant": "\(key)", "channel": "\(message.parameters[0])",
@@ -141,8 +141,8 @@ extension IRCAdapter {
                 await privateMessageHandler?(IRCPrivateMessage(recipient: key, from: nil,
                                                                content: MessageContent(text: RichText(plain: text), kind: .notice)))
             } else if ["404", "442", "432", "433", "482"].contains(message.command)
-                        || (["471", "473", "474", "475", "477"].contains(message.command) && message.parameters.count >= 2
-                            && mode(of: message.parameters[1]) != .puppet) {
+                        || (["471", "473", "474", "475", "477"].contains(message.command) && !answered) {
+                // A refused JOIN nobody waits for (a rejoin after a reconnect) is logged here.
                 logger.warning("IRC refused a puppet's line", metadata: [
                     "participant": "\(key)", "numeric": "\(message.command)", "reply": "\(message.parameters.last ?? "")"])
             }

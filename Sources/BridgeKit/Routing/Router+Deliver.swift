@@ -97,10 +97,13 @@ extension Router {
                 RouterMetrics.delivered(to: endpoint.network, since: item.event.timestamp.timeIntervalSince1970)
                 // An id the adapter recorded already (adapters that know it
                 // before they return record it at once) is in the cache, its
-                // write queued with it: not written twice.
+                // write queued with it: not written twice. One lock for the check and the insert.
                 if let remote, let id = item.messageID, case .message = event.payload,
-                   state.withLock({ $0.cache.remoteID(for: id, in: endpoint) }) != remote {
-                    state.withLock { $0.cache.insert(id, endpoint, remote) }
+                   state.withLock({ state in
+                       guard state.cache.remoteID(for: id, in: endpoint) != remote else { return false }
+                       state.cache.insert(id, endpoint, remote)
+                       return true
+                   }) {
                     writer.enqueue([.mapping(id, endpoint, remote)])
                 }
                 return
