@@ -276,7 +276,15 @@ public final class XMPPAdapter: BridgeAdapter {
         for var event in pending.events {
             event = withPicture(event)
             event.reflectionToken = token
-            if await sink.route(event).messageID != nil { continue }
+            let receipt = await sink.route(event)
+            if receipt.messageID != nil { continue }
+            if receipt.isBusy {
+                // Nothing of it was stored or sent anywhere: the sender may
+                // send it again (RFC 6120 §8.3.3.18, an error of type wait).
+                _ = awaitingReflection.withLock { $0.removeValue(forKey: token) }
+                refuse(pending, StanzaError(.resourceConstraint, text: "the room is busy: send it again in a moment"))
+                return
+            }
             switch event.payload {
             case .reaction:
                 // One reaction of an update refused: the others still count.

@@ -63,7 +63,7 @@ def ircd(tmp_path) -> IRCServer:
 @pytest.fixture
 def trestle(tmp_path, prosody) -> Callable[..., TrestleProcess]:
     """Factory: `trestle(rooms=[...], plugins={...}, http={...}, irc={...}, identd={...}, webhooks={...},
-    matrix={...}, fetch={...}, store={...}, environment={...}, **component_settings)`
+    matrix={...}, fetch={...}, store={...}, router={...}, environment={...}, **component_settings)`
     starts Trestle against the test Prosody. Fails when the binary has not been built: a skipped
     integration test would hide a broken build."""
     if not trestle_binary().exists():
@@ -73,7 +73,7 @@ def trestle(tmp_path, prosody) -> Callable[..., TrestleProcess]:
     def start(rooms: list | None = None, plugins: dict | None = None, http: dict | None = None,
               irc: dict | None = None, identd: dict | None = None, webhooks: dict | None = None,
               matrix: dict | None = None, fetch: dict | None = None, store: dict | None = None,
-              environment: dict | None = None, **settings) -> TrestleProcess:
+              router: dict | None = None, environment: dict | None = None, **settings) -> TrestleProcess:
         settings.setdefault("secret", COMPONENT_SECRET)
         config = component_config(prosody, jid=COMPONENT_JID, **settings)
         if rooms is not None:
@@ -94,6 +94,8 @@ def trestle(tmp_path, prosody) -> Callable[..., TrestleProcess]:
             config["fetch"] = fetch
         if store is not None:
             config["store"] = store
+        if router is not None:
+            config["router"] = router
         directory = tmp_path / f"trestle{len(started)}"
         directory.mkdir()
         proc = TrestleProcess(config, directory=directory, environment=environment)

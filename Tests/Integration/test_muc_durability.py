@@ -13,7 +13,7 @@ import pytest
 from conftest import PASSWORD, run
 from support.bridge import (CORRECTION, LOBBY, MIRROR, in_thread, mam_all, mam_page, restarted, start_bridge,
                             store_busy, store_lagging, users)
-from support.muc import body, enter, is_message, occupant_id, said, stanza_id, statuses, xml
+from support.muc import body, enter, is_message, occupant_id, said, stanza_error, stanza_id, statuses, xml
 
 
 @contextlib.contextmanager
@@ -194,3 +194,46 @@ def test_nothing_shown_in_the_other_room_is_lost_on_kill(prosody, trestle):
                 assert not problems, "\n".join(problems)
 
     run(scenario(), timeout=90)
+
+
+BURST = 500
+
+
+def test_a_sender_ahead_of_its_own_reflections_is_told_to_send_again(prosody, trestle):
+    """A burst faster than Trestle reflects it, against a queue of ten
+    events per endpoint: each message is either reflected (and archived) or
+    refused with `resource-constraint` (and kept nowhere). None is lost in
+    silence; a refused one, sent again once the room caught up, goes through."""
+    proc = start_bridge(trestle, router={"queue_limit": 10})
+
+    async def scenario():
+        async with users(prosody, PASSWORD, "alice") as (alice,):
+            await enter(alice, LOBBY, "Alice")
+            ids = [alice.say(LOBBY, f"burst {n}", id=f"b{n}") for n in range(BURST)]
+
+            def settled() -> bool:
+                answered = {s.get("id") for s in alice.stanzas if is_message(s) and s.get("id") in ids
+                            and (s.get("from") == f"{LOBBY}/Alice" or stanza_error(s))}
+                return len(answered) == BURST
+            for _ in range(300):
+                if settled():
+                    break
+                await asyncio.sleep(0.1)
+            assert settled(), f"some messages got neither a reflection nor an error\n{proc.log_tail()}"
+            answers = [s for s in alice.stanzas if is_message(s) and s.get("id") in ids]
+            reflected = {s.get("id") for s in answers if s.get("type") == "groupchat"}
+            refused = {s.get("id") for s in answers if stanza_error(s)}
+            assert all(stanza_error(s) == ("wait", "resource-constraint") for s in answers if stanza_error(s)), \
+                [xml(s) for s in answers if stanza_error(s)][:3]
+            assert reflected | refused == set(ids) and not reflected & refused, (len(reflected), len(refused))
+            assert refused, f"no message was refused with a queue of 10 events: the test shows nothing\n{proc.log_tail()}"
+            # The archive holds exactly the reflected ones, in the order sent.
+            archived = [body(m) for m in await mam_all(alice, LOBBY)]
+            assert archived == [f"burst {n}" for n in range(BURST) if f"b{n}" in reflected]
+            assert proc.log_text().count("origin busy: event refused") == len(refused)
+            # Sent again, a refused message goes through.
+            again = sorted(refused, key=lambda i: int(i[1:]))[0]
+            alice.say(LOBBY, f"again {again}", id="again")
+            await alice.wait_for(said(f"{LOBBY}/Alice", f"again {again}"), what="the resent message reflected")
+
+    run(scenario())

@@ -34,6 +34,8 @@ extension Router {
         /// The message whose text memory learns (a new text) or forgets
         /// (nil), when the archive keeps no text.
         var text: (BridgeMessageID, MessageContent?)?
+        /// A new message's id at its origin, for the id cache.
+        var mapped: (BridgeMessageID, RemoteMessageID)?
         switch event.payload {
         case .message(var content):
             let id = BridgeMessageID.random()
@@ -46,7 +48,7 @@ extension Router {
             text = (id, content)
             if let remote = event.remoteID {
                 records.append(.mapping(id, origin, remote))
-                state.withLock { $0.cache.insert(id, origin, remote) }
+                mapped = (id, remote)
             }
         case .edit(let reference, var content):
             guard let target = await resolve(reference, in: origin) else { return drop(\.unresolved, event, "edit of an unknown message") }
@@ -103,8 +105,16 @@ extension Router {
 
         // Under the lock, so that queue order is archive order across
         // concurrent routes (the writer's lock is only ever taken inside).
-        let (sequence, overflowed) = state.withLock { state -> (UInt64, [Endpoint]) in
+        let reflect = adapter.capabilities(in: origin.room).contains(.reflection) && !event.isTyping
+        let queued = state.withLock { state -> (UInt64, [Endpoint])? in
+            // An origin whose own queue is full is sent nothing more until it
+            // catches up: refused whole, so its sender can be told.
+            if reflect, state.depth[origin] ?? 0 >= queueLimit {
+                state.statistics.busy[origin, default: 0] += 1
+                return nil
+            }
             let sequence = writer.enqueue(records)
+            if let (id, remote) = mapped { state.cache.insert(id, origin, remote) }
             // Memory learns texts in archive order too.
             if !keepsText, let (id, content) = text {
                 if let content { state.recentText.keep(content, of: id) } else { state.recentText.forget(id) }
@@ -112,7 +122,6 @@ extension Router {
             state.statistics.received[origin.network, default: 0] += 1
             RouterMetrics.received(event)
             var overflowed: [Endpoint] = []
-            let reflect = adapter.capabilities(in: origin.room).contains(.reflection) && !event.isTyping
             for endpoint in room.endpoints where endpoint != origin || reflect {
                 // Typing goes only where it can be shown, and never into a
                 // queue already behind: it must not crowd out messages.
@@ -131,6 +140,12 @@ extension Router {
                 }
             }
             return (sequence, overflowed)
+        }
+        guard let (sequence, overflowed) = queued else {
+            RouterMetrics.dropped("busy")
+            logger.warning("origin busy: event refused", metadata: [
+                "room": "\(room.id)", "from": "\(origin)", "limit": "\(queueLimit)", "sender": "\(event.sender.key)"])
+            return .busy
         }
         for endpoint in overflowed {
             logger.warning("queue full: event not delivered", metadata: [

@@ -17,7 +17,11 @@ import struct Foundation.Date
 ///   retraction of someone else's message is refused.
 /// - Each endpoint has its own bounded, ordered queue and delivery task: a
 ///   slow or down network never holds up the others; what overflows is
-///   counted and logged.
+///   counted and logged. An origin that owes its senders their messages
+///   back (XMPP's reflection) and whose own queue is full is refused whole
+///   instead, before anything is stored (`Receipt.isBusy`), so its sender
+///   can be told to try again rather than wait for a reflection that
+///   would never come.
 /// - What the target cannot show is degraded by the room's policy
 ///   (`Degradation`).
 /// - The archive and the id map are written in batches (`StoreWriter`),

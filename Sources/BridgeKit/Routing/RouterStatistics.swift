@@ -7,6 +7,9 @@ public struct RouterStatistics: Sendable, Equatable {
     public var delivered: [NetworkID: Int] = [:]
     /// Events refused because an endpoint's queue was full.
     public var overflowed: [Endpoint: Int] = [:]
+    /// Events refused whole because their origin's own queue was full
+    /// (`Receipt.isBusy`), by origin.
+    public var busy: [Endpoint: Int] = [:]
     /// Echoes of what Trestle itself sent, dropped.
     public var echoes = 0
     /// Events that had already passed through this bridge, dropped.
