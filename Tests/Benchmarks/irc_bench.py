@@ -33,7 +33,10 @@ one run.
 
 Reported per gateway and direction: messages/s (first send to last arrival),
 p50/p99 latency, the gateway's CPU seconds per 1,000 messages, and its
-resident memory after the run. Trestle runs with its flood control opened up
+resident memory after the run. For each burst, a second table puts the
+gateway's CPU per message beside that of what every run shares: Prosody,
+the clients (this process) and the IRC server. Everything runs on the same
+cores, so the gateway's share bounds what a cheaper gateway could gain. Trestle runs with its flood control opened up
 (`flood: {burst: 1000, interval: 0}`) so both gateways send as fast as
 they can; with its defaults it would send one line a second on purpose.
 Figures are printed, never asserted; lost or duplicated messages are listed
@@ -83,6 +86,8 @@ class Result:
     p99: float = 0.0
     cpu_per_1000: float = 0.0
     problems: list[str] = field(default_factory=list)
+    # CPU ms per message of what every gateway shares (`path_cpu`).
+    shared: dict[str, float] = field(default_factory=dict)
 
 
 class TimedMUCUser(MUCUser):
@@ -253,21 +258,23 @@ async def run_gateway(label: str, domain: str, pid: int, prosody, ircd, count: i
         await asyncio.sleep(1)
 
         # IRC → XMPP, a burst from K senders.
-        before = cpu_seconds(pid)
+        before, shared = cpu_seconds(pid), path_cpu(prosody, ircd)
         burst_from_irc(talkers, "in", count)
         await arrivals(lambda: sum(1 for _, t in xmpp.arrivals if t.startswith("in")) >= count, timeout)
         cpu = settled_cpu([pid])[pid] - before
         rate, p50, p99, problems = summary(xmpp.arrivals, "in", count)
-        results.append(Result(label, "IRC → XMPP", rate, p50, p99, cpu / count * 1000, problems))
+        results.append(Result(label, "IRC → XMPP", rate, p50, p99, cpu / count * 1000, problems,
+                              per_message(path_cpu(prosody, ircd), shared, count)))
 
         # XMPP → IRC, a burst.
-        before = cpu_seconds(pid)
+        before, shared = cpu_seconds(pid), path_cpu(prosody, ircd)
         for i in range(count):
             xmpp.say(room, f"out{i} {time.time():.6f}")
         await arrivals(lambda: sum(1 for _, _, t in irc.arrivals if t.startswith("out")) >= count, timeout)
         cpu = settled_cpu([pid])[pid] - before
         rate, p50, p99, problems = summary([(a, t) for a, _, t in irc.arrivals], "out", count)
-        results.append(Result(label, "XMPP → IRC", rate, p50, p99, cpu / count * 1000, problems))
+        results.append(Result(label, "XMPP → IRC", rate, p50, p99, cpu / count * 1000, problems,
+                              per_message(path_cpu(prosody, ircd), shared, count)))
 
         for direction, target in (paced or {}).items():
             n = max(1, int(target * paced_seconds))
@@ -290,6 +297,20 @@ async def run_gateway(label: str, domain: str, pid: int, prosody, ircd, count: i
             client.close()
         xmpp.close_now()
     return results
+
+
+def path_cpu(prosody, ircd) -> dict[str, float]:
+    """CPU seconds so far of what every gateway's run shares: Prosody, the
+    clients (this process: the XMPP client, the IRC senders and reader) and
+    the IRC server. Beside the gateway's own, it shows how much of the
+    path's work a gateway is, so how much any gateway could gain here."""
+    own = os.times()
+    return {"Prosody": cpu_seconds(prosody.process.pid), "clients": own.user + own.system,
+            "IRC server": cpu_seconds(ircd.process.pid)}
+
+
+def per_message(after: dict[str, float], before: dict[str, float], count: int) -> dict[str, float]:
+    return {name: (after[name] - before[name]) / count * 1000 for name in after}
 
 
 def burst_from_irc(talkers: list[RawIRC], prefix: str, count: int) -> None:
@@ -455,6 +476,15 @@ def main() -> int:
     for r in results:
         cpu = f"{r.cpu_per_1000:.2f}" if r.cpu_per_1000 else "—"
         print(f"| {r.gateway} | {r.direction} | {r.rate:,.0f} | {r.p50:,.0f} / {r.p99:,.0f} | {cpu} |")
+    print("\nCPU ms per message during each burst: the gateway's own, and what every gateway's run shares\n")
+    print("| gateway | direction | gateway | Prosody | clients | IRC server | gateway's share |")
+    print("|---|---|---|---|---|---|---|")
+    for r in results:
+        if r.shared and "paced" not in r.direction:
+            total = r.cpu_per_1000 + sum(r.shared.values())
+            print(f"| {r.gateway} | {r.direction} | {r.cpu_per_1000:.3f} | {r.shared['Prosody']:.3f} | "
+                  f"{r.shared['clients']:.3f} | {r.shared['IRC server']:.3f} | "
+                  f"{r.cpu_per_1000 / total if total else 0:.0%} |")
     rates = {(r.gateway, r.direction): r.rate for r in results}
     print("\n| direction | Trestle ÷ biboumi, both keeping history | Trestle ÷ biboumi, neither keeping it |"
           "\n|---|---|---|")
