@@ -278,26 +278,24 @@ public final class XMPPAdapter: BridgeAdapter {
             event.reflectionToken = token
             let receipt = await sink.route(event)
             if receipt.messageID != nil { continue }
-            if receipt.isBusy {
+            let error: StanzaError
+            switch event.payload {
+            case _ where receipt.isBusy:
                 // Nothing of it was stored or sent anywhere: the sender may
                 // send it again (RFC 6120 §8.3.3.18, an error of type wait).
-                _ = awaitingReflection.withLock { $0.removeValue(forKey: token) }
-                refuse(pending, StanzaError(.resourceConstraint, text: "the room is busy: send it again in a moment"))
-                return
-            }
-            switch event.payload {
+                error = StanzaError(.resourceConstraint, text: "the room is busy: send it again in a moment")
             case .reaction:
                 // One reaction of an update refused: the others still count.
                 if let done = countDown(token, messageID: nil) { await show(done) }
+                continue
             case .edit, .retraction:
-                _ = awaitingReflection.withLock { $0.removeValue(forKey: token) }
-                refuse(pending, StanzaError(.forbidden, text: "only the author can change a message, and only a known one"))
-                return
+                error = StanzaError(.forbidden, text: "only the author can change a message, and only a known one")
             default:
-                _ = awaitingReflection.withLock { $0.removeValue(forKey: token) }
-                refuse(pending, StanzaError(.serviceUnavailable, text: "the room could not take the message"))
-                return
+                error = StanzaError(.serviceUnavailable, text: "the room could not take the message")
             }
+            _ = awaitingReflection.withLock { $0.removeValue(forKey: token) }
+            refuse(pending, error)
+            return
         }
     }
 

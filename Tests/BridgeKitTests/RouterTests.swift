@@ -97,43 +97,37 @@ import struct Foundation.Date
     /// own queue is full is refused whole: nothing stored, nothing sent
     /// anywhere, and the receipt says so, so the sender can be told.
     @Test func anOriginBehindOnItsOwnReflectionsIsRefusedWhole() async throws {
-        let store = MemoryBridgeStore()
-        let xmpp = RecordingAdapter(network: "xmpp", capabilities: Capabilities.all.union(.reflection))
-        let matrix = RecordingAdapter(network: "matrix")
-        let lobby = Endpoint(network: "xmpp", room: "lobby@t")
-        let other = Endpoint(network: "matrix", room: "!r:t")
-        let router = Router(instanceID: "A", adapters: [xmpp, matrix], store: store,
-                            rooms: [BridgedRoom(id: "r", endpoints: [lobby, other])], logger: Logger(label: "test"),
-                            queueLimit: 3)
-        let task = Task { try await router.run() }
-        defer { task.cancel() }
-        try await waitUntil { xmpp.openedRooms.count == 1 && matrix.openedRooms.count == 1 }
-        xmpp.setStalled(true)
-        let alice = person("xmpp", "alice@t")
-        var receipts: [Receipt] = []
-        for n in 1...10 {
-            receipts.append(await router.route(message("m\(n)", from: alice, in: lobby, remote: "x\(n)")))
-            try await waitUntil { matrix.deliveries.count + receipts.filter(\.isBusy).count == n }
+        let room = ThreeNetworkRoom(queueLimit: 3)
+        room.xmpp.setCapabilities(Capabilities.all.union(.reflection))
+        try await room.running {
+            room.xmpp.setStalled(true)
+            let lobby = ThreeNetworkRoom.xmppRoom
+            let alice = person("xmpp", "alice@localhost")
+            var receipts: [Receipt] = []
+            for n in 1...10 {
+                receipts.append(await room.router.route(message("m\(n)", from: alice, in: lobby, remote: "x\(n)")))
+                try await waitUntil { room.matrix.deliveries.count + receipts.filter(\.isBusy).count == n }
+            }
+            // Three reflections waiting, and one more if the stalled delivery
+            // had taken the first already; every later message refused.
+            let accepted = receipts.prefix { !$0.isBusy }.count
+            #expect(accepted == 3 || accepted == 4)
+            #expect(receipts.dropFirst(accepted).allSatisfy { $0.isBusy && $0.messageID == nil })
+            #expect(room.router.statistics.busy[lobby] == 10 - accepted)
+            #expect(room.router.statistics.overflowed[lobby] == nil)
+            let kept = (1...accepted).map { "m\($0)" }
+            #expect(room.matrix.deliveries.compactMap(\.text) == kept)
+            // Nothing of a refused message is kept: not its text, not its id.
+            let page = try await room.store.archive(ArchiveQuery(room: room.room.id))
+            #expect(page.messages.map { $0.content.text.plainText } == kept)
+            #expect(try await room.store.messageID(for: RemoteMessageID("x10"), in: lobby) == nil)
+            // Caught up, the origin is taken again, and the sender may resend.
+            room.xmpp.setStalled(false)
+            #expect(try await room.xmpp.waitForDeliveries(accepted).compactMap(\.text) == kept)
+            let again = await room.router.route(message("m10", from: alice, in: lobby, remote: "x10"))
+            #expect(again.messageID != nil && !again.isBusy)
+            #expect(try await room.matrix.waitForDeliveries(accepted + 1).last?.text == "m10")
         }
-        // Three reflections waiting, and one more if the stalled delivery
-        // had taken the first already; every later message refused.
-        let accepted = receipts.prefix { !$0.isBusy }.count
-        #expect(accepted == 3 || accepted == 4)
-        #expect(receipts.dropFirst(accepted).allSatisfy { $0.isBusy && $0.messageID == nil })
-        #expect(router.statistics.busy[lobby] == 10 - accepted)
-        #expect(router.statistics.overflowed.isEmpty)
-        let kept = (1...accepted).map { "m\($0)" }
-        #expect(matrix.deliveries.compactMap(\.text) == kept)
-        // Nothing of a refused message is kept: not its text, not its id.
-        let page = try await store.archive(ArchiveQuery(room: "r"))
-        #expect(page.messages.map { $0.content.text.plainText } == kept)
-        #expect(try await store.messageID(for: RemoteMessageID("x10"), in: lobby) == nil)
-        // Caught up, the origin is taken again, and the sender may resend.
-        xmpp.setStalled(false)
-        #expect(try await xmpp.waitForDeliveries(accepted).compactMap(\.text) == kept)
-        let again = await router.route(message("m10", from: alice, in: lobby, remote: "x10"))
-        #expect(again.messageID != nil && !again.isBusy)
-        #expect(try await matrix.waitForDeliveries(accepted + 1).last?.text == "m10")
     }
 
     @Test func whatATargetCannotShowIsDegradedByPolicy() async throws {
