@@ -301,8 +301,8 @@ async def run_gateway(label: str, domain: str, pid: int, prosody, ircd, count: i
 
 def path_cpu(prosody, ircd) -> dict[str, float]:
     """CPU seconds so far of what every gateway's run shares: Prosody, the
-    clients (this process: the XMPP client, the IRC senders and reader) and
-    the IRC server. Beside the gateway's own, it shows how much of the
+    clients (this process: the XMPP client, the IRC senders and reader, and
+    the benchmark's own bookkeeping) and the IRC server. Beside the gateway's own, it shows how much of the
     path's work a gateway is, so how much any gateway could gain here."""
     own = os.times()
     return {"Prosody": cpu_seconds(prosody.process.pid), "clients": own.user + own.system,
